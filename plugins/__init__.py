@@ -1,0 +1,22 @@
+"""The ansatz registry.
+
+Register a family with the :func:`register_ansatz` decorator, load one from a
+module or file with :func:`load_plugin`, or install a distribution that declares
+an entry point in the group ``qcircuits.ansatze``. Then::
+
+    import plugins
+    plugins.list_ansatze("strongly*")
+    ansatz = plugins.create("strongly_entangling", qubits=6, depth=3, entanglement="circular")
+    plugins.shape("strongly_entangling", qubits=6, depth=3)  # weights, before building
+"""
+
+from plugins.contract import SUPPORTED_GATES, check_ansatz, contract_problems
+from plugins.discovery import ENTRY_POINT_GROUP, load_plugin
+from plugins.errors import ContractError, DuplicateAnsatzError, PluginError, UnknownAnsatzError
+from plugins.registry import REGISTRY, AnsatzEntry, Registry, create, get, list_ansatze, register_ansatz, shape
+
+__all__ = [
+    "AnsatzEntry", "ContractError", "DuplicateAnsatzError", "ENTRY_POINT_GROUP", "PluginError",
+    "REGISTRY", "Registry", "SUPPORTED_GATES", "UnknownAnsatzError", "check_ansatz",
+    "contract_problems", "create", "get", "list_ansatze", "load_plugin", "register_ansatz", "shape",
+]

@@ -1,0 +1,301 @@
+"""The ansatz registry: register, list, get, create.
+
+Families register with :func:`register_ansatz`. The built-in families use the
+same decorator; they are imported the first time the registry is queried.
+Installed distributions declare entry points in the group
+``qcircuits.ansatze``; those are listed at once but imported only when used
+(see :mod:`plugins.discovery`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+import difflib
+import fnmatch
+import re
+from typing import Any, Callable, Iterator
+
+from plugins.errors import DuplicateAnsatzError, PluginError, UnknownAnsatzError
+from qcircuits.ansatz import Ansatz
+
+Factory = Callable[..., Ansatz]
+BUILTIN_PACKAGE = "plugins.builtin"
+
+# Where registrations come from while a plugin is being loaded ("file x.py", ...).
+_loading_source: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "_loading_source", default=None
+)
+
+
+@dataclasses.dataclass
+class AnsatzEntry:
+    """One registered family.
+
+    Attributes:
+        name: registry key.
+        source: where it came from: ``built-in``, ``entry point ...``, ``module ...`` or
+            ``file ...``.
+        factory: builds an :class:`Ansatz`; ``None`` until a lazy entry point loads.
+        description: one line (the factory docstring's first line by default).
+        shape: optional ``shape(qubits=..., depth=..., **options) -> int`` giving
+            the number of trainable weights without building the circuit.
+        loader: for lazy entries, a callable that imports the plugin.
+    """
+
+    name: str
+    source: str
+    factory: Factory | None = None
+    description: str = ""
+    shape: Callable[..., int] | None = None
+    loader: Callable[[], Any] | None = None
+
+    @property
+    def builtin(self) -> bool:
+        return self.source == "built-in"
+
+
+def _first_line(text: str | None) -> str:
+    for line in (text or "").strip().splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _natural_key(name: str) -> list:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+class Registry:
+    """A mapping from names to ansatz families, with lazy discovery."""
+
+    def __init__(self, *, discover: bool = True):
+        self._entries: dict[str, AnsatzEntry] = {}
+        self._discover = discover
+        self._discovered = False
+        self.failures: dict[str, str] = {}
+        """Plugins that failed to load: name -> one-line reason."""
+
+    # -- registration -----------------------------------------------------------------
+    def register(self, factory: Factory, name: str | None = None, *, description: str | None = None,
+                 shape: Callable[..., int] | None = None, source: str | None = None) -> Factory:
+        """Registers ``factory`` under ``name`` (default: its ``__name__``).
+
+        Raises:
+            TypeError: if ``factory`` is not callable.
+            DuplicateAnsatzError: if another source already registered the name.
+        """
+        if not callable(factory):
+            raise TypeError(f"An ansatz factory must be callable; got {factory!r}.")
+        name = name or factory.__name__
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", name):
+            raise PluginError(f"Invalid ansatz name {name!r}; expected letters, digits, '_' or '-'.")
+        source = source or _loading_source.get() or _source_of(factory)
+        existing = self._entries.get(name)
+        if existing is not None and not _same_registration(existing, factory, source):
+            raise DuplicateAnsatzError(
+                f"Ansatz {name!r} is registered twice: by {existing.source} and by {source}; "
+                "rename one of them."
+            )
+        self._entries[name] = AnsatzEntry(
+            name=name, source=source, factory=factory,
+            description=description if description is not None else _first_line(factory.__doc__),
+            shape=shape,
+        )
+        factory.__qcircuits_name__ = name
+        return factory
+
+    def add_lazy(self, name: str, source: str, loader: Callable[[], Any]) -> None:
+        """Adds an entry that imports its plugin on first use (entry points).
+
+        A name that is already taken is recorded in :attr:`failures` instead.
+        """
+        if name in self._entries:
+            self.failures[name] = (
+                f"entry point {name!r} ({source}) clashes with {self._entries[name].source}; skipped"
+            )
+            return
+        self._entries[name] = AnsatzEntry(name=name, source=source, loader=loader)
+
+    # -- queries ----------------------------------------------------------------------
+    def _ensure_discovered(self) -> None:
+        if self._discover and not self._discovered:
+            self._discovered = True
+            from plugins import discovery  # local: discovery imports this module
+
+            discovery.load_builtins(self)
+            discovery.scan_entry_points(self)
+
+    def list(self, pattern: str = "*") -> list[str]:
+        """Registered names matching an fnmatch ``pattern``, naturally sorted.
+
+        Lazy entry points are listed without being imported.
+        """
+        self._ensure_discovered()
+        return sorted((n for n in self._entries if fnmatch.fnmatchcase(n, pattern)), key=_natural_key)
+
+    def get(self, name: str) -> AnsatzEntry:
+        """The loaded entry for ``name``.
+
+        Raises:
+            UnknownAnsatzError: with the closest registered names.
+            PluginError: if the plugin fails to load.
+        """
+        self._ensure_discovered()
+        entry = self._entries.get(name)
+        if entry is None:
+            close = difflib.get_close_matches(name, list(self._entries), n=3, cutoff=0.5)
+            hint = f" Did you mean: {', '.join(close)}?" if close else ""
+            failed = f" (plugin {name!r} failed to load: {self.failures[name]})" if name in self.failures else ""
+            raise UnknownAnsatzError(
+                f"Unknown ansatz {name!r}{failed}.{hint} Run `python -m sims.run --list` to see all."
+            )
+        if entry.factory is None:
+            self._load_lazy(entry)
+        return self._entries[name]
+
+    def _load_lazy(self, entry: AnsatzEntry) -> None:
+        try:
+            with loading_source(entry.source):
+                obj = entry.loader()
+        except Exception as exc:  # a broken plugin must not take the others down
+            reason = f"{type(exc).__name__}: {exc}"
+            self.failures[entry.name] = reason
+            raise PluginError(f"Plugin {entry.name!r} ({entry.source}) failed to load: {reason}") from None
+        current = self._entries[entry.name]
+        if current.factory is not None:  # the plugin registered itself by decorator
+            return
+        if not callable(obj):
+            reason = f"entry point gave {type(obj).__name__}, not an ansatz factory"
+            self.failures[entry.name] = reason
+            raise PluginError(f"Plugin {entry.name!r} ({entry.source}) is invalid: {reason}.")
+        del self._entries[entry.name]
+        self.register(obj, entry.name, source=entry.source)
+
+    def describe(self, pattern: str = "*") -> list[tuple[str, str, str]]:
+        """``(name, description, source)`` for each match, loading lazy entries.
+
+        A plugin that fails to load is described by its error, not raised.
+        """
+        rows = []
+        for name in self.list(pattern):
+            try:
+                entry = self.get(name)
+                rows.append((name, entry.description, entry.source))
+            except PluginError as exc:
+                rows.append((name, f"(failed to load) {exc}", self._entries[name].source))
+        return rows
+
+    def create(self, name: str, **options: Any) -> Ansatz:
+        """Builds ansatz ``name`` with ``options`` and checks its contract.
+
+        Raises:
+            UnknownAnsatzError, PluginError, ContractError, ConfigurationError.
+        """
+        from plugins.contract import check_ansatz  # local: contract imports cirq gate tables
+
+        entry = self.get(name)
+        try:
+            ansatz = entry.factory(**options)
+        except TypeError as exc:
+            # Unknown keyword arguments are user errors, reported in one line.
+            if "unexpected keyword argument" in str(exc) or "positional argument" in str(exc):
+                raise PluginError(f"Ansatz {name!r} does not take these options: {exc}") from None
+            raise
+        if not isinstance(ansatz, Ansatz):
+            raise PluginError(
+                f"Ansatz {name!r} ({entry.source}) returned {type(ansatz).__name__}; "
+                "expected a qcircuits.Ansatz (build it with qcircuits.AnsatzBuilder)."
+            )
+        check_ansatz(ansatz, name=name)
+        return ansatz
+
+    def shape(self, name: str, **options: Any) -> int:
+        """Number of trainable weights of ``name`` with ``options``.
+
+        Uses the family's ``shape`` function when it declares one (no circuit is
+        built); otherwise builds the ansatz and counts.
+        """
+        entry = self.get(name)
+        if entry.shape is not None:
+            return int(entry.shape(**options))
+        return self.create(name, **options).n_weights
+
+    def names_from(self, source: str) -> list[str]:
+        """Names registered by one source, e.g. ``"file /abs/path.py"``."""
+        return sorted((n for n, e in self._entries.items() if e.source == source), key=_natural_key)
+
+    def unregister(self, name: str) -> None:
+        """Removes ``name`` (mainly for tests and interactive sessions)."""
+        self._entries.pop(name, None)
+
+
+def _source_of(factory: Factory) -> str:
+    module = getattr(factory, "__module__", "") or ""
+    if module == BUILTIN_PACKAGE or module.startswith(BUILTIN_PACKAGE + "."):
+        return "built-in"
+    return f"module {module}"
+
+
+def _same_registration(entry: AnsatzEntry, factory: Factory, source: str) -> bool:
+    """Re-importing the same plugin from the same place is not a duplicate."""
+    if entry.factory is None:
+        return entry.source == source  # the lazy entry being loaded right now
+    same_code = (getattr(entry.factory, "__module__", None), getattr(entry.factory, "__qualname__", None)) == (
+        getattr(factory, "__module__", None), getattr(factory, "__qualname__", None))
+    return entry.factory is factory or (same_code and entry.source == source)
+
+
+@contextlib.contextmanager
+def loading_source(source: str) -> Iterator[None]:
+    """Marks registrations made inside the block as coming from ``source``."""
+    token = _loading_source.set(source)
+    try:
+        yield
+    finally:
+        _loading_source.reset(token)
+
+
+REGISTRY = Registry()
+"""The process-wide registry used by the module-level functions and the CLI."""
+
+
+def register_ansatz(name: str | Factory | None = None, *, description: str | None = None,
+                    shape: Callable[..., int] | None = None):
+    """Decorator that registers an ansatz family in the global registry.
+
+    Use as ``@register_ansatz`` or ``@register_ansatz("my_name", shape=...)``.
+
+    Args:
+        name: registry key (default: the function's name).
+        description: one line for ``--list`` (default: the docstring's first line).
+        shape: ``shape(qubits=..., depth=..., **options) -> int`` weights count.
+    """
+    if callable(name):  # bare @register_ansatz
+        return REGISTRY.register(name)
+
+    def decorator(factory: Factory) -> Factory:
+        return REGISTRY.register(factory, name, description=description, shape=shape)
+
+    return decorator
+
+
+def list_ansatze(pattern: str = "*") -> list[str]:
+    """Registered ansatz names matching an fnmatch pattern, e.g. ``"sim*"``."""
+    return REGISTRY.list(pattern)
+
+
+def get(name: str) -> AnsatzEntry:
+    """The registry entry for ``name`` (loads a lazy plugin)."""
+    return REGISTRY.get(name)
+
+
+def create(name: str, **options: Any) -> Ansatz:
+    """Builds a registered ansatz, e.g. ``create("strongly_entangling", qubits=6, depth=3)``."""
+    return REGISTRY.create(name, **options)
+
+
+def shape(name: str, **options: Any) -> int:
+    """Number of trainable weights of a registered ansatz with ``options``."""
+    return REGISTRY.shape(name, **options)

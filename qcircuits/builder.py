@@ -1,0 +1,125 @@
+"""A small builder that ansatz families use to assemble circuits.
+
+It validates the common arguments once (qubits, depth, entanglement,
+encoding), mints weight symbols in creation order, and returns an
+:class:`~qcircuits.ansatz.Ansatz`. Families stay short: a loop over layers
+calling :meth:`AnsatzBuilder.encode`, :meth:`AnsatzBuilder.rotations` and
+:meth:`AnsatzBuilder.entangle`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import cirq
+import sympy
+
+from qcircuits.ansatz import Ansatz
+from qcircuits.encodings import encoding_operations, plan_encoding
+from qcircuits.entanglement import EntanglementSpec, describe, entangling_pairs, validate_entanglement
+from qcircuits.readouts import ReadoutSpec, build_readouts
+from qcircuits.validation import check_int
+
+ROTATIONS: dict[str, Callable[[Any], cirq.Gate]] = {"rx": cirq.rx, "ry": cirq.ry, "rz": cirq.rz}
+ENTANGLERS: dict[str, cirq.Gate] = {"cx": cirq.CNOT, "cz": cirq.CZ}
+
+
+class AnsatzBuilder:
+    """Collects operations and weight symbols for one ansatz.
+
+    Args:
+        family: registry name of the family.
+        qubits: number of qubits (>= ``min_qubits``).
+        depth: number of variational layers (>= 1).
+        entanglement: pattern name or explicit pairs; ``None`` when the family
+            fixes its own (then ``fixed_entanglement`` names it).
+        encoding: data encoding name.
+        features: number of input features (default: the encoding's capacity).
+        reupload: repeat the encoding before every layer.
+        min_qubits: the family's smallest qubit count.
+        max_depth: the family's largest depth, if bounded.
+        fixed_entanglement: description used when ``entanglement`` is ``None``.
+    """
+
+    def __init__(
+        self,
+        family: str,
+        qubits: int,
+        depth: int,
+        *,
+        entanglement: EntanglementSpec | None,
+        encoding: str = "angle_y",
+        features: int | None = None,
+        reupload: bool = False,
+        min_qubits: int = 1,
+        max_depth: int | None = None,
+        fixed_entanglement: str | None = None,
+    ):
+        self.family = family
+        self.n_qubits = check_int("qubits", qubits, minimum=min_qubits)
+        self.depth = check_int("depth", depth, minimum=1, maximum=max_depth)
+        self.qubits = tuple(cirq.LineQubit.range(self.n_qubits))
+        if entanglement is None:
+            self.entanglement = None
+            self.entanglement_name = fixed_entanglement or "none"
+        else:
+            self.entanglement = validate_entanglement(entanglement, self.n_qubits)
+            self.entanglement_name = describe(self.entanglement)
+        self.plan = plan_encoding(encoding, self.n_qubits, features)
+        self.reupload = bool(reupload)
+        self.operations: list[cirq.Operation] = []
+        self.weights: list[sympy.Symbol] = []
+        self.options: dict[str, Any] = {
+            "qubits": self.n_qubits,
+            "depth": self.depth,
+            "encoding": self.plan.encoding.name,
+            "features": self.plan.n_features,
+            "reupload": self.reupload,
+        }
+        if entanglement is not None:
+            self.options["entanglement"] = (
+                self.entanglement if isinstance(self.entanglement, str)
+                else [list(p) for p in self.entanglement]
+            )
+
+    def weight(self) -> sympy.Symbol:
+        """A fresh trainable symbol ``theta_k``."""
+        symbol = sympy.Symbol(f"theta_{len(self.weights)}")
+        self.weights.append(symbol)
+        return symbol
+
+    def encode(self, layer: int = 0) -> None:
+        """Adds the data encoding: always before layer 0, before every layer if re-uploading."""
+        if layer == 0 or self.reupload:
+            self.operations += encoding_operations(self.plan, self.qubits)
+
+    def rotations(self, gates: Sequence[str], on: Sequence[int] | None = None) -> None:
+        """Adds trainable single-qubit rotations, ``gates`` in order on each qubit."""
+        for index in range(self.n_qubits) if on is None else on:
+            for name in gates:
+                self.operations.append(ROTATIONS[name](self.weight()).on(self.qubits[index]))
+
+    def entangle(self, gate: str = "cx", layer: int = 0,
+                 pairs: Sequence[tuple[int, int]] | None = None) -> None:
+        """Adds two-qubit gates on the layer's pairs (the builder's pattern by default)."""
+        if pairs is None:
+            pairs = entangling_pairs(self.entanglement, self.n_qubits, layer)
+        for control, target in pairs:
+            self.operations.append(ENTANGLERS[gate](self.qubits[control], self.qubits[target]))
+
+    def build(self, readout: ReadoutSpec = None) -> Ansatz:
+        """The finished ansatz, with readouts (Z on every qubit by default)."""
+        if readout is not None:
+            self.options["readout"] = readout if isinstance(readout, str) else list(readout)
+        return Ansatz(
+            family=self.family,
+            circuit=cirq.Circuit(self.operations),
+            qubits=self.qubits,
+            encoding=self.plan,
+            weight_symbols=tuple(self.weights),
+            readouts=build_readouts(readout, self.qubits),
+            depth=self.depth,
+            entanglement=self.entanglement_name,
+            reupload=self.reupload,
+            options=dict(self.options),
+        )

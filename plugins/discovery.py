@@ -34,7 +34,7 @@ def scan_entry_points(registry: Registry) -> None:
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = getattr(ep, "dist", None)
         origin = f"{dist.name} {dist.version}" if dist is not None else "unknown distribution"
-        registry.add_lazy(ep.name, f"entry point {ep.value} from {origin}", ep.load)
+        registry.add_lazy(ep.name, f"entry point {ep.value} from {origin}", ep.load, target=ep.value)
 
 
 def load_plugin(spec: str, registry: Registry = REGISTRY) -> list[str]:

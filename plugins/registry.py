@@ -42,6 +42,7 @@ class AnsatzEntry:
         shape: optional ``shape(qubits=..., depth=..., **options) -> int`` giving
             the number of trainable weights without building the circuit.
         loader: for lazy entries, a callable that imports the plugin.
+        target: for lazy entries, the ``module:attribute`` they point at.
     """
 
     name: str
@@ -50,6 +51,7 @@ class AnsatzEntry:
     description: str = ""
     shape: Callable[..., int] | None = None
     loader: Callable[[], Any] | None = None
+    target: str = ""
 
     @property
     def builtin(self) -> bool:
@@ -106,7 +108,7 @@ class Registry:
         factory.__qcircuits_name__ = name
         return factory
 
-    def add_lazy(self, name: str, source: str, loader: Callable[[], Any]) -> None:
+    def add_lazy(self, name: str, source: str, loader: Callable[[], Any], target: str = "") -> None:
         """Adds an entry that imports its plugin on first use (entry points).
 
         A name that is already taken is recorded in :attr:`failures` instead.
@@ -116,7 +118,7 @@ class Registry:
                 f"entry point {name!r} ({source}) clashes with {self._entries[name].source}; skipped"
             )
             return
-        self._entries[name] = AnsatzEntry(name=name, source=source, loader=loader)
+        self._entries[name] = AnsatzEntry(name=name, source=source, loader=loader, target=target)
 
     # -- queries ----------------------------------------------------------------------
     def _ensure_discovered(self) -> None:
@@ -241,7 +243,8 @@ def _source_of(factory: Factory) -> str:
 def _same_registration(entry: AnsatzEntry, factory: Factory, source: str) -> bool:
     """Re-importing the same plugin from the same place is not a duplicate."""
     if entry.factory is None:
-        return entry.source == source  # the lazy entry being loaded right now
+        # The lazy entry being loaded right now, or its module imported by another route.
+        return entry.source == source or entry.target.split(":")[0] == getattr(factory, "__module__", None)
     same_code = (getattr(entry.factory, "__module__", None), getattr(entry.factory, "__qualname__", None)) == (
         getattr(factory, "__module__", None), getattr(factory, "__qualname__", None))
     return entry.factory is factory or (same_code and entry.source == source)

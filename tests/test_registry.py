@@ -1,0 +1,177 @@
+import sys
+import textwrap
+
+import cirq
+import pytest
+import sympy
+
+import plugins
+from plugins import (ContractError, DuplicateAnsatzError, PluginError, UnknownAnsatzError)
+from qcircuits import Ansatz, AnsatzBuilder
+
+BUILTINS = {"hardware_efficient", "real_amplitudes", "efficient_su2", "basic_entangler",
+            "strongly_entangling", "tree_tensor_network"}
+
+
+def _toy(qubits: int = 2, depth: int = 1, **options) -> Ansatz:
+    """Toy ansatz for registry tests."""
+    b = AnsatzBuilder("toy", qubits, depth, entanglement="linear", **options)
+    b.encode()
+    b.rotations(("ry",))
+    b.entangle()
+    return b.build()
+
+
+def test_builtins_are_registered_with_their_source():
+    assert BUILTINS <= set(plugins.list_ansatze())
+    for name in BUILTINS:
+        entry = plugins.get(name)
+        assert entry.source == "built-in"
+        assert entry.description, name
+
+
+def test_list_ansatze_filters_with_wildcards_and_sorts_naturally(clean_registry):
+    for name in ("sim_10", "sim_2", "sim_1"):
+        plugins.REGISTRY.register(_toy, name)
+    assert plugins.list_ansatze("sim*") == ["sim_1", "sim_2", "sim_10"]
+    assert plugins.list_ansatze("*entangl*") == ["basic_entangler", "strongly_entangling"]
+
+
+def test_decorator_registers_and_create_builds(clean_registry):
+    @plugins.register_ansatz("toy_decorated")
+    def toy_decorated(qubits=2, depth=1):
+        """Toy decorated ansatz."""
+        return _toy(qubits, depth)
+
+    entry = plugins.get("toy_decorated")
+    assert entry.description == "Toy decorated ansatz."
+    assert entry.source == f"module {__name__}"
+    assert plugins.create("toy_decorated", qubits=3).n_qubits == 3
+
+
+def test_create_with_keywords_from_the_issue():
+    ansatz = plugins.create("strongly_entangling", qubits=6, depth=3, entanglement="circular")
+    assert isinstance(ansatz.circuit, cirq.Circuit)
+    assert ansatz.n_weights == plugins.shape("strongly_entangling", qubits=6, depth=3) == 54
+    assert ansatz.entanglement == "circular"
+    assert len(ansatz.data_symbols) == 6 and len(ansatz.readouts) == 6
+
+
+def test_unknown_name_lists_closest_matches():
+    with pytest.raises(UnknownAnsatzError, match="Did you mean: hardware_efficient"):
+        plugins.create("hardware_eficient")
+
+
+def test_duplicate_name_names_both_sources(clean_registry):
+    with pytest.raises(DuplicateAnsatzError, match="by built-in and by module elsewhere"):
+        plugins.REGISTRY.register(_toy, "hardware_efficient", source="module elsewhere")
+
+
+def test_unknown_option_is_a_plugin_error():
+    with pytest.raises(PluginError, match="does not take these options"):
+        plugins.create("hardware_efficient", colour="blue")
+
+
+def _write(path, text):
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_load_plugin_file_registers_its_ansatz(tmp_path, clean_registry):
+    path = _write(tmp_path / "my_plugin.py", """
+        import plugins
+        from qcircuits import AnsatzBuilder
+
+        @plugins.register_ansatz
+        def file_ansatz(qubits=2, depth=1):
+            '''From a file.'''
+            b = AnsatzBuilder("file_ansatz", qubits, depth, entanglement="linear")
+            b.encode()
+            b.rotations(("rx",))
+            b.entangle()
+            return b.build()
+    """)
+    assert plugins.load_plugin(str(path)) == ["file_ansatz"]
+    assert plugins.get("file_ansatz").source == f"file {path.resolve()}"
+    assert plugins.load_plugin(str(path)) == ["file_ansatz"]  # loading twice is not a duplicate
+
+
+@pytest.mark.parametrize(
+    "body, match",
+    [
+        ("raise RuntimeError('boom')", "failed to load.*RuntimeError: boom"),
+        ("def broken(:\n    pass", "failed to load.*SyntaxError"),
+        ("x = 1", "registered no ansatz"),
+    ],
+)
+def test_broken_plugin_files_are_reported_by_name(tmp_path, clean_registry, body, match):
+    path = _write(tmp_path / "bad_plugin.py", body)
+    with pytest.raises(PluginError, match=match) as info:
+        plugins.load_plugin(str(path))
+    assert "bad_plugin.py" in str(info.value)
+
+
+def test_missing_plugin_module_and_file(clean_registry):
+    with pytest.raises(PluginError, match="was not found"):
+        plugins.load_plugin("no_such_plugin_module")
+    with pytest.raises(PluginError, match="does not exist"):
+        plugins.load_plugin("no/such/file.py")
+
+
+def _make_distribution(root, dist, entry_points, module_name, module_text):
+    info = root / f"{dist}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n")
+    lines = "\n".join(f"{name} = {target}" for name, target in entry_points.items())
+    (info / "entry_points.txt").write_text(f"[qcircuits.ansatze]\n{lines}\n")
+    (root / f"{module_name}.py").write_text(textwrap.dedent(module_text))
+
+
+def test_entry_points_load_lazily_and_broken_ones_do_not_stop_others(tmp_path, monkeypatch):
+    _make_distribution(tmp_path, "goodplug", {"ep_good": "goodplug_mod:build"}, "goodplug_mod", """
+        from qcircuits import AnsatzBuilder
+        def build(qubits=2, depth=1):
+            '''Entry-point ansatz.'''
+            b = AnsatzBuilder("ep_good", qubits, depth, entanglement="linear", encoding="none")
+            b.rotations(("ry",))
+            return b.build()
+    """)
+    _make_distribution(tmp_path, "badplug", {"ep_bad": "badplug_mod:build"}, "badplug_mod",
+                       "raise ImportError('missing dependency foo')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry = plugins.Registry()
+    names = registry.list("ep_*")
+    assert names == ["ep_bad", "ep_good"]
+    assert "goodplug_mod" not in sys.modules  # listed, not imported
+    with pytest.raises(PluginError, match="'ep_bad'.*failed to load: ImportError: missing dependency foo"):
+        registry.get("ep_bad")
+    assert registry.create("ep_good", qubits=3).n_qubits == 3
+    assert registry.get("ep_good").source == "entry point goodplug_mod:build from goodplug 1.0"
+    rows = {name: description for name, description, _ in registry.describe("ep_*")}
+    assert rows["ep_good"] == "Entry-point ansatz." and "failed to load" in rows["ep_bad"]
+
+
+def _with_circuit(ansatz: Ansatz, circuit: cirq.Circuit) -> Ansatz:
+    import dataclasses
+    return dataclasses.replace(ansatz, circuit=circuit)
+
+
+@pytest.mark.parametrize(
+    "mutate, match",
+    [
+        (lambda a: _with_circuit(a, a.circuit + cirq.rx(sympy.Symbol("stray")).on(a.qubits[0])),
+         "not declared.*stray"),
+        (lambda a: _with_circuit(a, a.circuit[:1]), "not in the circuit.*theta_0"),
+        (lambda a: _with_circuit(a, a.circuit + cirq.MatrixGate(cirq.unitary(cirq.H)).on(a.qubits[0])),
+         "unsupported operation"),
+        (lambda a: _with_circuit(a, a.circuit + cirq.rx(sympy.Symbol("theta_0") ** 2).on(a.qubits[0])),
+         "not a number times one symbol"),
+        (lambda a: "not an ansatz", "returned str"),
+    ],
+)
+def test_contract_violations_are_reported_by_name(clean_registry, mutate, match):
+    plugins.REGISTRY.register(lambda **kw: mutate(_toy(2, 1)), "bad_contract")
+    with pytest.raises(PluginError, match=match) as info:
+        plugins.create("bad_contract")
+    assert "bad_contract" in str(info.value)
+    assert isinstance(info.value, (ContractError, PluginError))

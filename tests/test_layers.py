@@ -1,0 +1,199 @@
+"""QuantumLayer: agreement across backends, gradients, training, masking, save/load."""
+
+import numpy as np
+import pytest
+
+tf_env = pytest.importorskip("sims.tf_env")
+tf, keras = tf_env.tf, tf_env.keras
+
+import plugins  # noqa: E402
+from qcircuits import ConfigurationError  # noqa: E402
+from sims.backends import make_backend  # noqa: E402
+from sims.layers import QuantumLayer, encoding_circuits, pqc_layer, pqc_weight_order  # noqa: E402
+
+NAMES = plugins.list_ansatze()
+
+
+def _reference(layer: QuantumLayer, features: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Double-precision cirq expectations for the layer's ansatz."""
+    weights = layer.circuit_weights.numpy() if weights is None else weights
+    values = layer.ansatz.parameter_values(features, np.broadcast_to(weights, (len(features), len(weights))))
+    return make_backend("cirq").expectations(layer.ansatz, values)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("encoding", ["angle_y", "iqp"])
+def test_native_qsim_and_cirq_backends_agree(name, encoding):
+    x = np.random.default_rng(0).uniform(0, np.pi, (6, 3)).astype(np.float32)
+    layers = {b: QuantumLayer(name, backend=b, qubits=3, depth=2, encoding=encoding) for b in ("tfq", "qsim", "cirq")}
+    for layer in layers.values():
+        layer.build((None, 3))
+        layer.set_weights(layers["tfq"].get_weights())
+    out = {b: layer(x).numpy() for b, layer in layers.items()}
+    np.testing.assert_allclose(out["tfq"], out["cirq"], atol=1e-5)
+    np.testing.assert_allclose(out["qsim"], out["cirq"], atol=1e-5)
+    np.testing.assert_allclose(out["cirq"], _reference(layers["tfq"], x), atol=1e-5)
+
+
+@pytest.mark.parametrize("name, options", [
+    ("hardware_efficient", {"encoding": "angle_x", "reupload": True}),
+    ("strongly_entangling", {"encoding": "iqp"}),
+    ("efficient_su2", {"encoding": "dense_angle", "features": 5}),
+    ("tree_tensor_network", {"qubits": 4}),
+])
+def test_gradients_match_central_finite_differences(name, options):
+    options = {"qubits": 3, "depth": 2, **options}
+    options.pop("depth") if name == "tree_tensor_network" else None
+    layer = QuantumLayer(name, projection="none", **options)
+    n = layer.ansatz.n_features
+    x = tf.constant(np.random.default_rng(1).uniform(0, np.pi, (2, n)), tf.float32)
+    layer.build(x.shape)
+    readout_weights = np.random.default_rng(2).normal(size=layer.n_readouts)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        loss = tf.reduce_sum(layer(x) * readout_weights)
+    grad_x = tape.gradient(loss, x).numpy()
+    grad_w = tape.gradient(loss, layer.circuit_weights).numpy()
+
+    def f(features, weights):
+        return float(np.sum(_reference(layer, features, weights) * readout_weights))
+
+    w0, x0, eps = layer.circuit_weights.numpy().astype(float), x.numpy().astype(float), 1e-4
+    fd_w = [(f(x0, w0 + eps * e) - f(x0, w0 - eps * e)) / (2 * eps) for e in np.eye(len(w0))]
+    fd_x = np.zeros_like(x0)
+    for idx in np.ndindex(*x0.shape):
+        d = np.zeros_like(x0)
+        d[idx] = eps
+        fd_x[idx] = (f(x0 + d, w0) - f(x0 - d, w0)) / (2 * eps)
+    np.testing.assert_allclose(grad_w, fd_w, atol=1e-3)
+    np.testing.assert_allclose(grad_x, fd_x, atol=1e-3)
+    assert np.abs(grad_w).max() > 1e-2  # not vacuously zero
+
+
+def test_tiny_model_learns_a_two_class_problem():
+    tf.keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 2)).astype(np.float32)
+    y = (x[:, 0] * x[:, 1] > 0).astype(np.float32)  # XOR-like: not linearly separable
+    model = keras.Sequential([
+        keras.Input((2,)),
+        QuantumLayer("hardware_efficient", qubits=2, depth=2, encoding="angle_y", reupload=True),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=40, batch_size=32, verbose=0)
+    accuracy = model.evaluate(x, y, verbose=0)[1]
+    assert accuracy >= 0.9, accuracy
+
+
+def test_masked_sequence_equals_unpadded_tokens_and_padding_is_not_simulated():
+    layer = QuantumLayer("strongly_entangling", qubits=3, depth=1)
+    x = tf.random.stateless_uniform((2, 6, 5), seed=(1, 2))
+    lengths = [2, 6]
+    mask = tf.sequence_mask(lengths, 6)
+    out = layer(x, mask=mask).numpy()
+    for i, n in enumerate(lengths):
+        np.testing.assert_allclose(out[i, :n], layer(x[i, :n]).numpy(), atol=1e-6)
+        assert np.all(out[i, n:] == 0)
+    ragged = layer(tf.RaggedTensor.from_tensor(x, lengths=lengths))
+    np.testing.assert_allclose(ragged.flat_values.numpy(), out[mask.numpy()], atol=1e-6)
+
+
+def test_keras_mask_propagates_from_an_embedding():
+    tokens = keras.Input((None,), dtype="int32")
+    h = keras.layers.Embedding(10, 4, mask_zero=True)(tokens)
+    y = QuantumLayer("basic_entangler", qubits=2, depth=1)(h)
+    model = keras.Model(tokens, y)
+    out = model(np.array([[3, 4, 0, 0]])).numpy()
+    assert np.all(out[0, 2:] == 0) and np.any(out[0, :2] != 0)
+
+
+def test_functional_model_in_tf_function_and_save_load_round_trip(tmp_path):
+    inputs = keras.Input((6,))
+    h = QuantumLayer("real_amplitudes", qubits=4, depth=2, entanglement="full")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(2)(h))
+    x = np.random.default_rng(3).normal(size=(4, 6)).astype(np.float32)
+    graph_out = tf.function(model)(x).numpy()
+    np.testing.assert_allclose(graph_out, model(x).numpy(), atol=1e-6)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
+    layer = next(l for l in loaded.layers if isinstance(l, QuantumLayer))
+    assert layer.ansatz.entanglement == "full" and layer.ansatz.n_qubits == 4
+
+
+def test_saved_plugin_ansatz_reloads_from_its_file_and_missing_plugin_is_named(tmp_path, clean_registry):
+    plugin = tmp_path / "my_layers_plugin.py"
+    plugin.write_text(
+        "import plugins\nfrom qcircuits import AnsatzBuilder\n"
+        "@plugins.register_ansatz\n"
+        "def layer_plugin_ansatz(qubits=2, depth=1, entanglement='linear', **kw):\n"
+        "    b = AnsatzBuilder('layer_plugin_ansatz', qubits, depth, entanglement=entanglement, **kw)\n"
+        "    b.encode(); b.rotations(('ry',)); b.entangle()\n"
+        "    return b.build()\n")
+    plugins.load_plugin(str(plugin))
+    model = keras.Sequential([keras.Input((2,)), QuantumLayer("layer_plugin_ansatz")])
+    path = tmp_path / "plugin_model.keras"
+    model.save(path)
+    x = np.ones((1, 2), np.float32)
+    expected = model(x).numpy()
+    plugins.REGISTRY.unregister("layer_plugin_ansatz")
+    import sys
+    for key in [k for k in sys.modules if "my_layers_plugin" in k]:
+        del sys.modules[key]
+    np.testing.assert_array_equal(keras.models.load_model(path)(x).numpy(), expected)  # reloaded from file
+    plugins.REGISTRY.unregister("layer_plugin_ansatz")
+    for key in [k for k in sys.modules if "my_layers_plugin" in k]:
+        del sys.modules[key]
+    plugin.unlink()
+    with pytest.raises(Exception, match="'layer_plugin_ansatz' is not registered. It came from file"):
+        keras.models.load_model(path)
+
+
+def test_sampled_expectations_are_within_shot_noise():
+    exact = QuantumLayer("hardware_efficient", qubits=3, depth=1)
+    sampled = QuantumLayer("hardware_efficient", qubits=3, depth=1, repetitions=4000)
+    x = np.random.default_rng(4).uniform(0, np.pi, (3, 3)).astype(np.float32)
+    exact.build(x.shape), sampled.build(x.shape)
+    sampled.set_weights(exact.get_weights())
+    diff = np.abs(sampled(x).numpy() - exact(x).numpy())
+    assert diff.max() < 5 * (1 / np.sqrt(4000))  # 5 standard deviations of +-1 outcomes
+    assert diff.max() > 0  # it really sampled
+
+
+def test_classic_pqc_form_matches_the_quantum_layer():
+    x = np.random.default_rng(5).uniform(0, np.pi, (4, 3))
+    layer = QuantumLayer("hardware_efficient", qubits=3, depth=2)
+    layer.build((None, 3))
+    pqc = pqc_layer("hardware_efficient", qubits=3, depth=2)
+    circuits = encoding_circuits("hardware_efficient", x, qubits=3, depth=2)
+    pqc(circuits)
+    order = pqc_weight_order("hardware_efficient", qubits=3, depth=2)
+    assert sorted(order.tolist()) == list(range(layer.ansatz.n_weights)) and order.tolist() != sorted(order.tolist())
+    pqc.set_weights([layer.circuit_weights.numpy()[order]])
+    np.testing.assert_allclose(pqc(circuits).numpy(), layer(x.astype(np.float32)).numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"backend": "qsim-gpu"}, ConfigurationError, "CPU-only"),
+    ({"backend": "tpu"}, ConfigurationError, "Unknown layer backend 'tpu'"),
+    ({"projection": "pca"}, ConfigurationError, "Unknown projection 'pca'"),
+    ({"repetitions": 10, "backend": "qsim"}, ConfigurationError, "needs backend='tfq'"),
+    ({"qubits": 40}, ConfigurationError, "40 qubits need about"),
+])
+def test_bad_layer_arguments_fail_at_construction(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        QuantumLayer("hardware_efficient", **kwargs)
+
+
+def test_projection_none_with_wrong_width_is_a_clear_error():
+    layer = QuantumLayer("hardware_efficient", qubits=3, projection="none")
+    with pytest.raises(ConfigurationError, match="got 5 input features but hardware_efficient encodes 3"):
+        layer(np.zeros((1, 5), np.float32))
+
+
+def test_fixed_projection_is_not_trained():
+    layer = QuantumLayer("hardware_efficient", qubits=2, projection="fixed")
+    layer.build((None, 7))
+    assert [w.name.split("/")[-1].split(":")[0] for w in layer.trainable_weights] == ["circuit_weights"]

@@ -41,13 +41,12 @@ def resolve_ansatz(name: str, options: dict[str, Any], source: str | None = None
                 plugins.load_plugin(where)
             except plugins.PluginError:
                 pass
-    if name not in plugins.list_ansatze():
-        origin = f" It came from {source}." if source else ""
+    if name not in plugins.list_ansatze() and source:  # a saved model whose plugin is missing
         raise ConfigurationError(
-            f"Ansatz {name!r} is not registered.{origin} Register that plugin (pip install it, "
-            "import it, or plugins.load_plugin(...)) before loading this model."
+            f"Ansatz {name!r} is not registered. It came from {source}. Register that plugin "
+            "(pip install it, import it, or plugins.load_plugin(...)) before loading this model."
         )
-    return plugins.create(name, **options)
+    return plugins.create(name, **options)  # an unknown name lists the closest registered ones
 
 
 class ExpectationKernel:

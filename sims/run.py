@@ -6,6 +6,7 @@ Examples::
     python -m sims.run --ansatz strongly_entangling --qubits 6 --depth 3 --entanglement circular
     python -m sims.run --list
     python -m sims.run --plugin my_ansatz.py --ansatz my_ansatz --json report.json
+    python -m sims.run --task ner --ansatz strongly_entangling --data-dir DIR
 
 Every invalid input ends in one line on stderr and exit code 2.
 """
@@ -25,8 +26,11 @@ BACKEND_CHOICES = ("qsim", "cirq", "qsim-gpu", "qsim-custatevec")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0])
-    parser.add_argument("--ansatz", default="hardware_efficient",
-                        help="registered ansatz name (default: %(default)s)")
+    parser.add_argument("--task", choices=("report", "ner"), default="report",
+                        help="report: simulate and describe a circuit (default); ner: train a NER tagger "
+                             "(options as examples/ner_conll.py)")
+    parser.add_argument("--ansatz", help="registered ansatz name (default: hardware_efficient; "
+                                         "strongly_entangling for --task ner)")
     parser.add_argument("--list", action="store_true", help="list registered ansatze and exit")
     parser.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FILE",
                         help="load ansatze from a module or .py file (repeatable)")
@@ -42,13 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
                          help="repeat the encoding before every layer (data re-uploading)")
     circuit.add_argument("--readout", help="'z' (default), qubit indices '0,2', or Pauli strings 'ZZII,X0'")
     run = parser.add_argument_group("simulation")
-    run.add_argument("--backend", default="qsim",
-                     help=f"one of {', '.join(BACKEND_CHOICES)} (default: %(default)s)")
+    run.add_argument("--backend",
+                     help=f"one of {', '.join(BACKEND_CHOICES)} (default: qsim; tfq for --task ner)")
     run.add_argument("--batch", type=positive_int, default=32,
                      help="random parameter sets to simulate (default: %(default)s)")
     run.add_argument("--seed", type=integer, default=0, help="random seed (default: %(default)s)")
     run.add_argument("--threads", type=positive_int, help="CPU threads (default: all cores)")
     run.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
+    from sims.ner.cli import add_ner_arguments  # argparse only: imports no TensorFlow
+
+    add_ner_arguments(parser, with_circuit=False)
     return parser
 
 
@@ -78,10 +85,10 @@ def run_report(args: argparse.Namespace) -> None:
 
     if args.json:
         check_writable(args.json)
-    ansatz = plugins.create(args.ansatz, **ansatz_options(args))
-    backend = make_backend(args.backend, threads=args.threads, seed=args.seed)
-    report = simulate_report(ansatz, backend, batch=args.batch, seed=args.seed,
-                             source=plugins.get(args.ansatz).source)
+    name = args.ansatz or "hardware_efficient"
+    ansatz = plugins.create(name, **ansatz_options(args))
+    backend = make_backend(args.backend or "qsim", threads=args.threads, seed=args.seed)
+    report = simulate_report(ansatz, backend, batch=args.batch, seed=args.seed, source=plugins.get(name).source)
     print(format_report(report))
     if args.json:
         write_json(args.json, report)
@@ -97,6 +104,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             plugins.load_plugin(spec)
         if args.list:
             print_list()
+            return 0
+        if args.task == "ner":
+            from sims.ner.cli import run_ner
+
+            args.plugin = []  # already loaded above
+            run_ner(args)
             return 0
         run_report(args)
     except ConfigurationError as exc:

@@ -1,0 +1,144 @@
+"""Reading CoNLL-format NER files.
+
+Accepts what is found in the wild: 2 columns (word, tag) or 4 (word, POS,
+chunk, tag; the last column is always the NER tag), IOB1 or IOB2 tags
+(always returned as IOB2), LF or CRLF line endings, ``-DOCSTART-`` lines and
+runs of blank lines.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from qcircuits.errors import ConfigurationError
+
+
+class ConllFormatError(ConfigurationError):
+    """A CoNLL file is missing, empty or malformed; the message gives file and line."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Sentence:
+    """One sentence: words and their IOB2 tags."""
+
+    words: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+def iob1_to_iob2(tags: list[str]) -> list[str]:
+    """Converts IOB1 (``I-`` starts an entity unless it continues one) to IOB2.
+
+    IOB2 input is returned unchanged, so the conversion is safe to apply always.
+    """
+    out = []
+    previous = "O"
+    for tag in tags:
+        if tag.startswith("I-") and (previous == "O" or previous[2:] != tag[2:]):
+            tag = "B-" + tag[2:]
+        out.append(tag)
+        previous = tag
+    return out
+
+
+def _check_tag(tag: str, path: Path, line_no: int) -> None:
+    if tag == "O":
+        return
+    if len(tag) < 3 or tag[:2] not in ("B-", "I-"):
+        raise ConllFormatError(
+            f"{path}:{line_no}: invalid NER tag {tag!r}; expected O, B-TYPE or I-TYPE.")
+
+
+def read_conll(path: str | Path) -> list[Sentence]:
+    """Reads a CoNLL file into sentences with IOB2 tags.
+
+    Raises:
+        ConllFormatError: if the file is missing or empty, or a line has the wrong
+            number of columns or an invalid tag (with file and line number).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConllFormatError(f"CoNLL file {str(path)!r} does not exist.")
+    sentences: list[Sentence] = []
+    words: list[str] = []
+    tags: list[str] = []
+    columns = None
+
+    def flush() -> None:
+        if words:
+            sentences.append(Sentence(tuple(words), tuple(iob1_to_iob2(tags))))
+            words.clear()
+            tags.clear()
+
+    with open(path, encoding="utf-8", newline=None) as handle:  # universal newlines: CRLF too
+        for line_no, raw in enumerate(handle, start=1):
+            line = raw.rstrip("\r\n")
+            if not line.strip():
+                flush()
+                continue
+            fields = line.split()
+            if fields[0] == "-DOCSTART-":
+                flush()
+                continue
+            if columns is None:
+                columns = len(fields)
+                if columns < 2:
+                    raise ConllFormatError(
+                        f"{path}:{line_no}: expected at least 2 columns (word ... tag); got {line!r}.")
+            if len(fields) != columns:
+                raise ConllFormatError(
+                    f"{path}:{line_no}: expected {columns} columns like the first line; got {len(fields)} "
+                    f"in {line!r}.")
+            _check_tag(fields[-1], path, line_no)
+            words.append(fields[0])
+            tags.append(fields[-1])
+    flush()
+    if not sentences:
+        raise ConllFormatError(f"CoNLL file {str(path)!r} holds no sentences.")
+    return sentences
+
+
+SPLIT_FILES = {
+    "train": ("train.txt", "eng.train", "train.conll", "train"),
+    "dev": ("dev.txt", "valid.txt", "eng.testa", "dev.conll", "dev", "valid"),
+    "test": ("test.txt", "eng.testb", "test.conll", "test"),
+}
+
+
+def find_split_files(data_dir: str | Path) -> dict[str, Path]:
+    """Finds train/dev/(test) files in ``data_dir`` by their usual names.
+
+    Raises:
+        ConllFormatError: if the folder, or its train or dev file, is missing.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise ConllFormatError(f"Data directory {str(data_dir)!r} does not exist.")
+    found = {}
+    for split, names in SPLIT_FILES.items():
+        for name in names:
+            if (data_dir / name).is_file():
+                found[split] = data_dir / name
+                break
+    for split in ("train", "dev"):
+        if split not in found:
+            raise ConllFormatError(
+                f"No {split} file in {str(data_dir)!r}; expected one of {', '.join(SPLIT_FILES[split])}.")
+    return found
+
+
+def tag_set(train: list[Sentence]) -> list[str]:
+    """Tags seen in training, ``O`` first, then sorted by type and prefix."""
+    tags = {t for s in train for t in s.tags}
+    return ["O"] + sorted(tags - {"O"}, key=lambda t: (t[2:], t[:2]))
+
+
+def check_known_tags(sentences: list[Sentence], known: list[str], split: str, path: Path | str) -> None:
+    """Raises :class:`ConllFormatError` naming a tag that training never saw."""
+    known_set = set(known)
+    for sentence in sentences:
+        for tag in sentence.tags:
+            if tag not in known_set:
+                raise ConllFormatError(
+                    f"Tag {tag!r} in the {split} file {str(path)!r} never occurs in the training data; "
+                    f"known tags: {', '.join(known)}.")

@@ -1,0 +1,79 @@
+"""Word vectors from an encoder: the first sub-token's vector for every word.
+
+With a frozen encoder these are computed once and cached on disk (keyed by
+the encoder, the file's size and modification time, and the maximum length),
+so training epochs, resumed runs and head comparisons never run BERT again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from sims.atomic import atomic_path
+from sims.ner.alignment import Segment, split_sentences, tokenize_segments
+from sims.ner.encoder import Encoder
+from sims.tf_env import tf
+
+
+def sentence_offsets(sentences: list[tuple[str, ...]]) -> np.ndarray:
+    """``[n + 1]`` start index of each sentence's words in the flat word array."""
+    return np.concatenate([[0], np.cumsum([len(s) for s in sentences])]).astype(np.int64)
+
+
+def length_batches(segments: list[Segment], batch_size: int) -> list[list[int]]:
+    """Segment indices grouped by similar length (less padding per batch)."""
+    order = sorted(range(len(segments)), key=lambda i: len(segments[i].words))
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def word_vectors(encoder: Encoder, sentences: list[tuple[str, ...]], *, max_length: int | None = None,
+                 batch_size: int = 64, desc: str = "encoding") -> np.ndarray:
+    """``[total_words, hidden]`` float32: one vector per word, sentences concatenated."""
+    max_length = min(max_length or encoder.max_length, encoder.max_length)
+    segments = split_sentences(encoder.tokenizer, sentences, max_length)
+    offsets = sentence_offsets(sentences)
+    out = np.zeros((int(offsets[-1]), encoder.hidden_size), dtype=np.float32)
+
+    @tf.function(reduce_retracing=True)
+    def first_token_vectors(ids, attention, positions):
+        hidden = encoder.model(input_ids=ids, attention_mask=attention, training=False).last_hidden_state
+        return tf.gather(hidden, positions, batch_dims=1)
+
+    for batch in tqdm(length_batches(segments, batch_size), desc=desc, unit="batch", leave=False):
+        chosen = [segments[i] for i in batch]
+        arrays = tokenize_segments(encoder.tokenizer, chosen, max_length)
+        vectors = first_token_vectors(arrays["input_ids"], arrays["attention_mask"],
+                                      arrays["word_positions"]).numpy()
+        rows, cols = np.nonzero(arrays["word_mask"])
+        starts = np.array([offsets[s.sentence] + s.start for s in chosen])
+        out[starts[rows] + cols] = vectors[rows, cols]
+    return out
+
+
+def cache_key(encoder_spec: str, source: Path, max_length: int) -> str:
+    """A key that changes when the encoder, the file or the window changes."""
+    stat = source.stat()
+    text = f"{encoder_spec}|{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{max_length}"
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def cached_word_vectors(encoder: Encoder, sentences: list[tuple[str, ...]], source: Path, cache_dir: Path,
+                        *, max_length: int, desc: str) -> np.ndarray:
+    """:func:`word_vectors`, read from ``cache_dir`` when computed before (frozen encoder only)."""
+    if encoder.spec == "tiny":  # random weights: nothing worth caching across processes
+        return word_vectors(encoder, sentences, max_length=max_length, desc=desc)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / f"{cache_key(encoder.spec, source, max_length)}.npy"
+    if path.is_file():
+        vectors = np.load(path)
+        if vectors.shape == (int(sentence_offsets(sentences)[-1]), encoder.hidden_size):
+            return vectors
+    vectors = word_vectors(encoder, sentences, max_length=max_length, desc=desc)
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as handle:
+            np.save(handle, vectors)
+    return vectors

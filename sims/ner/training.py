@@ -1,0 +1,79 @@
+"""Keras callbacks for NER training: dev F1, checkpoints, early stopping, throughput."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import tensorflow as tf
+
+from sims.ner.metrics import entity_f1
+from sims.ner.rundir import RunDir
+from sims.tf_env import keras
+
+
+class ThroughputMeter(keras.callbacks.Callback):
+    """Training tokens (words) per second, per epoch, excluding evaluation.
+
+    Put it first in the callback list so its epoch end comes before evaluation.
+    """
+
+    def __init__(self, words_per_epoch: int):
+        super().__init__()
+        self.words_per_epoch = words_per_epoch
+        self.rates: list[float] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        rate = self.words_per_epoch / (time.perf_counter() - self._start)
+        self.rates.append(rate)
+        if logs is not None:
+            logs["train_tokens_per_s"] = rate
+
+
+class EpochEnd(keras.callbacks.Callback):
+    """After each epoch: dev entity F1, best weights, a checkpoint, and early stopping.
+
+    The training state (history, best F1, patience counter, checkpoint path) is
+    written after the checkpoint, so a run killed at any moment resumes from the
+    last finished epoch.
+
+    Args:
+        run: the run folder.
+        save_best: saves the current model as the best one.
+        manager: the ``tf.train.CheckpointManager`` of model and optimizer.
+        predict_dev: returns the dev tag sequences predicted by the current model.
+        dev_gold: dev gold tag sequences.
+        state: training state to continue from.
+        patience: epochs without improvement before stopping.
+    """
+
+    def __init__(self, run: RunDir, save_best: Callable[[], object], manager: tf.train.CheckpointManager,
+                 predict_dev: Callable[[], list[list[str]]], dev_gold: list[list[str]],
+                 state: dict, patience: int):
+        super().__init__()
+        self.run, self.save_best, self.manager = run, save_best, manager
+        self.predict_dev, self.dev_gold = predict_dev, dev_gold
+        self.state, self.patience = state, patience
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        f1 = entity_f1(self.dev_gold, self.predict_dev())
+        logs["dev_entity_f1"] = f1
+        record = {"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}}
+        print(f"\nepoch {epoch + 1}: dev entity F1 {f1:.4f}")
+        state = self.state
+        state["history"].append(record)
+        if state["best_f1"] is None or f1 > state["best_f1"]:
+            state["best_f1"], state["best_epoch"], state["wait"] = f1, epoch + 1, 0
+            self.save_best()
+        else:
+            state["wait"] += 1
+        state["checkpoint"] = self.manager.save(checkpoint_number=epoch + 1)
+        state["epochs_done"] = epoch + 1
+        self.run.write_state(state)
+        if state["wait"] >= self.patience:
+            print(f"early stopping: no dev F1 gain for {self.patience} epoch(s)")
+            self.model.stop_training = True

@@ -1,0 +1,211 @@
+"""The NER pipeline end to end: train, resume, compare, predict, bad input."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("transformers")
+
+from sims.ner.cli import predict_main, train_main  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAIN = """Alice B-PER
+Walker I-PER
+joined O
+Globex B-ORG
+in O
+Rome B-LOC
+. O
+
+Bob B-PER
+likes O
+Italian B-MISC
+food O
+. O
+
+Globex B-ORG
+moved O
+to O
+Oslo B-LOC
+. O
+"""
+DEV = """Carol B-PER
+visited O
+Rome B-LOC
+. O
+"""
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "train.txt").write_text(TRAIN * 4)
+    (folder / "dev.txt").write_text(DEV)
+    (folder / "test.txt").write_text(DEV)
+    return folder
+
+
+def _train(data_dir, run_dir, *extra):
+    return train_main(["--data-dir", str(data_dir), "--run-dir", str(run_dir), "--encoder", "tiny",
+                       "--qubits", "3", "--depth", "1", "--batch-size", "8", *extra])
+
+
+def test_training_writes_model_metrics_and_plot_and_predict_reads_them(data_dir, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert _train(data_dir, run, "--epochs", "2") == 0
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["epochs_done"] == 2 and len(metrics["history"]) == 2
+    assert set(metrics["dev"]["entity"]) >= {"micro avg", "macro avg", "weighted avg"}
+    assert set(metrics["test"]["token"]) >= {"O", "B-PER", "micro avg"}
+    assert metrics["train_tokens_per_s"] > 0
+    assert (run / "training.png").stat().st_size > 1000
+    assert json.loads((run / "config.json").read_text())["tags"][0] == "O"
+    capsys.readouterr()
+    assert predict_main([str(run), "Alice Walker visited Rome ."]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Alice Walker visited Rome .")
+
+
+def test_same_seed_repeats_the_same_training(data_dir, tmp_path):
+    histories = []
+    for name in ("a", "b"):
+        _train(data_dir, tmp_path / name, "--epochs", "2")
+        histories.append([h["loss"] for h in json.loads((tmp_path / name / "metrics.json").read_text())["history"]])
+    assert histories[0] == histories[1]
+
+
+def test_resume_continues_from_the_last_epoch_and_refuses_other_options(data_dir, tmp_path, capsys):
+    run = tmp_path / "run"
+    _train(data_dir, run, "--epochs", "1")
+    capsys.readouterr()
+    _train(data_dir, run, "--epochs", "2")
+    assert "resuming after epoch 1" in capsys.readouterr().out
+    assert [h["epoch"] for h in json.loads((run / "metrics.json").read_text())["history"]] == [1, 2]
+    with pytest.raises(SystemExit) as info:
+        _train(data_dir, run, "--epochs", "2", "--head", "linear")
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "different options (head: 'quantum' -> 'linear')" in err[0]
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_from_its_last_checkpoint(data_dir, tmp_path):
+    run = tmp_path / "run"
+    command = [sys.executable, "examples/ner_conll.py", "--data-dir", str(data_dir), "--run-dir", str(run),
+               "--encoder", "tiny", "--qubits", "3", "--depth", "1", "--batch-size", "1", "--epochs", "200",
+               "--patience", "200"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state_path = run / "state.json"
+    deadline = time.time() + 240
+    try:
+        while time.time() < deadline:
+            if state_path.is_file() and json.loads(state_path.read_text())["epochs_done"] >= 1:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the run never finished an epoch")
+    finally:
+        process.send_signal(signal.SIGKILL)  # mid-epoch: no chance to clean up
+        process.wait()
+    done = json.loads(state_path.read_text())["epochs_done"]
+    resumed = subprocess.run(command[:-4] + ["--epochs", str(done + 1), "--patience", "200"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert f"resuming after epoch {done}" in resumed.stdout
+    history = json.loads((run / "metrics.json").read_text())["history"]
+    assert [h["epoch"] for h in history] == list(range(1, done + 2))
+
+
+def test_head_comparison_writes_table_and_plot(data_dir, tmp_path, capsys):
+    root = tmp_path / "compare"
+    assert _train(data_dir, root, "--epochs", "1", "--head", "linear,bottleneck,quantum") == 0
+    rows = json.loads((root / "comparison.json").read_text())
+    assert [r["head"] for r in rows] == ["linear", "bottleneck", "quantum"]
+    assert all(r["train_tokens_per_s"] > 0 for r in rows)
+    assert (root / "comparison.csv").read_text().startswith("label,head,run_dir")
+    assert (root / "comparison.png").is_file()
+    assert rows[1]["trainable_parameters"] == 32 * 3 + 3 + 3 * 6 + 6  # tiny BERT width 32 -> 3 -> 6 tags
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--data-dir", "/nonexistent/data"], "Data directory '/nonexistent/data' does not exist"),
+    (["--qubits", "40"], "--qubits 40 is larger than the encoder width 32"),
+    (["--encoder", "/nonexistent/bert"], "Encoder folder '/nonexistent/bert' does not exist"),
+    (["--head", "svm"], "Unknown head 'svm'"),
+    (["--backend", "qsim"], "only backend 'tfq' gives"),
+    (["--ansatz", "nope"], "Unknown ansatz 'nope'"),
+])
+def test_bad_training_input_is_one_line_with_exit_code_2(data_dir, tmp_path, capsys, args, message):
+    base = ["--data-dir", str(data_dir), "--run-dir", str(tmp_path / "r"), "--encoder", "tiny", "--qubits", "3"]
+    with pytest.raises(SystemExit) as info:
+        train_main(base + args)
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+
+
+def test_bad_data_files_are_reported_with_file_and_line(tmp_path, capsys):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "train.txt").write_text(TRAIN)
+    (folder / "dev.txt").write_text("Carol B-PER\nvisited\n")
+    with pytest.raises(SystemExit):
+        train_main(["--data-dir", str(folder), "--encoder", "tiny", "--run-dir", str(tmp_path / "r")])
+    assert "dev.txt:2: expected 2 columns" in capsys.readouterr().err
+    (folder / "dev.txt").write_text("Carol B-PERSON\n")
+    with pytest.raises(SystemExit):
+        train_main(["--data-dir", str(folder), "--encoder", "tiny", "--run-dir", str(tmp_path / "r")])
+    assert "Tag 'B-PERSON' in the dev file" in capsys.readouterr().err
+    (folder / "train.txt").write_text("")
+    with pytest.raises(SystemExit):
+        train_main(["--data-dir", str(folder), "--encoder", "tiny", "--run-dir", str(tmp_path / "r")])
+    assert "holds no sentences" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()  # nothing written for a run that could not start
+
+
+def test_predict_on_a_folder_that_is_not_a_run(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        predict_main([str(tmp_path), "Hello world ."])
+    assert info.value.code == 2
+    assert "is not a run folder" in capsys.readouterr().err
+
+
+def test_cli_task_ner_reaches_the_same_pipeline(data_dir, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "sims.run", "--task", "ner", "--data-dir", str(data_dir), "--run-dir",
+         str(tmp_path / "r"), "--encoder", "tiny", "--head", "linear", "--epochs", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "r" / "metrics.json").is_file()
+
+
+def test_the_real_minilm_encoder_loads_with_no_missing_weights():
+    from sims.ner.encoder import load_encoder
+
+    encoder = load_encoder("minilm")
+    assert encoder.missing_weights == []
+    assert encoder.hidden_size == 384
+    ids = encoder.tokenizer(["Paris"], return_tensors="tf")
+    vector = encoder.model(ids).last_hidden_state.numpy()
+    assert abs(vector).sum() > 0
+
+
+def test_qubits_beyond_the_layer_limit_with_the_real_encoder(tmp_path, data_dir, capsys):
+    with pytest.raises(SystemExit):
+        train_main(["--data-dir", str(data_dir), "--run-dir", str(tmp_path / "r"), "--qubits", "60"])
+    assert "60 qubits need about" in capsys.readouterr().err
+
+
+def test_hub_name_offline_says_what_is_missing(monkeypatch):
+    from sims.ner.encoder import EncoderError, load_encoder
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(EncoderError, match="could not be loaded from the Hugging Face hub"):
+        load_encoder("bert-base-nonexistent-model")

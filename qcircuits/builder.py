@@ -22,6 +22,12 @@ from qcircuits.validation import check_int
 
 ROTATIONS: dict[str, Callable[[Any], cirq.Gate]] = {"rx": cirq.rx, "ry": cirq.ry, "rz": cirq.rz}
 ENTANGLERS: dict[str, cirq.Gate] = {"cx": cirq.CNOT, "cz": cirq.CZ}
+# Parameterised two-qubit gates: each one gets its own weight.
+CONTROLLED_ROTATIONS: dict[str, Callable[[Any], cirq.Gate]] = {
+    "crx": lambda angle: cirq.rx(angle).controlled(),
+    "cry": lambda angle: cirq.ry(angle).controlled(),
+    "crz": lambda angle: cirq.rz(angle).controlled(),
+}
 
 
 class AnsatzBuilder:
@@ -101,11 +107,23 @@ class AnsatzBuilder:
 
     def entangle(self, gate: str = "cx", layer: int = 0,
                  pairs: Sequence[tuple[int, int]] | None = None) -> None:
-        """Adds two-qubit gates on the layer's pairs (the builder's pattern by default)."""
+        """Adds two-qubit gates on the layer's pairs (the builder's pattern by default).
+
+        ``gate`` is ``cx`` or ``cz``, or a controlled rotation ``crx``/``cry``/``crz``
+        with a fresh weight per gate; the first index of a pair is the control.
+        """
         if pairs is None:
             pairs = entangling_pairs(self.entanglement, self.n_qubits, layer)
         for control, target in pairs:
-            self.operations.append(ENTANGLERS[gate](self.qubits[control], self.qubits[target]))
+            c, t = self.qubits[control], self.qubits[target]
+            if gate in CONTROLLED_ROTATIONS:
+                self.operations.append(CONTROLLED_ROTATIONS[gate](self.weight()).on(c, t))
+            else:
+                self.operations.append(ENTANGLERS[gate](c, t))
+
+    def hadamards(self) -> None:
+        """Adds a Hadamard on every qubit."""
+        self.operations += [cirq.H(q) for q in self.qubits]
 
     def build(self, readout: ReadoutSpec = None) -> Ansatz:
         """The finished ansatz, with readouts (Z on every qubit by default)."""

@@ -7,6 +7,8 @@ Examples::
     python -m sims.run --list
     python -m sims.run --plugin my_ansatz.py --ansatz my_ansatz --json report.json
     python -m sims.run --task ner --ansatz strongly_entangling --data-dir DIR
+    python -m sims.run --ansatz sim_19 --depth 2 --metrics
+    python -m sims.run --compare "sim_*" --qubits 4 --depth 1-5 --metrics
 
 Every invalid input ends in one line on stderr and exit code 2.
 """
@@ -35,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FILE",
                         help="load ansatze from a module or .py file (repeatable)")
     circuit = parser.add_argument_group("circuit (defaults: the family's own)")
-    circuit.add_argument("--qubits", type=integer, help="number of qubits")
-    circuit.add_argument("--depth", type=integer, help="number of variational layers")
+    circuit.add_argument("--qubits", help="number of qubits (with --metrics also a range like 2-12)")
+    circuit.add_argument("--depth", help="number of variational layers (with --metrics also a range like 1-5)")
     circuit.add_argument("--entanglement",
                          help="linear, reverse_linear, circular, full, pairwise, sca, star, "
                               "or pairs like 0-1,1-2")
@@ -53,10 +55,32 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=integer, default=0, help="random seed (default: %(default)s)")
     run.add_argument("--threads", type=positive_int, help="CPU threads (default: all cores)")
     run.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
+    metrics = parser.add_argument_group("descriptors (--metrics)")
+    metrics.add_argument("--metrics", action="store_true",
+                         help="expressibility, entangling capability and gradient variance, with uncertainties")
+    metrics.add_argument("--compare", metavar="PATTERN",
+                         help="measure every ansatz matching PATTERN (wildcards, comma list), e.g. 'sim_*'")
+    metrics.add_argument("--samples", type=positive_int, default=5000, help="state pairs (default: %(default)s)")
+    metrics.add_argument("--grad-samples", type=positive_int, default=500,
+                         help="parameter sets for the gradient variance (default: %(default)s)")
+    metrics.add_argument("--metric-seeds", type=positive_int, default=3,
+                         help="independent repetitions giving the uncertainty (default: %(default)s)")
+    metrics.add_argument("--out-dir", default="runs/metrics", help="where tables and plots go (default: %(default)s)")
     from sims.ner.cli import add_ner_arguments  # argparse only: imports no TensorFlow
 
     add_ner_arguments(parser, with_circuit=False)
     return parser
+
+
+def single_int(args: argparse.Namespace, name: str) -> None:
+    """Turns ``--qubits``/``--depth`` text into one integer (ranges are for --metrics)."""
+    value = getattr(args, name)
+    if value is None or isinstance(value, int):
+        return
+    try:
+        setattr(args, name, int(value))
+    except ValueError:
+        raise ConfigurationError(f"--{name} expects an integer here; got {value!r} (ranges need --metrics).") from None
 
 
 def ansatz_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -105,6 +129,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.list:
             print_list()
             return 0
+        if args.metrics or args.compare:
+            from sims.metrics_cli import metric_names, run_metrics
+
+            run_metrics(args, metric_names(args))
+            return 0
+        single_int(args, "qubits")
+        single_int(args, "depth")
         if args.task == "ner":
             from sims.ner.cli import run_ner
 

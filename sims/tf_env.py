@@ -23,5 +23,6 @@ import tensorflow as tf  # noqa: E402
 import tensorflow_quantum as tfq  # noqa: E402
 
 keras = tf.keras
+tf.get_logger().setLevel("ERROR")  # TFQ's differentiators warn about retracing on every new layer
 
 __all__ = ["keras", "tf", "tfq"]

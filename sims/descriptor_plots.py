@@ -1,0 +1,66 @@
+"""Plots of circuit descriptors in the style of Sim et al. (2019), Figs. 3 and 4."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sims.atomic import atomic_path
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_compare(rows: list[dict[str, Any]], path: Path) -> None:
+    """One point per circuit and depth; circuits ordered by their shallowest expressibility."""
+    plt = _pyplot()
+    names = list(dict.fromkeys(r["ansatz"] for r in rows))
+    shallow = {n: min((r for r in rows if r["ansatz"] == n), key=lambda r: r["depth"]) for n in names}
+    order = sorted(names, key=lambda n: -shallow[n]["expressibility"]["value"])
+    position = {n: i for i, n in enumerate(order)}
+    depths = sorted({r["depth"] for r in rows})
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(6, 0.5 * len(order) + 3), 7), sharex=True)
+    colours = plt.cm.viridis([i / max(1, len(depths) - 1) for i in range(len(depths))])
+    for depth, colour in zip(depths, colours):
+        chosen = [r for r in rows if r["depth"] == depth]
+        xs = [position[r["ansatz"]] for r in chosen]
+        top.errorbar(xs, [r["expressibility"]["value"] for r in chosen],
+                     yerr=[r["expressibility"]["std"] for r in chosen], fmt="o", color=colour, label=f"L={depth}")
+        bottom.errorbar(xs, [r["entangling_capability"]["value"] for r in chosen],
+                        yerr=[r["entangling_capability"]["std"] for r in chosen], fmt="o", color=colour)
+    top.set(yscale="log", ylabel="expressibility (KL to Haar)", title="lower is more expressive")
+    bottom.set(ylabel="entangling capability (mean Q)", ylim=(-0.05, 1.05))
+    bottom.set_xticks(range(len(order)), [n.replace("sim_", "") for n in order], rotation=45)
+    bottom.set_xlabel("circuit (ordered by expressibility at the smallest depth)")
+    top.legend(ncol=min(5, len(depths)), fontsize="small")
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"{rows[0]['qubits']} qubits, {rows[0]['samples']} pairs, data encoding {rows[0]['data_encoding']}",
+                 fontsize="small")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
+
+
+def plot_width_decay(rows: list[dict[str, Any]], path: Path) -> None:
+    """Gradient variance against qubit count (log scale): the barren-plateau plot."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for (name, depth) in dict.fromkeys((r["ansatz"], r["depth"]) for r in rows):
+        chosen = sorted((r for r in rows if r["ansatz"] == name and r["depth"] == depth), key=lambda r: r["qubits"])
+        ax.errorbar([r["qubits"] for r in chosen], [r["gradient_variance"]["value"] for r in chosen],
+                    yerr=[r["gradient_variance"]["std"] for r in chosen], fmt="o-", label=f"{name} L={depth}")
+    ax.set(yscale="log", xlabel="qubits", ylabel="Var[d<Z0 Z1>/d theta_0]", title="gradient variance with width")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)

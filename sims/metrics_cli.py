@@ -1,0 +1,127 @@
+"""``sims.run --metrics`` and ``--compare``: descriptor tables, JSON, CSV and plots."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import fnmatch
+import io
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from qcircuits.errors import ConfigurationError
+from sims.atomic import atomic_path, check_writable, write_json, write_text
+
+
+def parse_range(text: str | None, name: str, default: int) -> list[int]:
+    """``"3"`` -> [3]; ``"1-5"`` -> [1..5]; ``"2,4,8"`` -> [2, 4, 8]."""
+    if text is None:
+        return [default]
+    values: list[int] = []
+    for part in str(text).split(","):
+        match = re.fullmatch(r"\s*(-?\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if not match:
+            raise ConfigurationError(f"Invalid {name} {text!r}; expected a number, a range like 1-5, or a list 2,4.")
+        low = int(match.group(1))
+        high = int(match.group(2)) if match.group(2) else low
+        if high < low:
+            raise ConfigurationError(f"Invalid {name} range {part.strip()!r}; the end must not be below the start.")
+        values.extend(range(low, high + 1))
+    return values
+
+
+def _format_row(row: dict[str, Any]) -> str:
+    def cell(key):
+        v = row.get(key)
+        return f"{v['value']:.4g} ± {v['std']:.2g}" if v else "-"
+    return (f"{row['ansatz']:<22} {row['qubits']:>3} {row['depth']:>3} {row['trainable_parameters']:>5}  "
+            f"{cell('expressibility'):>20} {cell('entangling_capability'):>20} {cell('gradient_variance'):>22}")
+
+
+HEADER = (f"{'ansatz':<22} {'n':>3} {'L':>3} {'params':>5}  {'expressibility (KL)':>20} "
+          f"{'entangling cap. (Q)':>20} {'Var[dC/dtheta_0]':>22}")
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    flat = {k: row[k] for k in ("ansatz", "qubits", "depth", "trainable_parameters", "data_encoding", "samples",
+                                "grad_samples")}
+    for key in ("expressibility", "entangling_capability", "gradient_variance"):
+        flat[key] = row[key]["value"]
+        flat[f"{key}_std"] = row[key]["std"]
+    return flat
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    buffer = io.StringIO()
+    flat = [_flat(r) for r in rows]
+    writer = csv.DictWriter(buffer, fieldnames=list(flat[0]))
+    writer.writeheader()
+    writer.writerows(flat)
+    write_text(path, buffer.getvalue())
+
+
+def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, Any]]:
+    """Computes the table for ``names`` x qubits x depths, prints it, and writes outputs."""
+    from sims.descriptor_plots import plot_compare, plot_width_decay
+    from sims.descriptors import DescriptorOptions, describe_ansatz
+
+    options = DescriptorOptions(samples=args.samples, grad_samples=args.grad_samples, seeds=args.metric_seeds,
+                                seed=args.seed)
+    qubit_counts = parse_range(args.qubits, "qubits", 4)
+    depths = parse_range(args.depth, "depth", 1)
+    out_dir = Path(args.out_dir)
+    json_path = Path(args.json) if args.json else out_dir / _default_stem(names, qubit_counts, depths, args)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    check_writable(json_path)
+    jobs = [(n, q, d) for n in names for q in qubit_counts for d in depths]
+    rows, start = [], time.perf_counter()
+    for name, qubits, depth in tqdm(jobs, desc="descriptors", unit="circuit", disable=len(jobs) < 2):
+        rows.append(describe_ansatz(name, qubits, depth, options))
+    seconds = time.perf_counter() - start
+    print(f"data encoding: {rows[0]['data_encoding']}; parameters uniform in [0, 2 pi); "
+          f"{options.samples} state pairs, {options.grad_samples} gradient samples, {options.seeds} seeds "
+          f"(± is the std across seeds); cost <Z0 Z1>, d/d theta_0 (first layer)")
+    print(HEADER)
+    for row in rows:
+        print(_format_row(row))
+    result = {"rows": rows, "wall_seconds": seconds,
+              "definitions": "Sim et al. 2019 (KL, 75 bins, natural log); Meyer-Wallach Q; McClean et al. 2018"}
+    write_json(json_path, result)
+    written = [json_path]
+    if len(names) > 1 or len(depths) > 1:
+        csv_path = json_path.with_suffix(".csv")
+        _write_csv(csv_path, rows)
+        png = json_path.with_suffix(".png")
+        plot_compare(rows, png)
+        written += [csv_path, png]
+    if len(qubit_counts) > 1:
+        png = json_path.with_name(json_path.stem + "-width.png")
+        plot_width_decay(rows, png)
+        written.append(png)
+    print(f"{len(rows)} circuit(s) in {seconds:.1f} s; written {', '.join(str(p) for p in written)}")
+    return rows
+
+
+def _default_stem(names, qubit_counts, depths, args) -> str:
+    label = re.sub(r"[^A-Za-z0-9_.-]+", "_", args.compare or names[0])
+    span = lambda v: f"{v[0]}-{v[-1]}" if len(v) > 1 else str(v[0])
+    return f"metrics-{label}-q{span(qubit_counts)}-d{span(depths)}.json"
+
+
+def metric_names(args: argparse.Namespace) -> list[str]:
+    """The ansatz names to measure: ``--compare`` pattern(s) or the single ``--ansatz``."""
+    import plugins
+
+    if not args.compare:
+        return [args.ansatz or "hardware_efficient"]
+    names: list[str] = []
+    for pattern in args.compare.split(","):
+        matched = plugins.list_ansatze(pattern.strip())
+        if not matched:
+            raise ConfigurationError(f"--compare {pattern.strip()!r} matches no registered ansatz.")
+        names += [m for m in matched if m not in names]
+    return names

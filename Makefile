@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench gpu gpu-test gpu-bench clean
 
 install: $(VENV)/.installed
 
@@ -23,6 +23,16 @@ test: install
 
 bench: install
 	$(PY) benchmarks/qsim_overhead.py
+
+# qsimcirq with CUDA (and cuStateVec) kernels, built from source into .venv.
+gpu: install
+	VENV=$(VENV) bash scripts/build_qsim_gpu.sh
+
+gpu-test: install
+	$(PY) -m pytest -q -m gpu tests/test_gpu.py
+
+gpu-bench: install
+	$(PY) benchmarks/gpu.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -2,9 +2,10 @@
 
 ``qsim`` (qsimcirq on the CPU, the default) and ``cirq`` (Cirq's reference
 simulator, double precision) are available everywhere. ``qsim-gpu`` and
-``qsim-custatevec`` need a qsimcirq built with CUDA; the PyPI wheels are
-CPU-only, so asking for them without such a build fails at construction with a
-message that says how to get one, never half-way through a run.
+``qsim-custatevec`` need a qsimcirq built with CUDA (``make gpu``); the PyPI
+wheels are CPU-only, so asking for them without such a build, or without a
+device, fails at construction with a message that says how to get one, never
+half-way through a run. ``auto`` picks the GPU from 20 qubits up when it can.
 
 When to use which: ``qsim`` for anything from ~10 qubits up, and as the
 reference for large circuits; ``cirq`` as an independent cross-check on small
@@ -32,6 +33,7 @@ class Backend(abc.ABC):
     """Evaluates readout expectations of an ansatz."""
 
     name: str = ""
+    selection: str = ""  # for "auto": which backend was picked and why
     bytes_per_amplitude: int = 8
     state_copies: int = 2
 
@@ -69,6 +71,15 @@ class Backend(abc.ABC):
             ansatz.circuit, observables=list(ansatz.readouts), params=sweep
         )
         return np.real(np.asarray(results, dtype=np.complex128))
+
+
+    def states(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
+        """Final state vectors (``[batch, 2^n]``, qubits in ``ansatz.qubits`` order), one sweep call."""
+        values = np.atleast_2d(np.asarray(values, dtype=float))
+        self.check_fits(ansatz.n_qubits)
+        results = self._simulator().simulate_sweep(ansatz.circuit, params=parameter_sweep(ansatz, values),
+                                                   qubit_order=list(ansatz.qubits))
+        return np.stack([r.final_state_vector for r in results])
 
 
 def parameter_sweep(ansatz: Ansatz, values: np.ndarray) -> cirq.Sweep:
@@ -124,45 +135,99 @@ def _qsim_version() -> str:
     return getattr(qsimcirq, "__version__", "unknown")
 
 
-def gpu_unavailable_reason(kind: str) -> str | None:
-    """Why this machine cannot run ``kind`` (``qsim-gpu``/``qsim-custatevec``), or None."""
-    import qsimcirq
+def check_gpu_options(*, gpu_threads: int | None, gpu_data_blocks: int | None) -> None:
+    """Validates qsim's GPU options before anything is built.
 
-    module = qsimcirq.qsim_gpu if kind == "qsim-gpu" else qsimcirq.qsim_custatevec
-    if module is None:
-        what = "CUDA kernels" if kind == "qsim-gpu" else "cuStateVec kernels"
-        return (
-            f"Backend {kind!r} needs a qsimcirq built with {what}, but the installed "
-            f"qsimcirq {_qsim_version()} is CPU-only (the PyPI wheels are); build qsim from "
-            "source with CUDA on a GPU machine, or use --backend qsim."
-        )
-    return None
+    Raises:
+        ConfigurationError: for a thread count that is not a power of two in [32, 1024]
+            (a CUDA block size) or a non-positive number of data blocks.
+    """
+    if gpu_threads is not None and (gpu_threads < 32 or gpu_threads > 1024 or gpu_threads & (gpu_threads - 1)):
+        raise ConfigurationError(
+            f"GPU thread count {gpu_threads} is invalid; expected a power of two from 32 to 1024.")
+    if gpu_data_blocks is not None and gpu_data_blocks < 1:
+        raise ConfigurationError(f"GPU data blocks must be >= 1; got {gpu_data_blocks}.")
 
 
-def _gpu_backend(kind: str) -> Callable[..., Backend]:
-    def build(*, threads: int | None = None, seed: int | None = None) -> Backend:
-        reason = gpu_unavailable_reason(kind)
+class QsimGpuBackend(Backend):
+    """qsimcirq on an NVIDIA GPU: its own CUDA kernels (``qsim-gpu``) or cuStateVec.
+
+    Needs a qsimcirq built with GPU kernels (``make gpu``) and a visible device;
+    otherwise construction fails with a one-line reason.
+
+    Args:
+        kind: ``"qsim-gpu"`` or ``"qsim-custatevec"``.
+        gpu_threads: CUDA threads per block for state-space kernels (power of two, 32-1024).
+        gpu_data_blocks: data blocks per kernel (CUDA kernels only).
+    """
+
+    def __init__(self, kind: str, *, gpu_threads: int | None = None, gpu_data_blocks: int | None = None):
+        import qsimcirq
+
+        from sims.gpu_info import gpu_status
+
+        check_gpu_options(gpu_threads=gpu_threads, gpu_data_blocks=gpu_data_blocks)
+        reason = gpu_status().reason_unavailable(kind)
         if reason:
             raise ConfigurationError(reason)
-        raise ConfigurationError(f"Backend {kind!r} is reserved; GPU execution is not wired in yet.")
+        self.name = kind
+        options = {"use_gpu": True, "gpu_mode": 0 if kind == "qsim-gpu" else 1}
+        if gpu_threads is not None:
+            options["gpu_state_threads"] = gpu_threads
+        if gpu_data_blocks is not None:
+            options["gpu_data_blocks"] = gpu_data_blocks
+        self._sim = qsimcirq.QSimSimulator(qsimcirq.QSimOptions(**options))
 
-    return build
+    def _simulator(self):
+        return self._sim
+
+    def device(self) -> str:
+        return f"GPU ({'cuStateVec' if self.name == 'qsim-custatevec' else 'qsim CUDA kernels'}), qsimcirq {_qsim_version()}"
+
+
+# Below this width the CPU wins (GPU launch and transfer costs dominate); measured
+# crossover goes in docs/gpu.md once it has been run on hardware.
+AUTO_GPU_MIN_QUBITS = 20
+
+
+def choose_auto(n_qubits: int) -> tuple[str, str]:
+    """``(backend, why)`` for ``--backend auto``."""
+    from sims.gpu_info import gpu_status
+
+    if n_qubits < AUTO_GPU_MIN_QUBITS:
+        return "qsim", f"{n_qubits} qubits < {AUTO_GPU_MIN_QUBITS}: the CPU is faster for small circuits"
+    reason = gpu_status().reason_unavailable("qsim-gpu")
+    if reason:
+        return "qsim", f"{n_qubits} qubits, but no usable GPU build or device"
+    return "qsim-gpu", f"{n_qubits} qubits >= {AUTO_GPU_MIN_QUBITS} and a GPU is available"
 
 
 BACKENDS: dict[str, Callable[..., Backend]] = {
-    "qsim": lambda *, threads=None, seed=None: QsimBackend(threads=threads),
-    "cirq": lambda *, threads=None, seed=None: CirqBackend(seed=seed),
-    "qsim-gpu": _gpu_backend("qsim-gpu"),
-    "qsim-custatevec": _gpu_backend("qsim-custatevec"),
+    "qsim": lambda *, threads=None, seed=None, **_: QsimBackend(threads=threads),
+    "cirq": lambda *, threads=None, seed=None, **_: CirqBackend(seed=seed),
+    "qsim-gpu": lambda *, gpu_threads=None, gpu_data_blocks=None, **_: QsimGpuBackend(
+        "qsim-gpu", gpu_threads=gpu_threads, gpu_data_blocks=gpu_data_blocks),
+    "qsim-custatevec": lambda *, gpu_threads=None, gpu_data_blocks=None, **_: QsimGpuBackend(
+        "qsim-custatevec", gpu_threads=gpu_threads, gpu_data_blocks=gpu_data_blocks),
 }
+BACKEND_NAMES = tuple(BACKENDS) + ("auto",)
 
 
-def make_backend(name: str, *, threads: int | None = None, seed: int | None = None) -> Backend:
-    """Builds a backend by name.
+def make_backend(name: str, *, threads: int | None = None, seed: int | None = None, qubits: int | None = None,
+                 gpu_threads: int | None = None, gpu_data_blocks: int | None = None) -> Backend:
+    """Builds a backend by name; ``auto`` picks by ``qubits`` and says why in ``selection``.
 
     Raises:
-        ConfigurationError: for an unknown name, or a GPU backend this build lacks.
+        ConfigurationError: for an unknown name, invalid GPU options, or a GPU backend
+            this build or machine cannot run.
     """
-    if name not in BACKENDS:
-        raise ConfigurationError(f"Unknown backend {name!r}; expected one of {', '.join(BACKENDS)}.")
-    return BACKENDS[name](threads=threads, seed=seed)
+    if name not in BACKEND_NAMES:
+        raise ConfigurationError(f"Unknown backend {name!r}; expected one of {', '.join(BACKEND_NAMES)}.")
+    check_gpu_options(gpu_threads=gpu_threads, gpu_data_blocks=gpu_data_blocks)
+    selection = ""
+    if name == "auto":
+        name, why = choose_auto(qubits or 0)
+        selection = f"auto -> {name}: {why}"
+    backend = BACKENDS[name](threads=threads, seed=seed, gpu_threads=gpu_threads, gpu_data_blocks=gpu_data_blocks)
+    backend.selection = selection
+    return backend

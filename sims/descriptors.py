@@ -40,6 +40,7 @@ class DescriptorOptions:
     seeds: int = 3
     bins: int = 75
     seed: int = 0
+    backend: str = "batched"  # or any sims.backends name (qsim, cirq, qsim-gpu, ...) for the states
 
     def __post_init__(self):
         for name in ("samples", "grad_samples", "seeds", "bins"):
@@ -74,16 +75,21 @@ def _random_values(ansatz: Ansatz, count: int, rng: np.random.Generator) -> np.n
     return np.concatenate([np.zeros((count, ansatz.n_data_symbols)), weights], axis=1)
 
 
-def states_for(ansatz: Ansatz, values: np.ndarray, chunk: int = 4096) -> np.ndarray:
-    """Final states in chunks (bounded memory)."""
-    return np.concatenate([batched_states(ansatz.circuit, ansatz.qubits, ansatz.symbols, values[i:i + chunk])
-                           for i in range(0, len(values), chunk)])
+def states_for(ansatz: Ansatz, values: np.ndarray, chunk: int = 4096, backend: str = "batched") -> np.ndarray:
+    """Final states in chunks (bounded memory), from the batched simulator or a named backend."""
+    if backend == "batched":
+        simulate = lambda v: batched_states(ansatz.circuit, ansatz.qubits, ansatz.symbols, v)  # noqa: E731
+    else:
+        from sims.backends import make_backend
+
+        simulate = lambda v, b=make_backend(backend, qubits=ansatz.n_qubits): b.states(ansatz, v)  # noqa: E731
+    return np.concatenate([simulate(values[i:i + chunk]) for i in range(0, len(values), chunk)])
 
 
 def expressibility_and_entanglement(ansatz: Ansatz, options: DescriptorOptions, seed: int) -> tuple[float, float]:
     """One seed: expressibility from ``samples`` pairs and mean Q over the first ``samples`` states."""
     rng = np.random.default_rng(seed)
-    states = states_for(ansatz, _random_values(ansatz, 2 * options.samples, rng))
+    states = states_for(ansatz, _random_values(ansatz, 2 * options.samples, rng), backend=options.backend)
     first, second = states[:options.samples], states[options.samples:]
     expr = expressibility(pair_fidelities(first, second), ansatz.n_qubits, options.bins)
     return expr, float(np.mean(meyer_wallach(first, ansatz.n_qubits)))
@@ -114,11 +120,15 @@ def describe_ansatz(name: str, qubits: int, depth: int, options: DescriptorOptio
     """All requested descriptors of one ansatz, with uncertainties and per-seed values."""
     ansatz, encoding_note = metric_ansatz(name, qubits=qubits, depth=depth)
     _check(ansatz)
+    if options.backend != "batched":
+        from sims.backends import make_backend
+
+        make_backend(options.backend, qubits=ansatz.n_qubits)  # a missing GPU fails here, before any work
     seeds = [options.seed + 1000 * k for k in range(options.seeds)]
     result: dict[str, Any] = {"ansatz": name, "qubits": ansatz.n_qubits, "depth": ansatz.depth,
                               "trainable_parameters": ansatz.n_weights, "data_encoding": encoding_note,
                               "samples": options.samples, "grad_samples": options.grad_samples,
-                              "seeds": seeds, "bins": options.bins}
+                              "seeds": seeds, "bins": options.bins, "state_backend": options.backend}
     if "expressibility" in metrics or "entangling_capability" in metrics:
         pairs = [expressibility_and_entanglement(ansatz, options, s) for s in seeds]
         for key, values in (("expressibility", [p[0] for p in pairs]), ("entangling_capability", [p[1] for p in pairs])):

@@ -24,7 +24,7 @@ from sims.backends import GPU_BACKENDS, Backend, make_backend
 from sims.memory import check_state_fits
 from sims.tf_env import keras, tf, tfq
 
-LAYER_BACKENDS = ("tfq", "qsim", "cirq") + GPU_BACKENDS
+LAYER_BACKENDS = ("tfq", "qsim", "cirq") + GPU_BACKENDS  # GPU ones: forward only, like qsim
 PROJECTIONS = ("auto", "learned", "fixed", "none")
 
 

@@ -31,7 +31,7 @@ def simulate_report(ansatz: Ansatz, backend: Backend, *, batch: int, seed: int,
     small = ansatz.n_qubits <= DIAGRAM_MAX_QUBITS and ansatz.n_moments <= DIAGRAM_MAX_MOMENTS
     return {
         "ansatz": {**ansatz.summary(), "source": source, "options": dict(ansatz.options)},
-        "backend": {"name": backend.name, "device": backend.device()},
+        "backend": {"name": backend.name, "device": backend.device(), "selection": backend.selection or None},
         "batch": batch,
         "seed": seed,
         "expectations": {

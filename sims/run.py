@@ -23,7 +23,7 @@ from qcircuits.errors import ConfigurationError
 from sims.cli_args import OneLineParser, fail, integer, positive_int
 
 PROG = "python -m sims.run"
-BACKEND_CHOICES = ("qsim", "cirq", "qsim-gpu", "qsim-custatevec")
+BACKEND_CHOICES = ("qsim", "cirq", "qsim-gpu", "qsim-custatevec", "auto")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="random parameter sets to simulate (default: %(default)s)")
     run.add_argument("--seed", type=integer, default=0, help="random seed (default: %(default)s)")
     run.add_argument("--threads", type=positive_int, help="CPU threads (default: all cores)")
+    run.add_argument("--gpu-threads", type=positive_int,
+                     help="GPU backends: CUDA threads per block, a power of two from 32 to 1024")
+    run.add_argument("--gpu-data-blocks", type=positive_int, help="GPU backends: data blocks per kernel")
     run.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
     metrics = parser.add_argument_group("descriptors (--metrics)")
     metrics.add_argument("--metrics", action="store_true",
@@ -111,7 +114,10 @@ def run_report(args: argparse.Namespace) -> None:
         check_writable(args.json)
     name = args.ansatz or "hardware_efficient"
     ansatz = plugins.create(name, **ansatz_options(args))
-    backend = make_backend(args.backend or "qsim", threads=args.threads, seed=args.seed)
+    backend = make_backend(args.backend or "qsim", threads=args.threads, seed=args.seed, qubits=ansatz.n_qubits,
+                           gpu_threads=args.gpu_threads, gpu_data_blocks=args.gpu_data_blocks)
+    if backend.selection:
+        print(backend.selection)
     report = simulate_report(ansatz, backend, batch=args.batch, seed=args.seed, source=plugins.get(name).source)
     print(format_report(report))
     if args.json:

@@ -70,9 +70,8 @@ def test_list_shows_builtins_with_source_and_does_not_import_tensorflow():
         (["--plugin", "does_not_exist.py"], "does_not_exist.py' does not exist"),
         (["--batch", "0"], "argument --batch: expected a positive integer; got 0"),
         (["--json", "/proc/nope/report.json"], "does not exist"),
-        (["--backend", "qsim-gpu"], "CPU-only"),
         (["--backend", "gpu"], "Unknown backend 'gpu'"),
-        (["--qubits", "four"], "expected an integer; got 'four'"),
+        (["--qubits", "four"], "--qubits expects an integer here; got 'four'"),
     ],
 )
 def test_bad_input_gives_one_line_and_exit_code_2(args, message):
@@ -82,6 +81,18 @@ def test_bad_input_gives_one_line_and_exit_code_2(args, message):
     assert len(lines) == 1, result.stderr
     assert message in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_gpu_backend_without_gpu_support_gives_one_line():
+    from sims.gpu_info import gpu_status
+
+    status = gpu_status()
+    if status.cuda_device:
+        pytest.skip("this machine can run qsim-gpu")
+    expected = "no CUDA device is visible" if status.cuda_kernels_built else "is CPU-only"
+    result = run_cli("--backend", "qsim-gpu")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert expected in result.stderr
 
 
 def test_broken_plugin_file_gives_one_line(tmp_path):

@@ -31,9 +31,9 @@ def test_builtins_are_registered_with_their_source():
 
 
 def test_list_ansatze_filters_with_wildcards_and_sorts_naturally(clean_registry):
-    for name in ("sim_10", "sim_2", "sim_1"):
+    for name in ("toy_10", "toy_2", "toy_1"):
         plugins.REGISTRY.register(_toy, name)
-    assert plugins.list_ansatze("sim*") == ["sim_1", "sim_2", "sim_10"]
+    assert plugins.list_ansatze("toy*") == ["toy_1", "toy_2", "toy_10"]
     assert plugins.list_ansatze("*entangl*") == ["basic_entangler", "strongly_entangling"]
 
 

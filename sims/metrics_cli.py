@@ -107,7 +107,7 @@ def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, An
 
 
 def _default_stem(names, qubit_counts, depths, args) -> str:
-    label = re.sub(r"[^A-Za-z0-9_.-]+", "_", args.compare or names[0])
+    label = re.sub(r"[^A-Za-z0-9_.-]+", "_", (args.compare or names[0]).replace("*", "all"))
     span = lambda v: f"{v[0]}-{v[-1]}" if len(v) > 1 else str(v[0])
     return f"metrics-{label}-q{span(qubit_counts)}-d{span(depths)}.json"
 

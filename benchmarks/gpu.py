@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,16 +26,12 @@ from qcircuits.errors import ConfigurationError  # noqa: E402
 from sims.atomic import atomic_path, write_json  # noqa: E402
 from sims.backends import make_backend  # noqa: E402
 from sims.gpu_info import gpu_status  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 
 def timed(backend, ansatz, values, repeats):
-    result = backend.expectations(ansatz, values)  # warm-up (GPU context, allocations)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = backend.expectations(ansatz, values)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+    """Median seconds and result; the warm-up call sets up the GPU context and allocations."""
+    return median_seconds(lambda: backend.expectations(ansatz, values), repeats)
 
 
 def main() -> int:

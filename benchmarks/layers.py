@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -27,16 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sims.atomic import atomic_path, write_json  # noqa: E402
 from sims.layers import QuantumLayer  # noqa: E402
 from sims.tf_env import tf, tfq  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 
 def _median_time(fn, repeats: int) -> float:
-    fn()  # warm-up (tracing)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_seconds(fn, repeats)[0]  # the warm-up call traces the tf.functions
 
 
 def _ours(qubits: int, depth: int, batch: int):

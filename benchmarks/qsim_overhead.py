@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import cirq
@@ -28,15 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import plugins  # noqa: E402
 from sims.atomic import write_json  # noqa: E402
 from sims.backends import QsimBackend  # noqa: E402
-
-
-def _time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from timing import median_seconds  # noqa: E402
 
 
 def measure(qubits: int, depth: int, batch: int, repeats: int, threads: int) -> dict:
@@ -52,8 +42,8 @@ def measure(qubits: int, depth: int, batch: int, repeats: int, threads: int) -> 
 
     ours_result = ours.expectations(ansatz, values)  # warm-up and agreement check
     raw_result = np.real(np.asarray(run_raw()))
-    t_ours = _time(lambda: ours.expectations(ansatz, values), repeats)
-    t_raw = _time(run_raw, repeats)
+    t_ours = median_seconds(lambda: ours.expectations(ansatz, values), repeats, warmup=False)[0]
+    t_raw = median_seconds(run_raw, repeats, warmup=False)[0]
     return {
         "qubits": qubits, "depth": depth, "batch": batch, "threads": threads, "repeats": repeats,
         "ours_seconds": t_ours, "raw_qsimcirq_seconds": t_raw,

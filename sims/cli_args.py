@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn
+from typing import Callable, NoReturn
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -18,6 +18,19 @@ def fail(prog: str, message: str) -> NoReturn:
     """Prints ``prog: error: message`` to stderr and exits with code 2."""
     print(f"{prog}: error: {message}", file=sys.stderr)
     raise SystemExit(2)
+
+
+def guarded(prog: str, action: Callable[[], object], *, interrupted: str = "interrupted") -> int:
+    """Runs ``action``; a :class:`ConfigurationError` becomes one line and exit code 2."""
+    from qcircuits.errors import ConfigurationError
+
+    try:
+        action()
+    except ConfigurationError as exc:
+        fail(prog, str(exc))
+    except KeyboardInterrupt:
+        fail(prog, interrupted)
+    return 0
 
 
 def positive_int(text: str) -> int:

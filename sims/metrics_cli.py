@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import fnmatch
 import io
 import re
 import time
@@ -14,7 +13,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from qcircuits.errors import ConfigurationError
-from sims.atomic import atomic_path, check_writable, write_json, write_text
+from sims.atomic import check_writable, write_json, write_text
 
 
 def parse_range(text: str | None, name: str, default: int) -> list[int]:

@@ -20,7 +20,7 @@ import sys
 from typing import Any, Sequence
 
 from qcircuits.errors import ConfigurationError
-from sims.cli_args import OneLineParser, fail, integer, positive_int
+from sims.cli_args import OneLineParser, guarded, integer, positive_int
 
 PROG = "python -m sims.run"
 BACKEND_CHOICES = ("qsim", "cirq", "qsim-gpu", "qsim-custatevec", "auto")
@@ -127,19 +127,22 @@ def run_report(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        import plugins
+    return guarded(PROG, lambda: dispatch(args))
 
-        for spec in args.plugin:
-            plugins.load_plugin(spec)
-        if args.list:
-            print_list()
-            return 0
-        if args.metrics or args.compare:
-            from sims.metrics_cli import metric_names, run_metrics
 
-            run_metrics(args, metric_names(args))
-            return 0
+def dispatch(args: argparse.Namespace) -> None:
+    """Runs the command the arguments ask for."""
+    import plugins
+
+    for spec in args.plugin:
+        plugins.load_plugin(spec)
+    if args.list:
+        print_list()
+    elif args.metrics or args.compare:
+        from sims.metrics_cli import metric_names, run_metrics
+
+        run_metrics(args, metric_names(args))
+    else:
         single_int(args, "qubits")
         single_int(args, "depth")
         if args.task == "ner":
@@ -147,13 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             args.plugin = []  # already loaded above
             run_ner(args)
-            return 0
-        run_report(args)
-    except ConfigurationError as exc:
-        fail(PROG, str(exc))
-    except KeyboardInterrupt:
-        fail(PROG, "interrupted")
-    return 0
+        else:
+            run_report(args)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
 """The NER pipeline end to end: train, resume, compare, predict, bad input."""
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -7,12 +7,11 @@ import argparse
 import csv
 import io
 import re
-import sys
 from pathlib import Path
 from typing import Sequence
 
 from qcircuits.errors import ConfigurationError
-from sims.cli_args import OneLineParser, fail, integer, positive_int
+from sims.cli_args import OneLineParser, guarded, integer, positive_int
 
 
 def add_ner_arguments(parser: argparse.ArgumentParser, *, with_circuit: bool = True) -> None:
@@ -29,8 +28,8 @@ def add_ner_arguments(parser: argparse.ArgumentParser, *, with_circuit: bool = T
     group.add_argument("--fine-tune", action="store_true", help="train the encoder too (default: frozen)")
     group.add_argument("--epochs", type=positive_int, default=10)
     group.add_argument("--batch-size", type=positive_int,
-                       help="words per batch (frozen, default 256) or windows per batch (fine-tune, default 16)")
-    group.add_argument("--learning-rate", type=float, help="Adam learning rate (default 3e-3 frozen, 5e-5 fine-tune)")
+                       help="words per batch (frozen: 128, 16 on the demo corpus) or windows per batch (fine-tune: 16)")
+    group.add_argument("--learning-rate", type=float, help="Adam learning rate (default 5e-3 frozen, 5e-5 fine-tune)")
     group.add_argument("--patience", type=positive_int, default=3, help="early stopping on dev entity F1")
     group.add_argument("--max-length", type=positive_int, default=128, help="sub-tokens per window")
     group.add_argument("--max-sentences", type=positive_int, help="use only the first N training sentences")
@@ -121,13 +120,8 @@ def train_main(argv: Sequence[str] | None = None, prog: str = "ner_conll.py") ->
     parser = OneLineParser(prog=prog, description="Train and evaluate a BERT -> head -> tagger on CoNLL data.")
     add_ner_arguments(parser)
     args = parser.parse_args(argv)
-    try:
-        run_ner(args)
-    except ConfigurationError as exc:
-        fail(prog, str(exc))
-    except KeyboardInterrupt:
-        fail(prog, "interrupted; run the same command again to resume from the last finished epoch")
-    return 0
+    return guarded(prog, lambda: run_ner(args),
+                   interrupted="interrupted; run the same command again to resume from the last finished epoch")
 
 
 _WORDS = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
@@ -144,26 +138,27 @@ def predict_main(argv: Sequence[str] | None = None, prog: str = "ner_predict.py"
     parser.add_argument("text", nargs="+", help="sentences (each argument is one sentence)")
     parser.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FILE")
     args = parser.parse_args(argv)
-    try:
-        import plugins
-        from sims.ner.metrics import entities
-        from sims.ner.pipeline import Tagger
-        from sims.ner.rundir import RunDir
+    return guarded(prog, lambda: _predict(args))
 
-        RunDir(args.run_dir).read_config()  # a clear error before loading anything heavy
-        for spec in args.plugin:
-            plugins.load_plugin(spec)
-        tagger = Tagger.load(args.run_dir)
-        sentences = [split_words(t) for t in args.text]
-        if not all(sentences):
-            raise ConfigurationError("Empty text; expected at least one word per sentence.")
-        for words, tags in zip(sentences, tagger.predict(sentences)):
-            found = entities(list(words), tags)
-            print(" ".join(words))
-            for kind, text in found:
-                print(f"  {kind:<5} {text}")
-            if not found:
-                print("  (no entities)")
-    except ConfigurationError as exc:
-        fail(prog, str(exc))
-    return 0
+
+def _predict(args: argparse.Namespace) -> None:
+    """Loads a run and prints the entities of each sentence."""
+    import plugins
+    from sims.ner.metrics import entities
+    from sims.ner.pipeline import Tagger
+    from sims.ner.rundir import RunDir
+
+    RunDir(args.run_dir).read_config()  # a clear error before loading anything heavy
+    for spec in args.plugin:
+        plugins.load_plugin(spec)
+    tagger = Tagger.load(args.run_dir)
+    sentences = [split_words(t) for t in args.text]
+    if not all(sentences):
+        raise ConfigurationError("Empty text; expected at least one word per sentence.")
+    for words, tags in zip(sentences, tagger.predict(sentences)):
+        found = entities(list(words), tags)
+        print(" ".join(words))
+        for kind, text in found:
+            print(f"  {kind:<5} {text}")
+        if not found:
+            print("  (no entities)")

@@ -61,11 +61,11 @@ class NerOptions:
         check_int("max_length", self.max_length, minimum=8, maximum=512)
         if self.max_sentences is not None:
             check_int("max_sentences", self.max_sentences, minimum=1)
-        if self.batch_size is None:
-            self.batch_size = 16 if self.fine_tune else 256
+        if self.batch_size is None:  # the demo corpus has ~500 words: small batches, or it barely trains
+            self.batch_size = 16 if (self.fine_tune or self.data_dir is None) else 128
         check_int("batch_size", self.batch_size, minimum=1)
         if self.learning_rate is None:
-            self.learning_rate = 5e-5 if self.fine_tune else 3e-3
+            self.learning_rate = 5e-5 if self.fine_tune else 5e-3
         if not self.learning_rate > 0:
             raise ConfigurationError(f"learning_rate must be > 0; got {self.learning_rate}.")
         if self.head == "quantum" and self.backend != "tfq":

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("transformers")
@@ -208,3 +209,25 @@ def test_hub_name_offline_says_what_is_missing(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(EncoderError, match="could not be loaded from the Hugging Face hub"):
         load_encoder("bert-base-nonexistent-model")
+
+
+def test_fine_tuning_trains_encoder_and_head_with_their_own_rates_and_resumes(data_dir, tmp_path, capsys):
+    from sims.ner.encoder import tiny_encoder
+
+    run = tmp_path / "ft"
+    args = ["--fine-tune", "--head", "quantum", "--batch-size", "4", "--max-length", "16"]
+    assert _train(data_dir, run, *args, "--epochs", "1") == 0
+    assert _train(data_dir, run, *args, "--epochs", "2") == 0
+    assert "resuming after epoch 1" in capsys.readouterr().out
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["fine_tune"] and metrics["epochs_done"] == 2
+    # The saved best model holds a fine-tuned encoder: it differs from a fresh tiny one.
+    from sims.ner.pipeline import Tagger
+
+    tagger = Tagger.load(run)
+    fresh = tiny_encoder()
+    trained = tagger.encoder.model.get_weights()
+    assert any(not np.allclose(a, b) for a, b in zip(trained, fresh.model.get_weights()))
+    capsys.readouterr()
+    assert predict_main([str(run), "Alice visited Oslo ."]) == 0
+    assert capsys.readouterr().out.startswith("Alice visited Oslo .")

@@ -30,6 +30,8 @@ def add_ner_arguments(parser: argparse.ArgumentParser, *, with_circuit: bool = T
     group.add_argument("--batch-size", type=positive_int,
                        help="words per batch (frozen: 128, 16 on the demo corpus) or windows per batch (fine-tune: 16)")
     group.add_argument("--learning-rate", type=float, help="Adam learning rate (default 5e-3 frozen, 5e-5 fine-tune)")
+    group.add_argument("--head-learning-rate", type=float, default=5e-3,
+                       help="with --fine-tune: Adam learning rate of the head (default: %(default)s)")
     group.add_argument("--patience", type=positive_int, default=3, help="early stopping on dev entity F1")
     group.add_argument("--max-length", type=positive_int, default=128, help="sub-tokens per window")
     group.add_argument("--max-sentences", type=positive_int, help="use only the first N training sentences")
@@ -58,7 +60,7 @@ def options_from_args(args: argparse.Namespace, head: str):
         entanglement=args.entanglement, encoding=args.encoding or "angle_y", reupload=bool(args.reupload),
         backend=args.backend or "tfq",
         encoder=args.encoder, fine_tune=args.fine_tune, epochs=args.epochs, batch_size=args.batch_size,
-        learning_rate=args.learning_rate, patience=args.patience, seed=args.seed, max_length=args.max_length,
+        learning_rate=args.learning_rate, head_learning_rate=args.head_learning_rate, patience=args.patience, seed=args.seed, max_length=args.max_length,
         max_sentences=args.max_sentences, tensorboard=args.tensorboard, cache_dir=args.cache_dir)
 
 

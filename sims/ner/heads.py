@@ -75,11 +75,33 @@ def word_model(head: TaggingHead, hidden_size: int) -> keras.Model:
 
 
 class FineTuneTagger(keras.Model):
-    """Encoder + head trained end to end: sub-tokens -> first sub-token per word -> head."""
+    """Encoder + head trained end to end: sub-tokens -> first sub-token per word -> head.
+
+    The encoder and the head get separate optimizers: BERT wants a learning rate
+    around 5e-5, while circuit weights (angles) barely move at that rate. Adam is
+    invariant to gradient scale, so one optimizer cannot serve both.
+    """
 
     def __init__(self, bert, head: TaggingHead, **kwargs: Any):
         super().__init__(**kwargs)
         self.bert, self.head = bert, head
+        self.head_optimizer = None
+
+    def compile(self, *, head_optimizer=None, **kwargs: Any):
+        super().compile(**kwargs)
+        self.head_optimizer = head_optimizer
+
+    def train_step(self, data):
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        with tf.GradientTape() as tape:
+            logits = self(x, training=True)
+            loss = self.compiled_loss(y, logits, sample_weight, regularization_losses=self.losses)
+        encoder_vars = self.bert.trainable_variables
+        head_vars = self.head.trainable_variables
+        gradients = tape.gradient(loss, encoder_vars + head_vars)
+        self.optimizer.apply_gradients(zip(gradients[:len(encoder_vars)], encoder_vars))
+        (self.head_optimizer or self.optimizer).apply_gradients(zip(gradients[len(encoder_vars):], head_vars))
+        return {"loss": loss}
 
     def call(self, inputs, training=False):
         hidden = self.bert(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"],

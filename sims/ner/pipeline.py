@@ -44,6 +44,7 @@ class NerOptions:
     epochs: int = 10
     batch_size: int | None = None
     learning_rate: float | None = None
+    head_learning_rate: float = 5e-3
     patience: int = 3
     seed: int = 0
     max_length: int = 128
@@ -66,8 +67,9 @@ class NerOptions:
         check_int("batch_size", self.batch_size, minimum=1)
         if self.learning_rate is None:
             self.learning_rate = 5e-5 if self.fine_tune else 5e-3
-        if not self.learning_rate > 0:
-            raise ConfigurationError(f"learning_rate must be > 0; got {self.learning_rate}.")
+        for name in ("learning_rate", "head_learning_rate"):
+            if not getattr(self, name) > 0:
+                raise ConfigurationError(f"{name} must be > 0; got {getattr(self, name)}.")
         if self.head == "quantum" and self.backend != "tfq":
             raise ConfigurationError(
                 f"Training needs gradients, which only backend 'tfq' gives; got {self.backend!r}.")
@@ -248,12 +250,17 @@ def train(options: NerOptions) -> dict[str, Any]:
             return tagger.predict_vectors(x_dev, dev_words)
 
     optimizer = keras.optimizers.Adam(options.learning_rate)
-    tagger.model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=tagger.model, optimizer=optimizer),
-                                         str(run.checkpoint_dir), max_to_keep=2)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    trackables: dict[str, Any] = {"model": tagger.model, "optimizer": optimizer}
+    if options.fine_tune:
+        trackables["head_optimizer"] = keras.optimizers.Adam(options.head_learning_rate)
+        tagger.model.compile(optimizer=optimizer, head_optimizer=trackables["head_optimizer"], loss=loss)
+    else:
+        tagger.model.compile(optimizer=optimizer, loss=loss)
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(**trackables), str(run.checkpoint_dir), max_to_keep=2)
     best_manager = tf.train.CheckpointManager(tagger.checkpoint(), str(run.path / "best"), max_to_keep=1)
     if state["checkpoint"]:
-        tf.train.Checkpoint(model=tagger.model, optimizer=optimizer).restore(state["checkpoint"]).expect_partial()
+        tf.train.Checkpoint(**trackables).restore(state["checkpoint"]).expect_partial()
         keras.utils.set_random_seed(options.seed + state["epochs_done"])  # repeatable after a resume too
 
     words_per_epoch = sum(len(s.words) for s in corpus.splits["train"])

@@ -39,6 +39,20 @@ def check_writable(path: str | os.PathLike) -> Path:
     return path
 
 
+def ensure_dir(path: str | os.PathLike, what: str = "Output folder") -> Path:
+    """Creates a folder (and its parents), or fails in one line if it cannot.
+
+    Raises:
+        ConfigurationError: if the folder cannot be created or is a file.
+    """
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(f"{what} {str(path)!r} cannot be created ({exc.strerror}).") from None
+    return path
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yields a temporary path beside ``path``; moves it onto ``path`` on success."""

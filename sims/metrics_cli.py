@@ -13,7 +13,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from qcircuits.errors import ConfigurationError
-from sims.atomic import check_writable, write_json, write_text
+from sims.atomic import check_writable, ensure_dir, write_json, write_text
 
 
 def parse_range(text: str | None, name: str, default: int) -> list[int]:
@@ -74,7 +74,8 @@ def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, An
     depths = parse_range(args.depth, "depth", 1)
     out_dir = Path(args.out_dir)
     json_path = Path(args.json) if args.json else out_dir / _default_stem(names, qubit_counts, depths, args)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out_dir, "Output folder (--out-dir)")
+    ensure_dir(json_path.parent, "JSON folder")
     check_writable(json_path)
     jobs = [(n, q, d) for n in names for q in qubit_counts for d in depths]
     rows, start = [], time.perf_counter()

@@ -196,6 +196,7 @@ def test_metrics_for_a_plugin_that_insists_on_its_encoding(tmp_path):
     (["--compare", "nothing_*", "--metrics"], "matches no registered ansatz"),
     (["--ansatz", "sim_01", "--metrics", "--depth", "3-1"], "the end must not be below the start"),
     (["--ansatz", "sim_01", "--metrics", "--metric-seeds", "1"], "seeds must be >= 2"),
+    (["--ansatz", "sim_01", "--metrics", "--out-dir", "/proc/metrics"], "'/proc/metrics' cannot be created"),
 ])
 def test_bad_metric_input_is_one_line_with_exit_code_2(args, message):
     result = _cli(*args)

@@ -141,11 +141,14 @@ def test_head_comparison_writes_table_and_plot(data_dir, tmp_path, capsys):
     (["--head", "svm"], "Unknown head 'svm'"),
     (["--backend", "qsim"], "only backend 'tfq' gives"),
     (["--ansatz", "nope"], "Unknown ansatz 'nope'"),
+    (["--run-dir", "/proc/ner-run"], "Run folder (--run-dir) '/proc/ner-run' cannot be created"),
+    (["--learning-rate", "-1"], "learning_rate must be > 0; got -1.0"),
+    (["--max-length", "4"], "max_length must be >= 8; got 4"),
 ])
 def test_bad_training_input_is_one_line_with_exit_code_2(data_dir, tmp_path, capsys, args, message):
     base = ["--data-dir", str(data_dir), "--run-dir", str(tmp_path / "r"), "--encoder", "tiny", "--qubits", "3"]
     with pytest.raises(SystemExit) as info:
-        train_main(base + args)
+        train_main(base + args)  # later options win over the base ones
     assert info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0], err

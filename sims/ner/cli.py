@@ -100,10 +100,10 @@ def run_ner_single(options):
 
 
 def write_comparison(root: Path, rows: list[dict]) -> None:
-    from sims.atomic import write_json, write_text
+    from sims.atomic import ensure_dir, write_json, write_text
     from sims.ner.plots import plot_comparison
 
-    root.mkdir(parents=True, exist_ok=True)
+    ensure_dir(root, "Comparison folder (--run-dir)")
     write_json(root / "comparison.json", rows)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))

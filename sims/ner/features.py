@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from sims.atomic import atomic_path
+from sims.atomic import atomic_path, ensure_dir
 from sims.ner.alignment import Segment, split_sentences, tokenize_segments
 from sims.ner.encoder import Encoder
 from sims.tf_env import tf
@@ -66,7 +66,7 @@ def cached_word_vectors(encoder: Encoder, sentences: list[tuple[str, ...]], sour
     """:func:`word_vectors`, read from ``cache_dir`` when computed before (frozen encoder only)."""
     if encoder.spec == "tiny":  # random weights: nothing worth caching across processes
         return word_vectors(encoder, sentences, max_length=max_length, desc=desc)
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    ensure_dir(cache_dir, "Encoder cache folder (--cache-dir)")
     path = cache_dir / f"{cache_key(encoder.spec, source, max_length)}.npy"
     if path.is_file():
         vectors = np.load(path)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from qcircuits.errors import ConfigurationError
-from sims.atomic import write_json
+from sims.atomic import check_writable, ensure_dir, write_json
 
 # Options that may differ when a run is resumed (they do not change the model or the data).
 RESUMABLE_DIFFERENCES = {"epochs", "tensorboard", "patience", "run_dir", "cache_dir"}
@@ -60,9 +60,10 @@ class RunDir:
             if saved.get("tags") != config.get("tags"):
                 raise RunDirError(f"Run folder {str(self.path)!r} was trained on a different tag set.")
             return True
-        if self.path.exists() and any(self.path.iterdir()):
+        if self.path.is_file() or (self.path.exists() and any(self.path.iterdir())):
             raise RunDirError(f"{str(self.path)!r} exists and is not a run folder; choose a new --run-dir.")
-        self.path.mkdir(parents=True, exist_ok=True)
+        ensure_dir(self.path, "Run folder (--run-dir)")
+        check_writable(self.config_path)
         write_json(self.config_path, config)
         return False
 

@@ -6,7 +6,7 @@ kernels) with the exact adjoint gradient: the template circuit is serialised
 once at construction and tiled to the batch inside the graph, so a training step
 does no Python work per sample and no circuit serialisation.
 
-Backends ``"qsim"`` and ``"cirq"`` evaluate the same ansatz through
+Backends ``"qsim"``, ``"cirq"`` and the GPU ones evaluate the same ansatz through
 :mod:`sims.backends` for cross-checks and evaluation; they run outside the graph
 (``tf.numpy_function``) and give no gradients, so train with ``"tfq"``.
 """
@@ -111,14 +111,15 @@ class QuantumLayer(keras.layers.Layer):
     Args:
         ansatz: registered ansatz name.
         backend: ``"tfq"`` (native, differentiable; default), ``"qsim"`` or ``"cirq"``
-            (forward only, for evaluation and cross-checks), or a reserved GPU backend.
+            (forward only, for evaluation and cross-checks), or ``"qsim-gpu"``/``"qsim-custatevec"``
+            (forward only; need ``make gpu`` and a device, else fail at construction).
         projection: ``"auto"``, ``"learned"``, ``"fixed"`` or ``"none"``.
         weight_initializer: Keras initializer for the circuit weights
             (default uniform in [0, 2 pi)).
         repetitions: if set, sampled expectations with this many shots (``tfq`` only).
         ansatz_source: where the ansatz came from (set automatically; used to reload
             a plugin when a saved model is loaded).
-        seed: seed of the ``"fixed"`` projection.
+        seed: seed of the default initialisers and of the ``"fixed"`` projection.
         **ansatz_options: passed to the ansatz factory (``qubits``, ``depth``,
             ``entanglement``, ``encoding``, ``features``, ``reupload``, ``readout``).
     """

@@ -138,28 +138,25 @@ class Tagger:
                  max_length: int):
         self.encoder, self.head, self.tags = encoder, head, tags
         self.fine_tune, self.max_length = fine_tune, max_length
+        # Word vectors -> logits; in fine-tune mode it shares the head with the full model.
+        self.word_model = word_model(head, encoder.hidden_size)
         if fine_tune:
             self.model = FineTuneTagger(encoder.model, head)
             dummy = {"input_ids": tf.zeros((1, 4), tf.int32), "attention_mask": tf.ones((1, 4), tf.int32),
                      "word_positions": tf.ones((1, 2), tf.int32), "word_mask": tf.ones((1, 2), tf.bool)}
             self.model(dummy)
         else:
-            self.model = word_model(head, encoder.hidden_size)
+            self.model = self.word_model
 
     def predict_vectors(self, vectors: np.ndarray, sentences: list[tuple[str, ...]]) -> list[list[str]]:
-        logits = self.model.predict(vectors, batch_size=4096, verbose=0) if len(vectors) else np.zeros((0, 1))
+        """Tags from precomputed word vectors (``[total_words, hidden]``)."""
+        logits = self.word_model.predict(vectors, batch_size=4096, verbose=0) if len(vectors) else np.zeros((0, 1))
         ids = np.argmax(logits, axis=-1)
         return [[self.tags[i] for i in row] for row in split_by_sentence(ids, sentences)]
-
-    def head_logits(self, vectors: np.ndarray) -> np.ndarray:
-        return self.head(tf.constant(vectors)).numpy()
 
     def predict(self, sentences: list[tuple[str, ...]]) -> list[list[str]]:
         """Tags for every word; long sentences are windowed, never truncated."""
         vectors = word_vectors(self.encoder, sentences, max_length=self.max_length, desc="predicting")
-        if self.fine_tune:
-            ids = np.argmax(self.head_logits(vectors), axis=-1) if len(vectors) else np.zeros(0, int)
-            return [[self.tags[i] for i in row] for row in split_by_sentence(ids, sentences)]
         return self.predict_vectors(vectors, sentences)
 
     def checkpoint(self) -> tf.train.Checkpoint:

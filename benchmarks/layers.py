@@ -109,7 +109,10 @@ def plot(batch_rows: list, qubit_rows: list, path: Path) -> None:
     for key, label in (("forward_samples_per_s", "forward"), ("forward_backward_samples_per_s", "forward+gradient")):
         axes[0].plot([r["batch"] for r in batch_rows], [r[key] for r in batch_rows], "o-", label=label)
         axes[1].plot([r["qubits"] for r in qubit_rows], [r[key] for r in qubit_rows], "o-", label=label)
-    axes[0].set(xscale="log", xlabel="batch", ylabel="samples/s", title="8 qubits, depth 3")
+    axes[0].set_xscale("log", base=2)
+    axes[0].set_xticks([r["batch"] for r in batch_rows], [str(r["batch"]) for r in batch_rows])
+    axes[0].minorticks_off()
+    axes[0].set(xlabel="batch", ylabel="samples/s", title="8 qubits, depth 3")
     axes[1].set(yscale="log", xlabel="qubits", ylabel="samples/s", title="batch 2048, depth 3")
     for ax in axes:
         ax.grid(alpha=0.3)

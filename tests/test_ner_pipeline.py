@@ -73,6 +73,19 @@ def test_training_writes_model_metrics_and_plot_and_predict_reads_them(data_dir,
     assert out.startswith("Alice Walker visited Rome .")
 
 
+def test_sentences_longer_than_the_window_get_a_tag_for_every_word(data_dir, tmp_path):
+    long_words = ("Alice Walker and Bob flew from Rome to Oslo with Globex staff , then Carol met "
+                  "them in Rome before Globex opened in Oslo again .").split()
+    (data_dir / "test.txt").write_text("\n".join(f"{w} O" for w in long_words) + "\n")
+    run = tmp_path / "run"
+    _train(data_dir, run, "--epochs", "1", "--max-length", "8")
+    token = json.loads((run / "metrics.json").read_text())["test"]["token"]
+    assert token["micro avg"]["support"] == len(long_words) == 26
+    from sims.ner.pipeline import Tagger
+
+    assert len(Tagger.load(run).predict([tuple(long_words)])[0]) == len(long_words)
+
+
 def test_same_seed_repeats_the_same_training(data_dir, tmp_path):
     histories = []
     for name in ("a", "b"):
@@ -88,9 +101,11 @@ def test_resume_continues_from_the_last_epoch_and_refuses_other_options(data_dir
     _train(data_dir, run, "--epochs", "2")
     assert "resuming after epoch 1" in capsys.readouterr().out
     assert [h["epoch"] for h in json.loads((run / "metrics.json").read_text())["history"]] == [1, 2]
+    saved = (run / "metrics.json").read_bytes()
     with pytest.raises(SystemExit) as info:
         _train(data_dir, run, "--epochs", "2", "--head", "linear")
     assert info.value.code == 2
+    assert (run / "metrics.json").read_bytes() == saved  # a refused resume leaves the run as it was
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "different options (head: 'quantum' -> 'linear')" in err[0]
 

@@ -11,7 +11,9 @@ import os
 import sys
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# 3: TensorFlow's C++ start-up prints error-level noise on machines without CUDA
+# (cuFFT/cuDNN factory registration, cuInit); set the variable yourself to see it.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 if "tensorflow" in sys.modules and os.environ.get("TF_USE_LEGACY_KERAS") != "1":
     raise ImportError(
@@ -19,8 +21,32 @@ if "tensorflow" in sys.modules and os.environ.get("TF_USE_LEGACY_KERAS") != "1":
         "or set TF_USE_LEGACY_KERAS=1 in the environment."
     )
 
-import tensorflow as tf  # noqa: E402
-import tensorflow_quantum as tfq  # noqa: E402
+
+def _import_tensorflow():
+    """Imports TF and TFQ with stderr silenced: on machines without CUDA, XLA prints
+    error-level lines while loading (cuDNN/cuBLAS factory registration) that would
+    bury our one-line messages. A failing import still raises its exception.
+    Set QCIRCUITS_TF_VERBOSE=1 to see everything."""
+    if os.environ.get("QCIRCUITS_TF_VERBOSE"):
+        import tensorflow
+        import tensorflow_quantum
+
+        return tensorflow, tensorflow_quantum
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow
+        import tensorflow_quantum
+
+        return tensorflow, tensorflow_quantum
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+tf, tfq = _import_tensorflow()
 
 keras = tf.keras
 tf.get_logger().setLevel("ERROR")  # TFQ's differentiators warn about retracing on every new layer

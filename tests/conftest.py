@@ -8,7 +8,7 @@ import pytest
 
 # TFQ and transformers' TF models need Keras 2; set before TensorFlow is imported anywhere.
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 @pytest.fixture

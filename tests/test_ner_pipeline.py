@@ -1,6 +1,7 @@
 """The NER pipeline end to end: train, resume, compare, predict, bad input."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -249,3 +250,14 @@ def test_fine_tuning_trains_encoder_and_head_with_their_own_rates_and_resumes(da
     capsys.readouterr()
     assert predict_main([str(run), "Alice visited Oslo ."]) == 0
     assert capsys.readouterr().out.startswith("Alice visited Oslo .")
+
+
+def test_command_line_error_is_exactly_one_line_even_after_tensorflow_loads(data_dir, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "examples/ner_conll.py", "--data-dir", str(data_dir), "--encoder", "tiny",
+         "--qubits", "40", "--run-dir", str(tmp_path / "r")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "QCIRCUITS_TF_VERBOSE")})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "ner_conll.py: error: --qubits 40 is larger than the encoder width 32; expected at most 32."]

@@ -145,12 +145,13 @@ def predict_main(argv: Sequence[str] | None = None, prog: str = "ner_predict.py"
 
 def _predict(args: argparse.Namespace) -> None:
     """Loads a run and prints the entities of each sentence."""
+    from sims.ner.rundir import RunDir
+
+    RunDir(args.run_dir).read_config()  # a clear error before TensorFlow loads
     import plugins
     from sims.ner.metrics import entities
     from sims.ner.pipeline import Tagger
-    from sims.ner.rundir import RunDir
 
-    RunDir(args.run_dir).read_config()  # a clear error before loading anything heavy
     for spec in args.plugin:
         plugins.load_plugin(spec)
     tagger = Tagger.load(args.run_dir)

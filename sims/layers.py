@@ -70,11 +70,10 @@ class ExpectationKernel:
             # Shot noise as hardware gives it; adjoint needs exact states, so parameter shift.
             self.layer = tfq.layers.SampledExpectation(differentiator=tfq.differentiators.ParameterShift())
 
-    def symbol_values(self, features: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
-        """``[batch, n_symbols]``: features, IQP products, then the shared weights."""
-        batch = tf.shape(weights)[0] if features is None else tf.shape(features)[0]
+    def symbol_values(self, features: tf.Tensor | None, weights: tf.Tensor, batch: tf.Tensor) -> tf.Tensor:
+        """``[batch, n_symbols]``: features, IQP products, then the weights shared by the batch."""
         parts = []
-        if features is not None and self.ansatz.n_features:
+        if features is not None:
             parts.append(features)
             if self.ansatz.encoding.product_pairs:
                 shifted = np.pi - features
@@ -82,9 +81,10 @@ class ExpectationKernel:
         parts.append(tf.tile(weights[tf.newaxis, :], [batch, 1]))
         return tf.concat(parts, axis=-1)
 
-    def __call__(self, features: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
-        values = self.symbol_values(features, tf.cast(weights, features.dtype if features is not None else tf.float32))
-        batch = tf.shape(values)[0]
+    def __call__(self, features: tf.Tensor | None, weights: tf.Tensor, batch: tf.Tensor) -> tf.Tensor:
+        """Readouts ``[batch, n_readouts]``; ``features`` is None when the ansatz encodes no data."""
+        dtype = features.dtype if features is not None else weights.dtype
+        values = self.symbol_values(features, tf.cast(weights, dtype), batch)
         circuits = tf.tile(self.circuit, [batch])
         operators = tf.tile(self.operators, [batch, 1])
         kwargs = dict(symbol_names=self.symbol_names, symbol_values=values, operators=operators)
@@ -201,7 +201,7 @@ class QuantumLayer(keras.layers.Layer):
         """``[n, width] -> [n, n_readouts]`` on the chosen backend."""
         features = self._features(x)
         if self._backend is None:
-            return tf.cast(self.kernel(features, self.circuit_weights), x.dtype)
+            return tf.cast(self.kernel(features, self.circuit_weights, tf.shape(x)[0]), x.dtype)
         out = tf.numpy_function(self._evaluate_numpy, [features if features is not None else x[:, :0],
                                                        self.circuit_weights], tf.float64)
         out = tf.reshape(out, [tf.shape(x)[0], self.n_readouts])

@@ -201,3 +201,11 @@ def test_fixed_projection_is_not_trained():
     layer = QuantumLayer("hardware_efficient", qubits=2, projection="fixed")
     layer.build((None, 7))
     assert [w.name.split("/")[-1].split(":")[0] for w in layer.trainable_weights] == ["circuit_weights"]
+
+
+@pytest.mark.parametrize("backend", ["tfq", "qsim"])
+def test_layer_without_data_encoding_keeps_the_batch_size(backend):
+    layer = QuantumLayer("hardware_efficient", qubits=2, depth=1, encoding="none", backend=backend)
+    out = layer(np.zeros((5, 3), np.float32)).numpy()
+    assert out.shape == (5, 2)
+    np.testing.assert_allclose(out, np.broadcast_to(out[0], out.shape), atol=1e-6)  # no data: same row

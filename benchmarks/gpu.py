@@ -23,9 +23,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import plugins  # noqa: E402
 from qcircuits.errors import ConfigurationError  # noqa: E402
-from sims.atomic import atomic_path, write_json  # noqa: E402
+from sims.atomic import write_json  # noqa: E402
 from sims.backends import make_backend  # noqa: E402
 from sims.gpu_info import gpu_status  # noqa: E402
+from sims.plotting import pyplot, save_png  # noqa: E402
 from timing import median_seconds  # noqa: E402
 
 
@@ -71,10 +72,7 @@ def main() -> int:
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "gpu.json", {"benchmark": "gpu", "status": gpu_status().__dict__, "rows": rows})
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     for depth in sorted({r["depth"] for r in rows}):
         chosen = [r for r in rows if r["depth"] == depth]
@@ -85,8 +83,7 @@ def main() -> int:
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     fig.tight_layout()
-    with atomic_path(out / "gpu.png") as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
+    save_png(fig, out / "gpu.png")
     print(f"written {out / 'gpu.json'} and {out / 'gpu.png'}")
     return 0
 

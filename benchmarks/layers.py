@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from sims.atomic import atomic_path, write_json  # noqa: E402
+from sims.atomic import write_json  # noqa: E402
 from sims.layers import QuantumLayer  # noqa: E402
+from sims.plotting import pyplot, save_png  # noqa: E402
 from sims.tf_env import tf, tfq  # noqa: E402
 from timing import median_seconds  # noqa: E402
 
@@ -101,10 +102,7 @@ def scaling(qubits: int, depth: int, batch: int, repeats: int) -> dict:
 
 
 def plot(batch_rows: list, qubit_rows: list, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for key, label in (("forward_samples_per_s", "forward"), ("forward_backward_samples_per_s", "forward+gradient")):
         axes[0].plot([r["batch"] for r in batch_rows], [r[key] for r in batch_rows], "o-", label=label)
@@ -119,8 +117,7 @@ def plot(batch_rows: list, qubit_rows: list, path: Path) -> None:
         ax.legend()
     fig.suptitle("QuantumLayer (TFQ native, adjoint) throughput")
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
+    save_png(fig, path, dpi=120)
 
 
 def main() -> None:

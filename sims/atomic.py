@@ -79,6 +79,18 @@ def write_json(path: str | os.PathLike, data: Any) -> None:
     write_text(path, json.dumps(data, indent=2, default=_jsonable) + "\n")
 
 
+def write_csv(path: str | os.PathLike, rows: list[dict[str, Any]]) -> None:
+    """Writes dicts with the same keys as CSV (header from the first row) atomically."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text(path, buffer.getvalue())
+
+
 def _jsonable(value: Any) -> Any:
     if hasattr(value, "tolist"):  # numpy arrays and scalars
         return value.tolist()

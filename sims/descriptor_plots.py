@@ -5,21 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sims.atomic import atomic_path
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+from sims.plotting import pyplot, save_png
 
 
 def plot_compare(rows: list[dict[str, Any]], path: Path) -> None:
     """One point per circuit and depth; circuits ordered by their shallowest expressibility."""
-    plt = _pyplot()
+    plt = pyplot()
     names = list(dict.fromkeys(r["ansatz"] for r in rows))
     shallow = {n: min((r for r in rows if r["ansatz"] == n), key=lambda r: r["depth"]) for n in names}
     order = sorted(names, key=lambda n: -shallow[n]["expressibility"]["value"])
@@ -44,14 +35,12 @@ def plot_compare(rows: list[dict[str, Any]], path: Path) -> None:
     fig.suptitle(f"{rows[0]['qubits']} qubits, {rows[0]['samples']} pairs, data encoding {rows[0]['data_encoding']}",
                  fontsize="small")
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
+    save_png(fig, path)
 
 
 def plot_width_decay(rows: list[dict[str, Any]], path: Path) -> None:
     """Gradient variance against qubit count (log scale): the barren-plateau plot."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     for (name, depth) in dict.fromkeys((r["ansatz"], r["depth"]) for r in rows):
         chosen = sorted((r for r in rows if r["ansatz"] == name and r["depth"] == depth), key=lambda r: r["qubits"])
@@ -61,6 +50,4 @@ def plot_width_decay(rows: list[dict[str, Any]], path: Path) -> None:
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
+    save_png(fig, path)

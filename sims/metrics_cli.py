@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import re
 import time
 from pathlib import Path
@@ -13,7 +11,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from qcircuits.errors import ConfigurationError
-from sims.atomic import check_writable, ensure_dir, write_json, write_text
+from sims.atomic import check_writable, ensure_dir, write_csv, write_json
 
 
 def parse_range(text: str | None, name: str, default: int) -> list[int]:
@@ -54,15 +52,6 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    buffer = io.StringIO()
-    flat = [_flat(r) for r in rows]
-    writer = csv.DictWriter(buffer, fieldnames=list(flat[0]))
-    writer.writeheader()
-    writer.writerows(flat)
-    write_text(path, buffer.getvalue())
-
-
 def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, Any]]:
     """Computes the table for ``names`` x qubits x depths, prints it, and writes outputs."""
     from sims.descriptor_plots import plot_compare, plot_width_decay
@@ -94,7 +83,7 @@ def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, An
     written = [json_path]
     if len(names) > 1 or len(depths) > 1:
         csv_path = json_path.with_suffix(".csv")
-        _write_csv(csv_path, rows)
+        write_csv(csv_path, [_flat(r) for r in rows])
         png = json_path.with_suffix(".png")
         plot_compare(rows, png)
         written += [csv_path, png]

@@ -148,8 +148,7 @@ def dispatch(args: argparse.Namespace) -> None:
         if args.task == "ner":
             from sims.ner.cli import run_ner
 
-            args.plugin = []  # already loaded above
-            run_ner(args)
+            run_ner(args)  # loading the --plugin modules again inside is a no-op
         else:
             run_report(args)
 

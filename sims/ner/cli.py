@@ -4,8 +4,6 @@ and predict (``examples/ner_predict.py``)."""
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import re
 from pathlib import Path
 from typing import Sequence
@@ -100,16 +98,12 @@ def run_ner_single(options):
 
 
 def write_comparison(root: Path, rows: list[dict]) -> None:
-    from sims.atomic import ensure_dir, write_json, write_text
+    from sims.atomic import ensure_dir, write_csv, write_json
     from sims.ner.plots import plot_comparison
 
     ensure_dir(root, "Comparison folder (--run-dir)")
     write_json(root / "comparison.json", rows)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text(root / "comparison.csv", buffer.getvalue())
+    write_csv(root / "comparison.csv", rows)
     plot_comparison(rows, root / "comparison.png")
     print("\nhead comparison (dev entity F1, training tokens/s):")
     for r in rows:

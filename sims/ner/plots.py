@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sims.atomic import atomic_path
+from sims.plotting import pyplot, save_png
 
 
 def plot_history(history: list[dict], path: Path, *, title: str) -> None:
     """Training loss and dev entity F1 per epoch."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     epochs = [h["epoch"] for h in history]
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
     left.plot(epochs, [h.get("loss") for h in history], "o-")
@@ -24,18 +20,12 @@ def plot_history(history: list[dict], path: Path, *, title: str) -> None:
         ax.grid(alpha=0.3)
     fig.suptitle(title)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
+    save_png(fig, path)
 
 
 def plot_comparison(rows: list[dict], path: Path) -> None:
     """Dev entity F1 and training throughput per head, side by side."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     labels = [r["label"] for r in rows]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
     left.bar(labels, [r["best_dev_entity_f1"] or 0 for r in rows], color="tab:green")
@@ -46,6 +36,4 @@ def plot_comparison(rows: list[dict], path: Path) -> None:
         ax.tick_params(axis="x", rotation=20)
         ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
+    save_png(fig, path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -227,24 +227,27 @@ def train(options: NerOptions) -> dict[str, Any]:
           f"{len(corpus.splits['train'])} training sentences, tags: {' '.join(corpus.tags)}")
 
     cache = Path(options.cache_dir) if options.cache_dir else run.path.parent / ".encoder_cache"
-    dev_words = corpus.words("dev")
+    frozen_vectors: dict[str, np.ndarray] = {}  # frozen encoder: each split is encoded once
+
+    def split_vectors(split: str) -> np.ndarray:
+        if split not in frozen_vectors:
+            frozen_vectors[split] = cached_word_vectors(encoder, corpus.words(split), corpus.files[split], cache,
+                                                        max_length=options.max_length, desc=f"encoding {split}")
+        return frozen_vectors[split]
+
+    def predict_split(split: str) -> list[list[str]]:
+        if options.fine_tune:  # the encoder changes while training: encode again
+            return tagger.predict(corpus.words(split))
+        return tagger.predict_vectors(split_vectors(split), corpus.words(split))
+
     if options.fine_tune:
-        train_data = _fine_tune_batches(encoder, corpus, tag_index, options.batch_size, options.max_length,
-                                        options.seed)
-        fit_kwargs: dict[str, Any] = {"x": train_data}
-
-        def predict_dev():
-            return tagger.predict(dev_words)
+        fit_kwargs: dict[str, Any] = {"x": _fine_tune_batches(encoder, corpus, tag_index, options.batch_size,
+                                                              options.max_length, options.seed)}
     else:
-        x_train = cached_word_vectors(encoder, corpus.words("train"), corpus.files["train"], cache,
-                                      max_length=options.max_length, desc="encoding train")
         y_train = np.array([tag_index[t] for s in corpus.splits["train"] for t in s.tags], np.int32)
-        x_dev = cached_word_vectors(encoder, dev_words, corpus.files["dev"], cache,
-                                    max_length=options.max_length, desc="encoding dev")
-        fit_kwargs = {"x": x_train, "y": y_train, "batch_size": options.batch_size, "shuffle": True}
-
-        def predict_dev():
-            return tagger.predict_vectors(x_dev, dev_words)
+        fit_kwargs = {"x": split_vectors("train"), "y": y_train, "batch_size": options.batch_size,
+                      "shuffle": True}
+        split_vectors("dev")  # encode before training starts, not inside the first epoch
 
     optimizer = keras.optimizers.Adam(options.learning_rate)
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -261,23 +264,22 @@ def train(options: NerOptions) -> dict[str, Any]:
         keras.utils.set_random_seed(options.seed + state["epochs_done"])  # repeatable after a resume too
 
     words_per_epoch = sum(len(s.words) for s in corpus.splits["train"])
-    meter = ThroughputMeter(words_per_epoch)
     # The best model (the encoder too when fine-tuned) is a checkpoint of its own.
-    callbacks = [meter, EpochEnd(run, best_manager.save, manager, predict_dev, corpus.gold("dev"), state,
-                                 options.patience)]
+    callbacks = [ThroughputMeter(words_per_epoch),
+                 EpochEnd(run, best_manager.save, manager, lambda: predict_split("dev"), corpus.gold("dev"), state,
+                          options.patience)]
     if options.tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run.path / "tensorboard")))
     # A finished run continues when asked for more epochs, unless early stopping ended it.
     if state["epochs_done"] < options.epochs and state["wait"] < options.patience:
         tagger.model.fit(epochs=options.epochs, initial_epoch=state["epochs_done"], callbacks=callbacks,
                          verbose=1 if sys.stdout.isatty() else 2, **fit_kwargs)
-    state["finished"] = True
-    run.write_state(state)
-    return evaluate_run(run, tagger, corpus, state, meter.rates, options, best_manager)
+    return evaluate_run(run, tagger, corpus, state, options, best_manager, predict_split)
 
 
-def evaluate_run(run: RunDir, tagger: Tagger, corpus: Corpus, state: dict, rates: list[float],
-                 options: NerOptions, best_manager: tf.train.CheckpointManager) -> dict[str, Any]:
+def evaluate_run(run: RunDir, tagger: Tagger, corpus: Corpus, state: dict, options: NerOptions,
+                 best_manager: tf.train.CheckpointManager,
+                 predict_split: Callable[[str], list[list[str]]]) -> dict[str, Any]:
     """Scores the best model on dev (and test) and writes metrics.json and training.png."""
     if best_manager.latest_checkpoint:
         tagger.checkpoint().restore(best_manager.latest_checkpoint).expect_partial()
@@ -286,15 +288,16 @@ def evaluate_run(run: RunDir, tagger: Tagger, corpus: Corpus, state: dict, rates
         "qubits": options.qubits, "depth": options.depth, "encoder": options.encoder,
         "fine_tune": options.fine_tune, "epochs_done": state["epochs_done"], "best_epoch": state["best_epoch"],
         "best_dev_entity_f1": state["best_f1"],
-        "train_tokens_per_s": float(np.mean(rates)) if rates else
-        (float(np.mean([h["train_tokens_per_s"] for h in state["history"]])) if state["history"] else None),
+        # Mean over every epoch of the run, resumed ones included.
+        "train_tokens_per_s": (float(np.mean([h["train_tokens_per_s"] for h in state["history"]]))
+                               if state["history"] else None),
         "trainable_parameters": int(sum(np.prod(w.shape) for w in tagger.head.trainable_weights)),
         "history": state["history"],
     }
     for split in ("dev", "test"):
         if split not in corpus.splits:
             continue
-        predicted = tagger.predict(corpus.words(split))
+        predicted = predict_split(split)
         gold = corpus.gold(split)
         metrics[split] = {"entity": entity_report(gold, predicted),
                           "token": token_report(gold, predicted, corpus.tags)}

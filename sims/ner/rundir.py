@@ -84,7 +84,7 @@ class RunDir:
         if self.state_path.is_file():
             return json.loads(self.state_path.read_text())
         return {"epochs_done": 0, "history": [], "best_f1": None, "best_epoch": None, "wait": 0,
-                "checkpoint": None, "finished": False}
+                "checkpoint": None}
 
     def write_state(self, state: dict[str, Any]) -> None:
         write_json(self.state_path, state)

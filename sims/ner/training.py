@@ -21,16 +21,13 @@ class ThroughputMeter(keras.callbacks.Callback):
     def __init__(self, words_per_epoch: int):
         super().__init__()
         self.words_per_epoch = words_per_epoch
-        self.rates: list[float] = []
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        rate = self.words_per_epoch / (time.perf_counter() - self._start)
-        self.rates.append(rate)
         if logs is not None:
-            logs["train_tokens_per_s"] = rate
+            logs["train_tokens_per_s"] = self.words_per_epoch / (time.perf_counter() - self._start)
 
 
 class EpochEnd(keras.callbacks.Callback):

@@ -25,6 +25,7 @@ import plugins
 from qcircuits.ansatz import Ansatz
 from qcircuits.descriptors import expressibility, meyer_wallach, pair_fidelities
 from qcircuits.errors import ConfigurationError
+from sims.backends import Backend
 from sims.statevector import batched_states
 
 MAX_METRIC_QUBITS = 14  # 2 x samples states of 2^n amplitudes, plus 2x2 reduced density matrices
@@ -75,21 +76,21 @@ def _random_values(ansatz: Ansatz, count: int, rng: np.random.Generator) -> np.n
     return np.concatenate([np.zeros((count, ansatz.n_data_symbols)), weights], axis=1)
 
 
-def states_for(ansatz: Ansatz, values: np.ndarray, chunk: int = 4096, backend: str = "batched") -> np.ndarray:
-    """Final states in chunks (bounded memory), from the batched simulator or a named backend."""
-    if backend == "batched":
-        simulate = lambda v: batched_states(ansatz.circuit, ansatz.qubits, ansatz.symbols, v)  # noqa: E731
-    else:
-        from sims.backends import make_backend
+def states_for(ansatz: Ansatz, values: np.ndarray, backend: Backend | None = None, chunk: int = 4096) -> np.ndarray:
+    """Final states in chunks (bounded memory): the batched simulator, or ``backend`` when given."""
+    def simulate(v: np.ndarray) -> np.ndarray:
+        if backend is None:
+            return batched_states(ansatz.circuit, ansatz.qubits, ansatz.symbols, v)
+        return backend.states(ansatz, v)
 
-        simulate = lambda v, b=make_backend(backend, qubits=ansatz.n_qubits): b.states(ansatz, v)  # noqa: E731
     return np.concatenate([simulate(values[i:i + chunk]) for i in range(0, len(values), chunk)])
 
 
-def expressibility_and_entanglement(ansatz: Ansatz, options: DescriptorOptions, seed: int) -> tuple[float, float]:
+def expressibility_and_entanglement(ansatz: Ansatz, options: DescriptorOptions, seed: int,
+                                    backend: Backend | None = None) -> tuple[float, float]:
     """One seed: expressibility from ``samples`` pairs and mean Q over the first ``samples`` states."""
     rng = np.random.default_rng(seed)
-    states = states_for(ansatz, _random_values(ansatz, 2 * options.samples, rng), backend=options.backend)
+    states = states_for(ansatz, _random_values(ansatz, 2 * options.samples, rng), backend)
     first, second = states[:options.samples], states[options.samples:]
     expr = expressibility(pair_fidelities(first, second), ansatz.n_qubits, options.bins)
     return expr, float(np.mean(meyer_wallach(first, ansatz.n_qubits)))
@@ -120,17 +121,18 @@ def describe_ansatz(name: str, qubits: int, depth: int, options: DescriptorOptio
     """All requested descriptors of one ansatz, with uncertainties and per-seed values."""
     ansatz, encoding_note = metric_ansatz(name, qubits=qubits, depth=depth)
     _check(ansatz)
+    backend = None  # the batched simulator
     if options.backend != "batched":
         from sims.backends import make_backend
 
-        make_backend(options.backend, qubits=ansatz.n_qubits)  # a missing GPU fails here, before any work
+        backend = make_backend(options.backend, qubits=ansatz.n_qubits)  # a missing GPU fails here, before any work
     seeds = [options.seed + 1000 * k for k in range(options.seeds)]
     result: dict[str, Any] = {"ansatz": name, "qubits": ansatz.n_qubits, "depth": ansatz.depth,
                               "trainable_parameters": ansatz.n_weights, "data_encoding": encoding_note,
                               "samples": options.samples, "grad_samples": options.grad_samples,
                               "seeds": seeds, "bins": options.bins, "state_backend": options.backend}
     if "expressibility" in metrics or "entangling_capability" in metrics:
-        pairs = [expressibility_and_entanglement(ansatz, options, s) for s in seeds]
+        pairs = [expressibility_and_entanglement(ansatz, options, s, backend) for s in seeds]
         for key, values in (("expressibility", [p[0] for p in pairs]), ("entangling_capability", [p[1] for p in pairs])):
             result[key] = {"value": float(np.mean(values)), "std": float(np.std(values, ddof=1)), "per_seed": values}
     if "gradient_variance" in metrics:

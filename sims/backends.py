@@ -72,7 +72,6 @@ class Backend(abc.ABC):
         )
         return np.real(np.asarray(results, dtype=np.complex128))
 
-
     def states(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
         """Final state vectors (``[batch, 2^n]``, qubits in ``ansatz.qubits`` order), one sweep call."""
         values = np.atleast_2d(np.asarray(values, dtype=float))

@@ -40,13 +40,15 @@ def ladder(n: int) -> Pairs:
 
 
 def ring(n: int) -> Pairs:
-    return [(n - 1, 0)] + [(i, i + 1) for i in reversed(range(n - 1))] if n > 2 else ([(1, 0), (0, 1)] if n == 2 else [])
+    if n <= 2:  # two qubits: each controls the other once
+        return [(1, 0), (0, 1)] if n == 2 else []
+    return [(n - 1, 0)] + [(i, i + 1) for i in reversed(range(n - 1))]
 
 
 def ring_up(n: int) -> Pairs:
-    if n == 2:
-        return [(1, 0), (0, 1)]
-    return [(n - 1, n - 2)] + [(i, (i - 1) % n) for i in range(n - 1)] if n > 2 else []
+    if n <= 2:
+        return [(1, 0), (0, 1)] if n == 2 else []
+    return [(n - 1, n - 2)] + [(i, (i - 1) % n) for i in range(n - 1)]
 
 
 def all_to_all(n: int) -> Pairs:

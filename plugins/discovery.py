@@ -22,11 +22,18 @@ ENTRY_POINT_GROUP = "qcircuits.ansatze"
 
 
 def load_builtins(registry: Registry) -> None:
-    """Imports every module of :mod:`plugins.builtin`; their decorators register them."""
+    """Imports every module of :mod:`plugins.builtin` and gives ``registry`` their entries.
+
+    The modules' decorators register into the global :data:`REGISTRY` (once, on
+    first import); another registry gets the same entries copied.
+    """
     package = importlib.import_module(BUILTIN_PACKAGE)
     with loading_source("built-in"):
         for info in pkgutil.iter_modules(package.__path__):
             importlib.import_module(f"{BUILTIN_PACKAGE}.{info.name}")
+    if registry is not REGISTRY:
+        for name in REGISTRY.names_from("built-in"):
+            registry._entries.setdefault(name, REGISTRY._entries[name])
 
 
 def scan_entry_points(registry: Registry) -> None:

@@ -105,7 +105,6 @@ class Registry:
             description=description if description is not None else _first_line(factory.__doc__),
             shape=shape,
         )
-        factory.__qcircuits_name__ = name
         return factory
 
     def add_lazy(self, name: str, source: str, loader: Callable[[], Any], target: str = "") -> None:

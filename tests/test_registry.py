@@ -30,6 +30,11 @@ def test_builtins_are_registered_with_their_source():
         assert entry.description, name
 
 
+def test_a_separate_registry_also_has_the_builtins():
+    assert BUILTINS <= set(plugins.Registry().list())
+    assert plugins.Registry().create("hardware_efficient", qubits=2).n_qubits == 2
+
+
 def test_list_ansatze_filters_with_wildcards_and_sorts_naturally(clean_registry):
     for name in ("toy_10", "toy_2", "toy_1"):
         plugins.REGISTRY.register(_toy, name)

@@ -25,14 +25,14 @@ import qsimcirq
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import plugins  # noqa: E402
 from sims.atomic import write_json  # noqa: E402
-from sims.backends import QsimBackend  # noqa: E402
+from sims.backends import make_backend  # noqa: E402
 from timing import median_seconds  # noqa: E402
 
 
 def measure(qubits: int, depth: int, batch: int, repeats: int, threads: int) -> dict:
     ansatz = plugins.create("hardware_efficient", qubits=qubits, depth=depth)
     values = ansatz.random_parameter_values(batch, np.random.default_rng(0))
-    ours = QsimBackend(threads=threads)
+    ours = make_backend("qsim", threads=threads)
     raw = qsimcirq.QSimSimulator(qsimcirq.QSimOptions(cpu_threads=threads))
     names = [s.name for s in ansatz.symbols]
 

@@ -1,14 +1,16 @@
-"""Keras layers that make any registered ansatz a differentiable TFQ layer.
+"""Keras layers that make any registered ansatz a differentiable quantum layer.
 
 :class:`QuantumLayer` owns an ansatz's weights and maps input features onto its
-data symbols. The default backend, ``"tfq"``, runs TFQ's native ops (qsim's C++
-kernels) with the exact adjoint gradient: the template circuit is serialised
-once at construction and tiled to the batch inside the graph, so a training step
-does no Python work per sample and no circuit serialisation.
+data symbols. Differentiable backends run inside TensorFlow's graph with exact
+gradients: ``"statevector"`` (our batched engine, CPU or GPU) and ``"tfq"``
+(TensorFlow Quantum's native ops, adjoint gradient). The default, ``"auto"``,
+picks the faster of the two for the circuit's width and records why in
+:attr:`QuantumLayer.backend_selection`. Either way the circuit is compiled once
+at construction: a training step does no Python work per sample.
 
 Backends ``"qsim"``, ``"cirq"`` and the GPU ones evaluate the same ansatz through
 :mod:`sims.backends` for cross-checks and evaluation; they run outside the graph
-(``tf.numpy_function``) and give no gradients, so train with ``"tfq"``.
+(``tf.numpy_function``) and give no gradients.
 """
 
 from __future__ import annotations
@@ -20,11 +22,10 @@ import numpy as np
 import plugins
 from qcircuits.ansatz import Ansatz
 from qcircuits.errors import ConfigurationError
-from sims.backends import GPU_BACKENDS, Backend, make_backend
-from sims.memory import check_state_fits
+from sims.backends import AUTO, backend_names, backend_spec, make_backend
 from sims.tf_env import keras, tf, tfq
 
-LAYER_BACKENDS = ("tfq", "qsim", "cirq") + GPU_BACKENDS  # GPU ones: forward only, like qsim
+LAYER_BACKENDS = backend_names(with_auto=True)  # non-differentiable ones: forward only, for cross-checks
 PROJECTIONS = ("auto", "learned", "fixed", "none")
 
 
@@ -49,50 +50,6 @@ def resolve_ansatz(name: str, options: dict[str, Any], source: str | None = None
     return plugins.create(name, **options)  # an unknown name lists the closest registered ones
 
 
-class ExpectationKernel:
-    """The native TFQ computation for one ansatz: features + weights -> readouts.
-
-    Everything that does not depend on the batch (the serialised circuit, symbol
-    names, operators, IQP pair indices) is prepared once here.
-    """
-
-    def __init__(self, ansatz: Ansatz, *, repetitions: int | None = None):
-        self.ansatz = ansatz
-        self.circuit = tfq.convert_to_tensor([ansatz.circuit])
-        self.symbol_names = tf.constant([s.name for s in ansatz.symbols])
-        self.operators = tfq.convert_to_tensor([list(ansatz.readouts)])
-        pairs = np.array(ansatz.encoding.product_pairs, dtype=np.int32).reshape(-1, 2)
-        self.pair_i, self.pair_j = tf.constant(pairs[:, 0]), tf.constant(pairs[:, 1])
-        self.repetitions = repetitions
-        if repetitions is None:
-            self.layer = tfq.layers.Expectation(differentiator=tfq.differentiators.Adjoint())
-        else:
-            # Shot noise as hardware gives it; adjoint needs exact states, so parameter shift.
-            self.layer = tfq.layers.SampledExpectation(differentiator=tfq.differentiators.ParameterShift())
-
-    def symbol_values(self, features: tf.Tensor | None, weights: tf.Tensor, batch: tf.Tensor) -> tf.Tensor:
-        """``[batch, n_symbols]``: features, IQP products, then the weights shared by the batch."""
-        parts = []
-        if features is not None:
-            parts.append(features)
-            if self.ansatz.encoding.product_pairs:
-                shifted = np.pi - features
-                parts.append(tf.gather(shifted, self.pair_i, axis=-1) * tf.gather(shifted, self.pair_j, axis=-1))
-        parts.append(tf.tile(weights[tf.newaxis, :], [batch, 1]))
-        return tf.concat(parts, axis=-1)
-
-    def __call__(self, features: tf.Tensor | None, weights: tf.Tensor, batch: tf.Tensor) -> tf.Tensor:
-        """Readouts ``[batch, n_readouts]``; ``features`` is None when the ansatz encodes no data."""
-        dtype = features.dtype if features is not None else weights.dtype
-        values = self.symbol_values(features, tf.cast(weights, dtype), batch)
-        circuits = tf.tile(self.circuit, [batch])
-        operators = tf.tile(self.operators, [batch, 1])
-        kwargs = dict(symbol_names=self.symbol_names, symbol_values=values, operators=operators)
-        if self.repetitions is not None:
-            kwargs["repetitions"] = tf.fill([batch, self.ansatz.n_readouts], self.repetitions)
-        return self.layer(circuits, **kwargs)
-
-
 @keras.utils.register_keras_serializable(package="qcircuits")
 class QuantumLayer(keras.layers.Layer):
     """A registered ansatz as a Keras layer: ``[..., in_features] -> [..., n_readouts]``.
@@ -110,13 +67,21 @@ class QuantumLayer(keras.layers.Layer):
 
     Args:
         ansatz: registered ansatz name.
-        backend: ``"tfq"`` (native, differentiable; default), ``"qsim"`` or ``"cirq"``
-            (forward only, for evaluation and cross-checks), or ``"qsim-gpu"``/``"qsim-custatevec"``
-            (forward only; need ``make gpu`` and a device, else fail at construction).
+        backend: ``"auto"`` (default: ``"statevector"`` up to
+            :data:`~sims.backends.AUTO_TRAIN_MAX_STATEVECTOR_QUBITS` qubits, ``"tfq"`` above;
+            see :attr:`backend_selection`), ``"statevector"`` or ``"tfq"`` (differentiable),
+            or ``"qsim"``/``"cirq"``/``"qsim-gpu"``/``"qsim-custatevec"`` (forward only, for
+            evaluation and cross-checks; the GPU ones need ``make gpu`` and a device, else
+            fail at construction).
+        backend_options: options of the backend's options dataclass, e.g.
+            ``{"dtype": "complex128"}`` or ``{"device": "gpu"}`` for ``statevector``; an
+            option the backend does not take is an error. A ``float64`` layer uses
+            complex128 states on ``statevector`` unless told otherwise.
         projection: ``"auto"``, ``"learned"``, ``"fixed"`` or ``"none"``.
         weight_initializer: Keras initializer for the circuit weights
             (default uniform in [0, 2 pi)).
-        repetitions: if set, sampled expectations with this many shots (``tfq`` only).
+        repetitions: if set, sampled expectations with this many shots (``tfq`` only; ``auto``
+            then picks ``tfq``).
         ansatz_source: where the ansatz came from (set automatically; used to reload
             a plugin when a saved model is loaded).
         seed: seed of the default initialisers and of the ``"fixed"`` projection.
@@ -124,10 +89,10 @@ class QuantumLayer(keras.layers.Layer):
             ``entanglement``, ``encoding``, ``features``, ``reupload``, ``readout``).
     """
 
-    def __init__(self, ansatz: str, *, backend: str = "tfq", projection: str = "auto",
+    def __init__(self, ansatz: str, *, backend: str = AUTO, projection: str = "auto",
                  weight_initializer: Any = None, repetitions: int | None = None,
                  ansatz_source: str | None = None, seed: int = 0, ansatz_options: dict | None = None,
-                 **kwargs: Any):
+                 backend_options: dict | None = None, **kwargs: Any):
         layer_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in ("name", "dtype", "trainable")}
         options = dict(ansatz_options or {}, **kwargs)
         super().__init__(**layer_kwargs)
@@ -137,26 +102,41 @@ class QuantumLayer(keras.layers.Layer):
             raise ConfigurationError(f"Unknown layer backend {backend!r}; expected one of {', '.join(LAYER_BACKENDS)}.")
         if projection not in PROJECTIONS:
             raise ConfigurationError(f"Unknown projection {projection!r}; expected one of {', '.join(PROJECTIONS)}.")
-        if repetitions is not None and (backend != "tfq" or int(repetitions) < 1):
+        if repetitions is not None and (backend not in ("tfq", AUTO) or isinstance(repetitions, bool)
+                                        or not isinstance(repetitions, (int, np.integer)) or repetitions < 1):
             raise ConfigurationError(
                 f"repetitions={repetitions!r} needs backend='tfq' and a positive shot count.")
+        if backend_options is not None and not isinstance(backend_options, dict):
+            raise ConfigurationError(f"backend_options must be a dict; got {backend_options!r}.")
         self.ansatz = resolve_ansatz(ansatz, options, ansatz_source)
         self.ansatz_name = ansatz
         self.ansatz_source = ansatz_source or plugins.get(ansatz).source
         self.backend_name = backend
+        self.backend_options = dict(backend_options or {})
         self.projection = projection
         self.repetitions = repetitions
         self.seed = seed
         self.weight_initializer = keras.initializers.get(
             weight_initializer or keras.initializers.RandomUniform(0.0, 2 * np.pi, seed=seed))
         self.supports_masking = True
-        # TFQ runs one state per thread at a time; refuse what cannot fit before building.
-        check_state_fits(self.ansatz.n_qubits, bytes_per_amplitude=8, copies=4, what="a TFQ layer")
-        self._backend: Backend | None = None
-        if backend == "tfq":
-            self.kernel = ExpectationKernel(self.ansatz, repetitions=repetitions)
-        else:
-            self._backend = make_backend(backend)  # a missing GPU build fails here, at construction
+        chosen = "tfq" if (backend == AUTO and repetitions is not None) else backend
+        backend_kwargs = dict(self.backend_options)
+        if repetitions is not None:
+            backend_kwargs["repetitions"] = repetitions
+        if self.dtype == "float64" and "dtype" not in backend_kwargs and chosen in ("statevector", AUTO):
+            backend_kwargs["dtype"] = "complex128"
+        # A missing GPU build, a bad option or a circuit too large fails here, at construction.
+        self._backend = make_backend(chosen, qubits=self.ansatz.n_qubits, training=True, **backend_kwargs)
+        self._backend.check_fits(self.ansatz.n_qubits)
+        self.backend_selection = self._backend.selection or f"{self._backend.name} (as asked)"
+        self.kernel = None
+        if backend_spec(self._backend.name).differentiable:
+            self.kernel = self._backend.layer_kernel(self.ansatz)
+
+    @property
+    def resolved_backend(self) -> str:
+        """The backend that runs (``auto`` resolved)."""
+        return self._backend.name
 
     @property
     def n_readouts(self) -> int:
@@ -197,14 +177,25 @@ class QuantumLayer(keras.layers.Layer):
                 x = x + self.projection_bias
         return x
 
+    def _data_values(self, features: tf.Tensor | None) -> tf.Tensor | None:
+        """Values of the data symbols: the features, then the IQP products ``(pi - x_i)(pi - x_j)``."""
+        pairs = self.ansatz.encoding.product_pairs
+        if features is None or not pairs:
+            return features
+        index = np.array(pairs, dtype=np.int32)
+        shifted = np.pi - features
+        products = tf.gather(shifted, index[:, 0], axis=-1) * tf.gather(shifted, index[:, 1], axis=-1)
+        return tf.concat([features, products], axis=-1)
+
     def _evaluate_flat(self, x: tf.Tensor) -> tf.Tensor:
         """``[n, width] -> [n, n_readouts]`` on the chosen backend."""
         features = self._features(x)
-        if self._backend is None:
-            return tf.cast(self.kernel(features, self.circuit_weights, tf.shape(x)[0]), x.dtype)
+        batch = tf.shape(x)[0]
+        if self.kernel is not None:
+            return tf.cast(self.kernel(self._data_values(features), self.circuit_weights, batch), x.dtype)
         out = tf.numpy_function(self._evaluate_numpy, [features if features is not None else x[:, :0],
                                                        self.circuit_weights], tf.float64)
-        out = tf.reshape(out, [tf.shape(x)[0], self.n_readouts])
+        out = tf.reshape(out, [batch, self.n_readouts])
         return tf.cast(out, x.dtype)
 
     def _evaluate_numpy(self, features: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -216,8 +207,8 @@ class QuantumLayer(keras.layers.Layer):
 
     def call(self, inputs, mask=None):
         if isinstance(inputs, tf.RaggedTensor):
-            return inputs.with_flat_values(self._evaluate_flat(inputs.flat_values))
-        inputs = tf.convert_to_tensor(inputs)
+            return inputs.with_flat_values(self._evaluate_flat(self._as_float(inputs.flat_values)))
+        inputs = self._as_float(tf.convert_to_tensor(inputs))
         if inputs.shape.rank == 2 and mask is None:
             return self._evaluate_flat(inputs)
         if mask is None:
@@ -227,6 +218,10 @@ class QuantumLayer(keras.layers.Layer):
         values = self._evaluate_flat(real)
         shape = tf.concat([tf.shape(inputs)[:-1], [self.n_readouts]], axis=0)
         return tf.scatter_nd(positions, values, tf.cast(shape, tf.int64))
+
+    def _as_float(self, x: tf.Tensor) -> tf.Tensor:
+        """Angles are real numbers: integer (or other) inputs are computed in the layer's float dtype."""
+        return x if x.dtype == self.compute_dtype else tf.cast(x, self.compute_dtype)
 
     def compute_mask(self, inputs, mask=None):
         return mask
@@ -241,6 +236,7 @@ class QuantumLayer(keras.layers.Layer):
             ansatz_options=_jsonable(dict(self.ansatz.options)),
             ansatz_source=self.ansatz_source,
             backend=self.backend_name,
+            backend_options=_jsonable(self.backend_options),
             projection=self.projection,
             weight_initializer=keras.initializers.serialize(self.weight_initializer),
             repetitions=self.repetitions,

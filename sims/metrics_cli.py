@@ -58,7 +58,7 @@ def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, An
     from sims.descriptors import DescriptorOptions, describe_ansatz
 
     options = DescriptorOptions(samples=args.samples, grad_samples=args.grad_samples, seeds=args.metric_seeds,
-                                seed=args.seed, backend=args.backend or "batched")
+                                seed=args.seed, backend=args.backend or "statevector")
     qubit_counts = parse_range(args.qubits, "qubits", 4)
     depths = parse_range(args.depth, "depth", 1)
     out_dir = Path(args.out_dir)

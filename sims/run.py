@@ -23,7 +23,19 @@ from qcircuits.errors import ConfigurationError
 from sims.cli_args import OneLineParser, guarded, integer, positive_int
 
 PROG = "python -m sims.run"
-BACKEND_CHOICES = ("qsim", "cirq", "qsim-gpu", "qsim-custatevec", "auto")
+
+
+def backend_choices() -> tuple[str, ...]:
+    """Every registered backend, and ``auto`` (the registry is light: no TensorFlow import)."""
+    from sims.backends import backend_names
+
+    return backend_names(with_auto=True)
+
+
+def backend_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The backend options the user gave; the backend rejects the ones it does not take."""
+    names = {"threads": "threads", "gpu_threads": "gpu_threads", "gpu_data_blocks": "gpu_data_blocks"}
+    return {option: getattr(args, attr) for attr, option in names.items() if getattr(args, attr, None) is not None}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     circuit.add_argument("--readout", help="'z' (default), qubit indices '0,2', or Pauli strings 'ZZII,X0'")
     run = parser.add_argument_group("simulation")
     run.add_argument("--backend",
-                     help=f"one of {', '.join(BACKEND_CHOICES)} (default: qsim; tfq for --task ner)")
+                     help=f"one of {', '.join(backend_choices())} (default: qsim; statevector for --metrics; "
+                          "auto for --task ner)")
     run.add_argument("--batch", type=positive_int, default=32,
                      help="random parameter sets to simulate (default: %(default)s)")
     run.add_argument("--seed", type=integer, default=0, help="random seed (default: %(default)s)")
@@ -114,8 +127,7 @@ def run_report(args: argparse.Namespace) -> None:
         check_writable(args.json)
     name = args.ansatz or "hardware_efficient"
     ansatz = plugins.create(name, **ansatz_options(args))
-    backend = make_backend(args.backend or "qsim", threads=args.threads, seed=args.seed, qubits=ansatz.n_qubits,
-                           gpu_threads=args.gpu_threads, gpu_data_blocks=args.gpu_data_blocks)
+    backend = make_backend(args.backend or "qsim", qubits=ansatz.n_qubits, **backend_options(args))
     if backend.selection:
         print(backend.selection)
     report = simulate_report(ansatz, backend, batch=args.batch, seed=args.seed, source=plugins.get(name).source)

@@ -155,7 +155,7 @@ def test_head_comparison_writes_table_and_plot(data_dir, tmp_path, capsys):
     (["--qubits", "40"], "--qubits 40 is larger than the encoder width 32"),
     (["--encoder", "/nonexistent/bert"], "Encoder folder '/nonexistent/bert' does not exist"),
     (["--head", "svm"], "Unknown head 'svm'"),
-    (["--backend", "qsim"], "only backend 'tfq' gives"),
+    (["--backend", "qsim"], "backend 'qsim' gives none"),
     (["--ansatz", "nope"], "Unknown ansatz 'nope'"),
     (["--run-dir", "/proc/ner-run"], "Run folder (--run-dir) '/proc/ner-run' cannot be created"),
     (["--learning-rate", "-1"], "learning_rate must be > 0; got -1.0"),

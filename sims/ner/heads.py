@@ -31,12 +31,12 @@ class TaggingHead(keras.layers.Layer):
         qubits: width of the quantum layer and of the classical bottleneck.
         ansatz: registered ansatz (quantum head).
         ansatz_options: options for the ansatz (depth, entanglement, encoding, ...).
-        backend: quantum layer backend (``tfq`` for training).
+        backend: quantum layer backend (``auto``, ``statevector`` or ``tfq`` for training).
         seed: initialiser seed.
     """
 
     def __init__(self, kind: str, n_tags: int, *, qubits: int = 8, ansatz: str = "strongly_entangling",
-                 ansatz_options: dict | None = None, backend: str = "tfq", seed: int = 0, **kwargs: Any):
+                 ansatz_options: dict | None = None, backend: str = "auto", seed: int = 0, **kwargs: Any):
         super().__init__(**kwargs)
         if kind not in HEADS:
             raise ConfigurationError(f"Unknown head {kind!r}; expected one of {', '.join(HEADS)}.")

@@ -25,6 +25,15 @@ from sims.tf_env import keras, tf
 DEMO_DATA = Path(__file__).parent / "demo_data"
 
 
+def _training_backends() -> tuple[str, ...]:
+    from sims.backends import backend_names
+
+    return backend_names(differentiable=True, with_auto=True)
+
+
+TRAINING_BACKENDS = _training_backends()
+
+
 @dataclasses.dataclass
 class NerOptions:
     """Everything that defines a NER run (saved in the run's config.json)."""
@@ -38,7 +47,7 @@ class NerOptions:
     entanglement: str | None = None
     encoding: str = "angle_y"
     reupload: bool = False
-    backend: str = "tfq"
+    backend: str = "auto"
     encoder: str = "minilm"
     fine_tune: bool = False
     epochs: int = 10
@@ -70,9 +79,9 @@ class NerOptions:
         for name in ("learning_rate", "head_learning_rate"):
             if not getattr(self, name) > 0:
                 raise ConfigurationError(f"{name} must be > 0; got {getattr(self, name)}.")
-        if self.head == "quantum" and self.backend != "tfq":
-            raise ConfigurationError(
-                f"Training needs gradients, which only backend 'tfq' gives; got {self.backend!r}.")
+        if self.head == "quantum" and self.backend not in TRAINING_BACKENDS:
+            raise ConfigurationError(f"Training needs gradients; backend {self.backend!r} gives none. "
+                                     f"Expected one of {', '.join(TRAINING_BACKENDS)}.")
 
     def ansatz_options(self) -> dict[str, Any]:
         options = {"depth": self.depth, "encoding": self.encoding, "reupload": self.reupload}

@@ -1,0 +1,367 @@
+"""Planning: turn a circuit's gate terms into a few large batched steps (plan once, run every step).
+
+The plan is computed once per ansatz and kept apart from execution, as qsim
+keeps its fusion pass apart from its simulator. Steps on the batch of states:
+
+* :class:`ProductInit`: the per-sample and fixed single-qubit gates that act on
+  each qubit before anything else touches it (the data encoding, typically) give
+  a product state, built directly instead of by applying gates to ``|0...0>``.
+* :class:`PhaseRun`: a run of gates that are diagonal (RZ, CZ, CRZ, ZZ, IQP
+  phases) or fixed permutations (CNOT, X, SWAP) is one gather plus one
+  elementwise phase ``exp(i (alpha + values @ omega))``: the phase is linear in
+  the symbol values, so a whole IQP layer costs one small matrix product.
+* :class:`DenseBlock`: neighbouring gates on at most ``k`` qubits fused into one
+  ``2^k x 2^k`` matrix. A block whose parameters are all shared by the batch (the
+  circuit weights) is built once per call and applied to every sample with one
+  matrix product; for small circuits one block spans every qubit, so a whole
+  weight-only stretch of circuit is a single product. Blocks that depend on
+  per-sample values get a matrix per sample and stay narrow.
+
+A block's matrix is itself computed by running a small plan (its *recipe*) on
+the ``2^k`` basis states: :class:`KronLayer` (single-qubit gates on distinct
+qubits, applied as Kronecker factors), :class:`PhaseRun` and :class:`GateStep`
+(any other gate).
+
+Qubit order: blocks move their qubits to the last tensor axes and the plan does
+not move them back. It records the axis order in force at each step, and tables
+(phases, readouts) are laid out for that order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Sequence, Union
+
+import numpy as np
+
+from sims.backends.statevector.gates import GateTerm, _NotPhaseDiagonal
+
+# Kronecker factors are applied this many qubits at a time (a 16 x 16 matrix).
+KRON_CHUNK_QUBITS = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class ProductInit:
+    """Per qubit, the gates that prepare it from ``|0>`` (qubit 0 first).
+
+    ``real`` says that every factor has real amplitudes for any parameter values
+    (RY encodings): the product state is then built in real arithmetic and the
+    first block's product needs only half of its matrix.
+    """
+
+    per_qubit: tuple[tuple[GateTerm, ...], ...]
+    real: bool = False
+
+
+def _always_real(per_qubit: Sequence[Sequence[GateTerm]], trials: int = 3) -> bool:
+    rng = np.random.default_rng(1234)
+    for terms in per_qubit:
+        for _ in range(trials):
+            vector = np.array([1.0, 0.0], dtype=complex)
+            for term in terms:
+                vector = term.unitary(rng.uniform(-7, 7)) @ vector
+            if np.abs(vector.imag).max() > 1e-12:
+                return False
+    return True
+
+
+@dataclasses.dataclass(frozen=True)
+class KronLayer:
+    """Single-qubit gates on distinct qubits: ``gates[i]`` (in order) act on ``qubits[i]``."""
+
+    qubits: tuple[int, ...]
+    gates: tuple[tuple[GateTerm, ...], ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class GateStep:
+    """One gate applied on its own."""
+
+    term: GateTerm
+
+
+@dataclasses.dataclass(frozen=True)
+class PhaseRun:
+    """``psi'[b] = exp(i (alpha[b] + sum_s v_s omega[s, b])) * psi[source[b]]`` in the current axis order."""
+
+    source: np.ndarray | None  # gather indices; None for the identity
+    alpha: np.ndarray  # [2^n]
+    symbols: tuple[int, ...]
+    omega: np.ndarray  # [len(symbols), 2^n]
+    n_gates: int
+
+
+RecipeStep = Union[KronLayer, PhaseRun, GateStep]
+
+
+@dataclasses.dataclass(frozen=True)
+class DenseBlock:
+    """Gates fused into one matrix on ``qubits``, computed by ``recipe`` (block-local qubit indices)."""
+
+    qubits: tuple[int, ...]
+    recipe: tuple[RecipeStep, ...]
+    per_sample: bool
+    axes: tuple[int, ...] | None  # transpose of the qubit axes before the product; None if none needed
+    n_gates: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """Steps and the qubit axis order they leave the state in."""
+
+    n_qubits: int
+    init: ProductInit
+    steps: tuple[PhaseRun | DenseBlock, ...]
+    final_order: tuple[int, ...]  # qubit held by each state axis at the end (most significant first)
+
+    def describe(self) -> str:
+        """One line, e.g. ``product(8) shared-block8(53 gates)``."""
+        parts = [f"product({sum(len(t) for t in self.init.per_qubit)})"]
+        for step in self.steps:
+            if isinstance(step, PhaseRun):
+                parts.append(f"phase({step.n_gates})")
+            else:
+                kind = "sample" if step.per_sample else "shared"
+                parts.append(f"{kind}-block{len(step.qubits)}({step.n_gates})")
+        return " ".join(parts)
+
+
+def _bits(n: int, order: Sequence[int]) -> np.ndarray:
+    """``[2^n, n]``: bit of each qubit (column = qubit index) for each flat index in ``order``."""
+    index = np.arange(2 ** n)
+    bits = np.zeros((2 ** n, n), dtype=np.int64)
+    for axis, qubit in enumerate(order):
+        bits[:, qubit] = (index >> (n - 1 - axis)) & 1
+    return bits
+
+
+def _flat(bits: np.ndarray, order: Sequence[int]) -> np.ndarray:
+    n = len(order)
+    return sum(bits[:, q] << (n - 1 - axis) for axis, q in enumerate(order))
+
+
+def _local_index(bits: np.ndarray, qubits: Sequence[int]) -> np.ndarray:
+    m = len(qubits)
+    return sum(bits[:, q] << (m - 1 - i) for i, q in enumerate(qubits))
+
+
+def phase_run(terms: Sequence[GateTerm], n: int, order: Sequence[int]) -> PhaseRun:
+    """Composes diagonal and fixed-permutation gates into one gather and one phase.
+
+    With ``psi_out[b] = exp(i phi[b]) psi_in[src[b]]``: a diagonal gate adds its
+    log-phase to ``phi``; a permutation ``sigma`` with phases ``c`` maps
+    ``phi[b'] <- phi[sigma^-1 b'] + arg c``, ``src[b'] <- src[sigma^-1 b']``.
+    """
+    bits = _bits(n, order)
+    size = 2 ** n
+    source = np.arange(size)
+    alpha = np.zeros(size)
+    omega_rows: dict[int, np.ndarray] = {}
+    for term in terms:
+        local = _local_index(bits, term.qubits)
+        if term.is_diagonal:
+            a, w = term.diagonal_log_phase()
+            alpha = alpha + a[local]
+            if term.symbol is not None:
+                omega_rows[term.symbol] = omega_rows.get(term.symbol, np.zeros(size)) + w[local]
+            continue
+        matrix = term.matrices[0]  # a fixed monomial: column j has one entry, at row sigma(j)
+        target_local = np.argmax(np.abs(matrix), axis=0)
+        phase_local = np.angle(matrix[target_local, np.arange(matrix.shape[0])])
+        new_bits = bits.copy()
+        mapped = target_local[local]
+        m = term.n_qubits
+        for i, q in enumerate(term.qubits):
+            new_bits[:, q] = (mapped >> (m - 1 - i)) & 1
+        destination = _flat(new_bits, order)
+        new_source, new_alpha = np.empty_like(source), np.empty_like(alpha)
+        new_source[destination] = source
+        new_alpha[destination] = alpha + phase_local[local]
+        source, alpha = new_source, new_alpha
+        for s, row in omega_rows.items():
+            moved = np.empty(size)
+            moved[destination] = row
+            omega_rows[s] = moved
+    symbols = tuple(omega_rows)
+    omega = np.stack([omega_rows[s] for s in symbols]) if symbols else np.zeros((0, size))
+    identity = np.array_equal(source, np.arange(size))
+    return PhaseRun(None if identity else source, alpha, symbols, omega, len(terms))
+
+
+def phase_able(term: GateTerm) -> bool:
+    """True for gates a :class:`PhaseRun` can hold: diagonal, or a fixed permutation."""
+    if term.is_fixed_monomial:
+        return True
+    if not term.is_diagonal:
+        return False
+    try:
+        term.diagonal_log_phase()
+    except _NotPhaseDiagonal:
+        return False
+    return True
+
+
+def _grow(terms: Sequence[GateTerm], remaining: list[int], accept: Callable[[GateTerm], bool],
+          max_qubits: int, n: int) -> tuple[list[int], list[int]]:
+    """Takes gates from the front of the circuit's dependency graph while ``accept`` holds.
+
+    A gate that is skipped freezes its qubits: later gates on them must wait for it.
+    Returns the taken indices and the qubits they touch (in first-touched order).
+    """
+    qubits: list[int] = []
+    frozen: set[int] = set()
+    taken: list[int] = []
+    for index in remaining:
+        term = terms[index]
+        touched = set(term.qubits)
+        if touched & frozen:
+            frozen |= touched
+        elif accept(term) and len(set(qubits) | touched) <= max_qubits:
+            taken.append(index)
+            qubits += [q for q in term.qubits if q not in qubits]
+        else:
+            frozen |= touched
+        if len(frozen) >= n:
+            break
+    return taken, qubits
+
+
+def _kron_layer(terms: Sequence[GateTerm], taken: list[int]) -> KronLayer:
+    per_qubit: dict[int, list[GateTerm]] = {}
+    for i in taken:
+        per_qubit.setdefault(terms[i].qubits[0], []).append(terms[i])
+    qubits = tuple(sorted(per_qubit))
+    return KronLayer(qubits, tuple(tuple(per_qubit[q]) for q in qubits))
+
+
+def recipe(terms: Sequence[GateTerm], k: int) -> tuple[RecipeStep, ...]:
+    """Steps that compute a block's matrix from its gates (block-local qubit indices)."""
+    remaining = list(range(len(terms)))
+    steps: list[RecipeStep] = []
+    while remaining:
+        first = terms[remaining[0]]
+        if first.n_qubits == 1:
+            taken, _ = _grow(terms, remaining, lambda t: t.n_qubits == 1, k, k)
+            steps.append(_kron_layer(terms, taken))
+        elif phase_able(first):
+            taken, _ = _grow(terms, remaining, phase_able, k, k)
+            steps.append(phase_run([terms[i] for i in taken], k, range(k)))
+        else:
+            taken = [remaining[0]]
+            steps.append(GateStep(first))
+        done = set(taken)
+        remaining = [i for i in remaining if i not in done]
+    return tuple(steps)
+
+
+# Relative cost of one pass over the batch's states, measured on a 2-core CPU (12 qubits,
+# batch 2048; milliseconds): a block product grows with its width, a transpose, a gather
+# and a phase multiply are one memory pass each.
+def step_cost(step: "PhaseRun | DenseBlock") -> float:
+    """Estimated cost of a step, in units of milliseconds at 12 qubits and batch 2048."""
+    if isinstance(step, PhaseRun):
+        return (29.0 if step.source is not None else 0.0) + 8.0 + (15.0 if step.symbols else 0.0)
+    k = len(step.qubits)
+    product = 0.11 * 2 ** (k + 1) + 3.5
+    if step.per_sample:
+        product *= 2.0  # batched small products are less efficient
+    return product + (11.0 if step.axes is not None else 0.0)
+
+
+def plan_cost(plan: "Plan") -> float:
+    """Estimated cost of a plan; phase runs at the end are free for Z readouts (see the engine)."""
+    steps = list(plan.steps)
+    while steps and isinstance(steps[-1], PhaseRun):
+        steps.pop()
+    return sum(step_cost(s) for s in steps)
+
+
+FOLD_MAX_QUBITS = 10  # widest shared block considered: its matrix is 2^k x 2^k
+SAMPLE_BLOCK_QUBITS = 6
+
+
+def make_plan(terms: Sequence[GateTerm], n: int, per_sample_symbols: set[int], *,
+              shared_block_qubits: int | None = None, sample_block_qubits: int | None = None) -> Plan:
+    """Plans the steps for ``terms`` on ``n`` qubits.
+
+    Args:
+        terms: the circuit's gates in order.
+        n: number of qubits.
+        per_sample_symbols: symbol indices whose values differ per sample.
+        shared_block_qubits: widest block for gates shared by the batch (``n`` folds a
+            whole weight-only stretch into one matrix). None: the cheapest width under
+            :func:`step_cost`, from 2 to ``min(n, FOLD_MAX_QUBITS)``.
+        sample_block_qubits: widest block for gates with per-sample values (None: up to
+            :data:`SAMPLE_BLOCK_QUBITS`). Their gates are applied to the states one by one, so
+            a wider block only saves transposes.
+    """
+    if sample_block_qubits is None:
+        sample_block_qubits = min(n, SAMPLE_BLOCK_QUBITS)
+    if shared_block_qubits is None:
+        plans = [_make_plan(terms, n, per_sample_symbols, shared_block_qubits=k,
+                            sample_block_qubits=sample_block_qubits)
+                 for k in range(min(2, n), min(n, FOLD_MAX_QUBITS) + 1)]
+        return min(reversed(plans), key=plan_cost)  # ties: the wider block (fewer steps)
+    return _make_plan(terms, n, per_sample_symbols, shared_block_qubits=shared_block_qubits,
+                      sample_block_qubits=sample_block_qubits)
+
+
+def _make_plan(terms: Sequence[GateTerm], n: int, per_sample_symbols: set[int], *,
+               shared_block_qubits: int, sample_block_qubits: int) -> Plan:
+    terms = list(terms)
+
+    def per_sample(t: GateTerm) -> bool:
+        return t.symbol is not None and t.symbol in per_sample_symbols
+
+    started: set[int] = set()
+    init: list[list[GateTerm]] = [[] for _ in range(n)]
+    remaining: list[int] = []
+    for index, term in enumerate(terms):
+        # Shared gates stay out of the product state: in the first block they cost nothing
+        # extra, while in the product state they would make it complex (and the first block's
+        # product twice as large).
+        if term.n_qubits == 1 and term.qubits[0] not in started and (per_sample(term) or term.symbol is None):
+            init[term.qubits[0]].append(term)
+        else:
+            started |= set(term.qubits)
+            remaining.append(index)
+    order = list(range(n))
+    steps: list[PhaseRun | DenseBlock] = []
+    while remaining:
+        first = terms[remaining[0]]
+        if per_sample(first) and phase_able(first):
+            taken, _ = _grow(terms, remaining, phase_able, n, n)
+            steps.append(phase_run([terms[i] for i in taken], n, order))
+        elif per_sample(first):
+            width = max(sample_block_qubits, first.n_qubits)
+            if first.n_qubits == 1:
+                accept = lambda t: per_sample(t) and t.n_qubits == 1  # noqa: E731
+            else:
+                accept = lambda t: per_sample(t) and not phase_able(t)  # noqa: E731
+            taken, qubits = _grow(terms, remaining, accept, width, n)
+            steps.append(_block(terms, taken, qubits, order, True))
+        else:
+            width = max(shared_block_qubits, first.n_qubits)
+            shared = lambda t: not per_sample(t)  # noqa: E731
+            taken, qubits = _grow(terms, remaining, shared, width, n)
+            if width < n and all(phase_able(terms[i]) for i in taken):
+                taken, _ = _grow(terms, remaining, lambda t: shared(t) and phase_able(t), n, n)
+                steps.append(phase_run([terms[i] for i in taken], n, order))
+            else:
+                steps.append(_block(terms, taken, qubits, order, False))
+        done = set(taken)
+        remaining = [i for i in remaining if i not in done]
+    per_qubit = tuple(tuple(t) for t in init)
+    return Plan(n, ProductInit(per_qubit, _always_real(per_qubit)), tuple(steps), tuple(order))
+
+
+def _block(terms: list[GateTerm], taken: list[int], qubits: list[int], order: list[int],
+           per_sample: bool) -> DenseBlock:
+    """A dense block; moves its qubits to the last axes (updating ``order`` in place)."""
+    qubits = sorted(qubits, key=order.index)  # a block already at the end needs no transpose
+    new_order = [q for q in order if q not in qubits] + qubits
+    axes = None if new_order == order else tuple(order.index(q) for q in new_order)
+    order[:] = new_order
+    where = {q: i for i, q in enumerate(qubits)}
+    local = [dataclasses.replace(terms[i], qubits=tuple(where[q] for q in terms[i].qubits)) for i in taken]
+    return DenseBlock(tuple(qubits), recipe(local, len(qubits)), per_sample, axes, len(taken))

@@ -1,0 +1,246 @@
+"""The statevector engine: agreement with cirq, exact gradients, plans, options, GPU placement."""
+
+import cirq
+import numpy as np
+import pytest
+
+tf_env = pytest.importorskip("sims.tf_env")
+tf = tf_env.tf
+
+import plugins  # noqa: E402
+from qcircuits import ConfigurationError  # noqa: E402
+from sims.backends import make_backend  # noqa: E402
+from sims.backends.statevector.engine import compile_ansatz, compile_circuit  # noqa: E402
+from sims.backends.statevector.gates import gate_terms  # noqa: E402
+from sims.backends.statevector.plan import DenseBlock, PhaseRun, make_plan, phase_run  # noqa: E402
+
+NAMES = plugins.list_ansatze()
+ENCODINGS = ["angle_x", "angle_y", "angle_z", "dense_angle", "iqp", "none"]
+
+
+def _cirq_reference(ansatz, values, readouts=None):
+    """Expectations and states from cirq's complex128 simulator."""
+    simulator = cirq.Simulator(dtype=np.complex128)
+    sweep = cirq.Zip(*(cirq.Points(s, values[:, k]) for k, s in enumerate(ansatz.symbols)))
+    observables = list(readouts if readouts is not None else ansatz.readouts)
+    expectations = np.real(np.asarray(simulator.simulate_expectation_values_sweep(
+        ansatz.circuit, observables=observables, params=sweep, qubit_order=list(ansatz.qubits))))
+    states = np.stack([r.final_state_vector for r in simulator.simulate_sweep(
+        ansatz.circuit, params=sweep, qubit_order=list(ansatz.qubits))])
+    return expectations, states
+
+
+def _build(name, qubits, depth, encoding, **extra):
+    try:
+        return plugins.create(name, qubits=qubits, depth=depth, encoding=encoding, **extra)
+    except ConfigurationError:
+        return None  # a family that needs more qubits or bounds its depth says so elsewhere
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_forward_agrees_with_cirq_in_both_precisions(name, encoding):
+    rng = np.random.default_rng(0)
+    checked = 0
+    for qubits, depth, reupload in [(2, 1, False), (3, 2, True), (5, 2, False)]:
+        ansatz = _build(name, qubits, depth, encoding, **({"reupload": True} if reupload else {}))
+        if ansatz is None:
+            ansatz = _build(name, qubits, depth, encoding)
+        if ansatz is None:
+            continue
+        values = ansatz.random_parameter_values(4, rng)
+        expected, states = _cirq_reference(ansatz, values)
+        n_data = ansatz.n_data_symbols
+        for dtype, tolerance in ((tf.float32, 1e-5), (tf.float64, 1e-10)):
+            per_sample = compile_ansatz(ansatz, shared_weights=False, dtype=dtype)
+            got = per_sample.expectations(tf.constant(values, dtype), None, len(values)).numpy()
+            np.testing.assert_allclose(got, expected, atol=tolerance)
+            np.testing.assert_allclose(per_sample.states(tf.constant(values, dtype), None, len(values)).numpy(),
+                                       states, atol=tolerance)
+            shared = compile_ansatz(ansatz, shared_weights=True, dtype=dtype)
+            row = values[:1]
+            got = shared.expectations(tf.constant(row[:, :n_data], dtype) if n_data else None,
+                                      tf.constant(row[0, n_data:], dtype), 1).numpy()
+            np.testing.assert_allclose(got, expected[:1], atol=tolerance)
+        checked += 1
+    assert checked, "no configuration of this ansatz could be built"
+
+
+@pytest.mark.parametrize("readout", ["ZZIII,X0,Y1,XYZII", "X0*X4,Y2*Z3,Z4", "0,2,4"])
+@pytest.mark.parametrize("width", [2, 5, None])
+def test_pauli_readouts_of_any_kind_at_any_fusion_width(readout, width):
+    ansatz = plugins.create("efficient_su2", qubits=5, depth=2, encoding="iqp", readout=readout)
+    values = ansatz.random_parameter_values(3, np.random.default_rng(1))
+    expected, _ = _cirq_reference(ansatz, values)
+    program = compile_ansatz(ansatz, shared_weights=False, dtype=tf.float64, shared_block_qubits=width)
+    np.testing.assert_allclose(program.expectations(tf.constant(values), None, 3).numpy(), expected, atol=1e-10)
+
+
+@pytest.mark.parametrize("gate", [
+    cirq.PhasedXPowGate(phase_exponent=0.3, exponent=0.7), cirq.FSimGate(theta=0.4, phi=1.1),
+    cirq.PhasedISwapPowGate(phase_exponent=0.2, exponent=0.6), cirq.ISwapPowGate(exponent=0.3),
+    cirq.XXPowGate(exponent=0.4), cirq.YYPowGate(exponent=0.2), cirq.SwapPowGate(exponent=0.5),
+    cirq.CCZ, cirq.CCX, cirq.ZPowGate(exponent=0.3).controlled(2), cirq.XPowGate(exponent=0.4).controlled(
+        control_values=[0])])
+def test_every_supported_gate_kind_fixed_and_symbolic(gate):
+    """Fixed gates, and each symbolic parameter of the gate in turn, agree with cirq."""
+    import sympy
+
+    qubits = cirq.LineQubit.range(4)
+    ops = [cirq.ry(0.3 * (k + 1)).on(q) for k, q in enumerate(qubits)]
+    on = qubits[:cirq.num_qubits(gate)][::-1]
+    variants = [gate]
+    s = sympy.Symbol("s")
+    for attribute in ("exponent", "phase_exponent", "theta", "phi"):
+        if hasattr(gate, attribute) and not isinstance(gate, cirq.ControlledGate):
+            try:
+                variants.append(cirq.resolvers.resolve_parameters(gate, {}) if False else
+                                _with(gate, attribute, 1.7 * s))
+            except (TypeError, ValueError):
+                pass
+    for variant in variants:
+        circuit = cirq.Circuit(ops + [variant.on(*on), cirq.H(qubits[0])])
+        symbols = sorted(cirq.parameter_symbols(circuit), key=str) or []
+        values = np.array([[0.37]] * 2)[:, :len(symbols)]
+        resolved = cirq.resolve_parameters(circuit, {sym: 0.37 for sym in symbols})
+        expected = cirq.Simulator(dtype=np.complex128).simulate(resolved, qubit_order=qubits).final_state_vector
+        program = compile_circuit(circuit, qubits, symbols, [cirq.Z(qubits[0])], dtype=tf.float64)
+        got = program.states(tf.constant(values, tf.float64) if symbols else tf.zeros((2, 0), tf.float64), None, 2)
+        np.testing.assert_allclose(got.numpy()[0], expected, atol=1e-10)
+
+
+def _with(gate, attribute, value):
+    import dataclasses  # noqa: F401
+
+    kwargs = {a: getattr(gate, a) for a in ("exponent", "phase_exponent", "theta", "phi", "global_shift")
+              if hasattr(gate, a) and a in type(gate).__init__.__code__.co_varnames}
+    kwargs[attribute] = value
+    return type(gate)(**kwargs)
+
+
+@pytest.mark.parametrize("name, options", [
+    ("hardware_efficient", {"encoding": "angle_x", "reupload": True}),
+    ("strongly_entangling", {"encoding": "iqp"}),
+    ("efficient_su2", {"encoding": "dense_angle", "features": 5}),
+    ("sim_14", {"encoding": "angle_z"}),
+    ("sim_05", {}),
+    ("tree_tensor_network", {"qubits": 4}),
+])
+def test_input_and_weight_gradients_match_finite_differences_and_tfq(name, options):
+    from sims.layers import QuantumLayer
+
+    options = {"qubits": 3, "depth": 2, **options}
+    if name == "tree_tensor_network":
+        options.pop("depth")
+    layer = QuantumLayer(name, projection="none", backend="statevector", dtype="float64", **options)
+    tfq_layer = QuantumLayer(name, projection="none", backend="tfq", **options)
+    n = layer.ansatz.n_features
+    x64 = tf.constant(np.random.default_rng(1).uniform(0, np.pi, (3, n)), tf.float64)
+    layer.build(x64.shape)
+    tfq_layer.build(x64.shape)
+    tfq_layer.set_weights([w.astype(np.float32) for w in layer.get_weights()])
+    weights = np.random.default_rng(2).normal(size=layer.n_readouts)
+
+    def gradients(model, x):
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(model(x) * tf.cast(weights, x.dtype))
+        return tape.gradient(loss, x).numpy(), tape.gradient(loss, model.circuit_weights).numpy()
+
+    grad_x, grad_w = gradients(layer, x64)
+    w0 = layer.circuit_weights.numpy()
+
+    def f(features, circuit_weights):
+        layer.circuit_weights.assign(circuit_weights)
+        value = float(np.sum(layer(tf.constant(features)).numpy() * weights))
+        layer.circuit_weights.assign(w0)
+        return value
+
+    eps, x0 = 1e-6, x64.numpy()
+    fd_w = [(f(x0, w0 + eps * e) - f(x0, w0 - eps * e)) / (2 * eps) for e in np.eye(len(w0))]
+    fd_x = np.zeros_like(x0)
+    for index in np.ndindex(*x0.shape):
+        d = np.zeros_like(x0)
+        d[index] = eps
+        fd_x[index] = (f(x0 + d, w0) - f(x0 - d, w0)) / (2 * eps)
+    np.testing.assert_allclose(grad_w, fd_w, atol=1e-6)
+    np.testing.assert_allclose(grad_x, fd_x, atol=1e-6)
+    assert np.abs(grad_w).max() > 1e-2  # not vacuously zero
+    tfq_x, tfq_w = gradients(tfq_layer, tf.cast(x64, tf.float32))
+    np.testing.assert_allclose(grad_w, tfq_w, atol=1e-3)
+    np.testing.assert_allclose(grad_x, tfq_x, atol=1e-3)
+
+
+def test_cnot_phase_cnot_is_one_diagonal_with_no_gather():
+    q = cirq.LineQubit.range(2)
+    import sympy
+
+    z = sympy.Symbol("z")
+    circuit = cirq.Circuit([cirq.CNOT(*q), cirq.rz(2 * z).on(q[1]), cirq.CNOT(*q)])
+    run = phase_run(gate_terms(circuit, q, [z]), 2, [0, 1])
+    assert run.source is None  # the two permutations cancel
+    np.testing.assert_allclose(run.omega[0], [-1, 1, 1, -1])  # exp(-i z Z0 Z1)
+
+
+def test_a_small_weight_only_circuit_becomes_shared_blocks_after_a_product_state():
+    ansatz = plugins.create("hardware_efficient", qubits=6, depth=3)
+    program = compile_ansatz(ansatz)
+    assert program.plan.init.real  # RY on |0>: a real product state
+    assert all(isinstance(s, DenseBlock) and not s.per_sample for s in program.plan.steps[:program.readout_steps])
+    iqp = compile_ansatz(plugins.create("hardware_efficient", qubits=4, depth=1, encoding="iqp"))
+    assert any(isinstance(s, PhaseRun) and s.symbols for s in iqp.plan.steps)
+    assert not iqp.plan.init.real
+
+
+def test_fusion_width_never_exceeds_the_limit():
+    ansatz = plugins.create("strongly_entangling", qubits=7, depth=3, reupload=True)
+    terms = gate_terms(ansatz.circuit, ansatz.qubits, ansatz.symbols)
+    plan = make_plan(terms, 7, set(range(ansatz.n_data_symbols)), shared_block_qubits=3, sample_block_qubits=2)
+    widths = [len(s.qubits) for s in plan.steps if isinstance(s, DenseBlock)]
+    assert widths and max(widths) <= 3
+    gates = sum(s.n_gates for s in plan.steps) + sum(len(t) for t in plan.init.per_qubit)
+    assert gates == len(terms)  # every gate planned exactly once
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"dtype": "complex32"}, "Unknown statevector dtype 'complex32'"),
+    ({"threads": 2}, "Backend 'statevector' does not take option\\(s\\) threads; it takes: dtype, device"),
+    ({"device": "tpu"}, "Unknown device 'tpu'"),
+])
+def test_bad_engine_options_are_one_line_errors(kwargs, match):
+    with pytest.raises(ConfigurationError, match=match):
+        make_backend("statevector", **kwargs)
+
+
+def test_memory_is_checked_before_building():
+    from sims.layers import QuantumLayer
+
+    with pytest.raises(ConfigurationError, match="40 qubits need about .* for the statevector backend"):
+        QuantumLayer("hardware_efficient", qubits=40, backend="statevector")
+
+
+HAS_GPU = bool(tf.config.list_physical_devices("GPU"))
+
+
+def test_asking_for_a_gpu_without_one_says_how_to_get_one():
+    if HAS_GPU:
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(ConfigurationError, match="TensorFlow sees no GPU .* tensorflow\\[and-cuda\\]"):
+        make_backend("statevector", device="gpu")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not HAS_GPU, reason="needs a GPU visible to TensorFlow (tensorflow[and-cuda])")
+@pytest.mark.parametrize("name", NAMES)
+def test_gpu_and_cpu_engines_agree(name):
+    from sims.layers import QuantumLayer
+
+    x = np.random.default_rng(0).uniform(0, np.pi, (64, 8)).astype(np.float32)
+    out = {}
+    for device in ("cpu", "gpu"):
+        layer = QuantumLayer(name, qubits=8, backend="statevector", backend_options={"device": device}, seed=3)
+        with tf.GradientTape() as tape:
+            y = layer(x)
+        out[device] = (y.numpy(), tape.gradient(tf.reduce_sum(y), layer.circuit_weights).numpy())
+    np.testing.assert_allclose(out["gpu"][0], out["cpu"][0], atol=1e-5)
+    np.testing.assert_allclose(out["gpu"][1], out["cpu"][1], atol=1e-4)

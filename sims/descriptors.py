@@ -77,19 +77,27 @@ def _random_values(ansatz: Ansatz, count: int, rng: np.random.Generator) -> np.n
     return np.concatenate([np.zeros((count, ansatz.n_data_symbols)), weights], axis=1)
 
 
-def states_for(ansatz: Ansatz, values: np.ndarray, backend: Backend, chunk: int = 16384) -> np.ndarray:
-    """Final states, in chunks (bounded memory)."""
+def states_for(ansatz: Ansatz, values: np.ndarray, backend: Backend, chunk: int = 65536) -> np.ndarray:
+    """Final states, in chunks (bounded memory; the backends chunk further by free memory)."""
     return np.concatenate([backend.states(ansatz, values[i:i + chunk]) for i in range(0, len(values), chunk)])
 
 
-def expressibility_and_entanglement(ansatz: Ansatz, options: DescriptorOptions, seed: int,
-                                    backend: Backend) -> tuple[float, float]:
-    """One seed: expressibility from ``samples`` pairs and mean Q over the first ``samples`` states."""
-    rng = np.random.default_rng(seed)
-    states = states_for(ansatz, _random_values(ansatz, 2 * options.samples, rng), backend)
-    first, second = states[:options.samples], states[options.samples:]
-    expr = expressibility(pair_fidelities(first, second), ansatz.n_qubits, options.bins)
-    return expr, float(np.mean(meyer_wallach(first, ansatz.n_qubits)))
+def expressibility_and_entanglement(ansatz: Ansatz, options: DescriptorOptions, seeds: list[int],
+                                    backend: Backend) -> list[tuple[float, float]]:
+    """Per seed: expressibility from ``samples`` pairs and mean Q over the first ``samples`` states.
+
+    Every seed's states are simulated in one batch: on small circuits the engine's cost is
+    per operation, not per state.
+    """
+    values = [_random_values(ansatz, 2 * options.samples, np.random.default_rng(seed)) for seed in seeds]
+    states = states_for(ansatz, np.concatenate(values), backend)
+    results = []
+    for k in range(len(seeds)):
+        block = states[2 * options.samples * k:2 * options.samples * (k + 1)]
+        first, second = block[:options.samples], block[options.samples:]
+        expr = expressibility(pair_fidelities(first, second), ansatz.n_qubits, options.bins)
+        results.append((expr, float(np.mean(meyer_wallach(first, ansatz.n_qubits)))))
+    return results
 
 
 def cost_observable(ansatz: Ansatz) -> cirq.PauliString:
@@ -122,9 +130,18 @@ class GradientSampler:
         self.rule = shift_rule(gates[0].frequencies) if len(gates) == 1 else None
 
     def __call__(self, count: int, seed: int) -> np.ndarray:
+        return self.samples(count, [seed])[0]
+
+    def samples(self, count: int, seeds: list[int]) -> list[np.ndarray]:
+        """One array of ``count`` gradients per seed, all seeds in one batch."""
+        values = np.concatenate([_random_values(self.ansatz, count, np.random.default_rng(s)) for s in seeds])
+        gradients = self._gradients(values)
+        return [gradients[k * count:(k + 1) * count] for k in range(len(seeds))]
+
+    def _gradients(self, values: np.ndarray) -> np.ndarray:
         from sims.tf_env import tf
 
-        values = _random_values(self.ansatz, count, np.random.default_rng(seed))
+        count = len(values)
         if self.rule is None:
             tensor = tf.constant(values, self.real)
             with tf.GradientTape() as tape:  # eager: one call per seed, cheaper than tracing a graph
@@ -175,12 +192,12 @@ def describe_ansatz(name: str, qubits: int, depth: int, options: DescriptorOptio
                               "samples": options.samples, "grad_samples": options.grad_samples,
                               "seeds": seeds, "bins": options.bins, "state_backend": options.backend}
     if "expressibility" in metrics or "entangling_capability" in metrics:
-        pairs = [expressibility_and_entanglement(ansatz, options, s, backend) for s in seeds]
+        pairs = expressibility_and_entanglement(ansatz, options, seeds, backend)
         for key, values in (("expressibility", [p[0] for p in pairs]), ("entangling_capability", [p[1] for p in pairs])):
             result[key] = {"value": float(np.mean(values)), "std": float(np.std(values, ddof=1)), "per_seed": values}
     if "gradient_variance" in metrics:
         sampler = GradientSampler(ansatz, options.dtype)
-        variances = [float(np.var(sampler(options.grad_samples, s))) for s in seeds]
+        variances = [float(np.var(g)) for g in sampler.samples(options.grad_samples, seeds)]
         result["gradient_variance"] = {"value": float(np.mean(variances)), "std": float(np.std(variances, ddof=1)),
                                        "per_seed": variances, "cost": "<Z0 Z1>" if ansatz.n_qubits > 1 else "<Z0>",
                                        "parameter": ansatz.weight_symbols[0].name}

@@ -190,7 +190,7 @@ class QuantumLayer(keras.layers.Layer):
     def _evaluate_flat(self, x: tf.Tensor) -> tf.Tensor:
         """``[n, width] -> [n, n_readouts]`` on the chosen backend."""
         features = self._features(x)
-        batch = tf.shape(x)[0]
+        batch = x.shape[0] if x.shape[0] is not None else tf.shape(x)[0]  # static when known: memory is checked
         if self.kernel is not None:
             return tf.cast(self.kernel(self._data_values(features), self.circuit_weights, batch), x.dtype)
         out = tf.numpy_function(self._evaluate_numpy, [features if features is not None else x[:, :0],

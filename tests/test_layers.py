@@ -25,11 +25,14 @@ def _reference(layer: QuantumLayer, features: np.ndarray, weights: np.ndarray | 
 @pytest.mark.parametrize("encoding", ["angle_y", "iqp"])
 def test_native_qsim_and_cirq_backends_agree(name, encoding):
     x = np.random.default_rng(0).uniform(0, np.pi, (6, 3)).astype(np.float32)
-    layers = {b: QuantumLayer(name, backend=b, qubits=3, depth=2, encoding=encoding) for b in ("tfq", "qsim", "cirq")}
+    backends = ("statevector", "tfq", "qsim", "cirq")
+    layers = {b: QuantumLayer(name, backend=b, qubits=3, depth=2, encoding=encoding) for b in backends}
     for layer in layers.values():
         layer.build((None, 3))
+    for layer in layers.values():
         layer.set_weights(layers["tfq"].get_weights())
     out = {b: layer(x).numpy() for b, layer in layers.items()}
+    np.testing.assert_allclose(out["statevector"], out["cirq"], atol=1e-5)
     np.testing.assert_allclose(out["tfq"], out["cirq"], atol=1e-5)
     np.testing.assert_allclose(out["qsim"], out["cirq"], atol=1e-5)
     np.testing.assert_allclose(out["cirq"], _reference(layers["tfq"], x), atol=1e-5)
@@ -86,8 +89,9 @@ def test_tiny_model_learns_a_two_class_problem():
     assert accuracy >= 0.9, accuracy
 
 
-def test_masked_sequence_equals_unpadded_tokens_and_padding_is_not_simulated():
-    layer = QuantumLayer("strongly_entangling", qubits=3, depth=1)
+@pytest.mark.parametrize("backend", ["statevector", "tfq"])
+def test_masked_sequence_equals_unpadded_tokens_and_padding_is_not_simulated(backend):
+    layer = QuantumLayer("strongly_entangling", qubits=3, depth=1, backend=backend)
     x = tf.random.stateless_uniform((2, 6, 5), seed=(1, 2))
     lengths = [2, 6]
     mask = tf.sequence_mask(lengths, 6)
@@ -108,9 +112,54 @@ def test_keras_mask_propagates_from_an_embedding():
     assert np.all(out[0, 2:] == 0) and np.any(out[0, :2] != 0)
 
 
-def test_functional_model_in_tf_function_and_save_load_round_trip(tmp_path):
+def test_statevector_and_tfq_give_the_same_masked_and_ragged_outputs():
+    layers = {b: QuantumLayer("hardware_efficient", qubits=4, depth=2, encoding="iqp", backend=b, seed=5)
+              for b in ("statevector", "tfq")}
+    x = tf.random.stateless_uniform((3, 5, 7), seed=(3, 4))
+    lengths = [5, 1, 3]
+    mask = tf.sequence_mask(lengths, 5)
+    masked = {b: layer(x, mask=mask).numpy() for b, layer in layers.items()}
+    layers["tfq"].set_weights(layers["statevector"].get_weights())
+    masked["tfq"] = layers["tfq"](x, mask=mask).numpy()
+    # both single precision; IQP products reach angles of ~10 rad, so float32 agreement is ~1e-5
+    np.testing.assert_allclose(masked["statevector"], masked["tfq"], atol=5e-5)
+    ragged = {b: layer(tf.RaggedTensor.from_tensor(x, lengths=lengths)).flat_values.numpy()
+              for b, layer in layers.items()}
+    np.testing.assert_allclose(ragged["statevector"], ragged["tfq"], atol=5e-5)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64"])
+def test_integer_input_is_computed_in_float(dtype):
+    layer = QuantumLayer("hardware_efficient", qubits=2, depth=1, projection="none", seed=2)
+    out = layer(np.array([[1, 2], [0, 3]], dtype=dtype))
+    assert out.dtype == tf.float32
+    np.testing.assert_allclose(out.numpy(), layer(np.array([[1.0, 2.0], [0.0, 3.0]], np.float32)).numpy(), atol=1e-6)
+    assert np.abs(out.numpy()).max() > 0.05  # not all zeros
+
+
+def test_auto_picks_the_engine_for_small_circuits_and_tfq_for_wide_ones_and_says_why():
+    from sims.backends import AUTO_TRAIN_MAX_STATEVECTOR_QUBITS as limit
+
+    small = QuantumLayer("hardware_efficient", qubits=4)
+    assert small.resolved_backend == "statevector" and "4 qubits <= " in small.backend_selection
+    wide = QuantumLayer("basic_entangler", qubits=limit + 1, depth=1)
+    assert wide.resolved_backend == "tfq" and "TFQ" in wide.backend_selection
+    assert QuantumLayer("hardware_efficient", qubits=3, repetitions=10).resolved_backend == "tfq"
+
+
+def test_float64_layer_runs_the_engine_in_complex128_unless_told_otherwise():
+    layer = QuantumLayer("hardware_efficient", qubits=3, dtype="float64")
+    assert layer.kernel.program.dtype == tf.float64
+    single = QuantumLayer("hardware_efficient", qubits=3, dtype="float64", backend_options={"dtype": "complex64"})
+    assert single.kernel.program.dtype == tf.float32
+    with pytest.raises(ConfigurationError, match="Backend 'statevector' does not take option\\(s\\) threads"):
+        QuantumLayer("hardware_efficient", qubits=3, backend="statevector", backend_options={"threads": 2})
+
+
+@pytest.mark.parametrize("backend", ["statevector", "tfq"])
+def test_functional_model_in_tf_function_and_save_load_round_trip(tmp_path, backend):
     inputs = keras.Input((6,))
-    h = QuantumLayer("real_amplitudes", qubits=4, depth=2, entanglement="full")(inputs)
+    h = QuantumLayer("real_amplitudes", qubits=4, depth=2, entanglement="full", backend=backend)(inputs)
     model = keras.Model(inputs, keras.layers.Dense(2)(h))
     x = np.random.default_rng(3).normal(size=(4, 6)).astype(np.float32)
     graph_out = tf.function(model)(x).numpy()
@@ -121,6 +170,7 @@ def test_functional_model_in_tf_function_and_save_load_round_trip(tmp_path):
     np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
     layer = next(l for l in loaded.layers if isinstance(l, QuantumLayer))
     assert layer.ansatz.entanglement == "full" and layer.ansatz.n_qubits == 4
+    assert layer.backend_name == backend
 
 
 def test_saved_plugin_ansatz_reloads_from_its_file_and_missing_plugin_is_named(tmp_path, clean_registry):

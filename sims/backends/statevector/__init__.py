@@ -176,9 +176,32 @@ class StatevectorKernel:
     def plan_summary(self) -> str:
         return self.program.plan.describe()
 
+    def training_copies(self) -> int:
+        """States kept alive for one forward+gradient pass: autodiff keeps each step's input."""
+        return FORWARD_COPIES + 3 * self.program.readout_steps  # measured: benchmarks/engine_memory.py
+
+    def check_batch(self, batch: int, available: int | None = None) -> None:
+        """Refuses a batch whose states would not fit, with the estimate.
+
+        Raises:
+            ResourceLimitError: naming the estimate, what is free and the largest batch that fits.
+        """
+        from qcircuits.errors import ResourceLimitError
+
+        per_sample = (2 ** self.ansatz.n_qubits) * (8 if self.dtype.size == 4 else 16) * self.training_copies()
+        available = available_memory_bytes() if available is None else available
+        if batch * per_sample > 0.9 * available:
+            raise ResourceLimitError(
+                f"A batch of {batch} at {self.ansatz.n_qubits} qubits needs about {format_bytes(batch * per_sample)} "
+                f"for the statevector engine (forward and gradient); only {format_bytes(available)} is available. "
+                f"Use batches of at most {max(1, int(0.9 * available // per_sample))}.")
+
     def __call__(self, data_values, weights, batch):
         """``[batch, n_readouts]`` from data-symbol values ``[batch, D]`` (None without data) and weights ``[W]``."""
         from sims.tf_env import tf
+
+        if isinstance(batch, int):
+            self.check_batch(batch)
 
         out_dtype = data_values.dtype if data_values is not None else weights.dtype
         if data_values is not None:

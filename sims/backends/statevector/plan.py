@@ -297,6 +297,9 @@ def make_plan(terms: Sequence[GateTerm], n: int, per_sample_symbols: set[int], *
     """
     if sample_block_qubits is None:
         sample_block_qubits = min(n, SAMPLE_BLOCK_QUBITS)
+    if shared_block_qubits is None and all(t.symbol in per_sample_symbols for t in terms if t.symbol is not None) \
+            and not any(t.symbol is None for t in terms):
+        shared_block_qubits = n  # nothing is shared: the width of shared blocks does not matter
     if shared_block_qubits is None:
         plans = [_make_plan(terms, n, per_sample_symbols, shared_block_qubits=k,
                             sample_block_qubits=sample_block_qubits)

@@ -7,6 +7,7 @@ tf_env = pytest.importorskip("sims.tf_env")
 tf, keras = tf_env.tf, tf_env.keras
 
 import plugins  # noqa: E402
+from finite_differences import central_differences  # noqa: E402
 from qcircuits import ConfigurationError  # noqa: E402
 from sims.backends import make_backend  # noqa: E402
 from sims.layers import QuantumLayer, encoding_circuits, pqc_layer, pqc_weight_order  # noqa: E402
@@ -61,13 +62,7 @@ def test_gradients_match_central_finite_differences(name, options):
     def f(features, weights):
         return float(np.sum(_reference(layer, features, weights) * readout_weights))
 
-    w0, x0, eps = layer.circuit_weights.numpy().astype(float), x.numpy().astype(float), 1e-4
-    fd_w = [(f(x0, w0 + eps * e) - f(x0, w0 - eps * e)) / (2 * eps) for e in np.eye(len(w0))]
-    fd_x = np.zeros_like(x0)
-    for idx in np.ndindex(*x0.shape):
-        d = np.zeros_like(x0)
-        d[idx] = eps
-        fd_x[idx] = (f(x0 + d, w0) - f(x0 - d, w0)) / (2 * eps)
+    fd_x, fd_w = central_differences(f, x.numpy().astype(float), layer.circuit_weights.numpy().astype(float), 1e-4)
     np.testing.assert_allclose(grad_w, fd_w, atol=1e-3)
     np.testing.assert_allclose(grad_x, fd_x, atol=1e-3)
     assert np.abs(grad_w).max() > 1e-2  # not vacuously zero

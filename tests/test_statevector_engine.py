@@ -8,6 +8,7 @@ tf_env = pytest.importorskip("sims.tf_env")
 tf = tf_env.tf
 
 import plugins  # noqa: E402
+from finite_differences import central_differences  # noqa: E402
 from qcircuits import ConfigurationError  # noqa: E402
 from sims.backends import make_backend  # noqa: E402
 from sims.backends.statevector.engine import compile_ansatz, compile_circuit  # noqa: E402
@@ -156,13 +157,7 @@ def test_input_and_weight_gradients_match_finite_differences_and_tfq(name, optio
         layer.circuit_weights.assign(w0)
         return value
 
-    eps, x0 = 1e-6, x64.numpy()
-    fd_w = [(f(x0, w0 + eps * e) - f(x0, w0 - eps * e)) / (2 * eps) for e in np.eye(len(w0))]
-    fd_x = np.zeros_like(x0)
-    for index in np.ndindex(*x0.shape):
-        d = np.zeros_like(x0)
-        d[index] = eps
-        fd_x[index] = (f(x0 + d, w0) - f(x0 - d, w0)) / (2 * eps)
+    fd_x, fd_w = central_differences(f, x64.numpy(), w0, 1e-6)
     np.testing.assert_allclose(grad_w, fd_w, atol=1e-6)
     np.testing.assert_allclose(grad_x, fd_x, atol=1e-6)
     assert np.abs(grad_w).max() > 1e-2  # not vacuously zero

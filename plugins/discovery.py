@@ -59,6 +59,10 @@ def load_plugin(spec: str, registry: Registry = REGISTRY) -> list[str]:
             registers no ansatz.
     """
     registry.list()  # discover built-ins first, so a clash is reported against them
+    if not isinstance(spec, str) or not spec.strip():
+        raise PluginError(f"Plugin {spec!r} must be a .py file or a module name such as 'my_package.ansatze'.")
+    if Path(spec).is_dir():
+        raise PluginError(f"Plugin {spec!r} is a folder; expected a .py file or an importable module name.")
     looks_like_file = spec.endswith(".py") or os.sep in spec or "/" in spec
     source = _load_file(Path(spec)) if looks_like_file else _load_module(spec)
     names = registry.names_from(source)

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator
 
 from plugins.errors import DuplicateAnsatzError, PluginError, UnknownAnsatzError
 from qcircuits.ansatz import Ansatz
+from qcircuits.errors import ConfigurationError
 
 Factory = Callable[..., Ansatz]
 BUILTIN_PACKAGE = "plugins.builtin"
@@ -132,7 +133,12 @@ class Registry:
         """Registered names matching an fnmatch ``pattern``, naturally sorted.
 
         Lazy entry points are listed without being imported.
+
+        Raises:
+            TypeError: if ``pattern`` is not a string.
         """
+        if not isinstance(pattern, str):
+            raise TypeError(f"pattern must be a string such as 'sim_*'. Given: {pattern!r}")
         self._ensure_discovered()
         return sorted((n for n in self._entries if fnmatch.fnmatchcase(n, pattern)), key=_natural_key)
 
@@ -143,6 +149,8 @@ class Registry:
             UnknownAnsatzError: with the closest registered names.
             PluginError: if the plugin fails to load.
         """
+        if not isinstance(name, str):
+            raise TypeError(f"An ansatz name must be a string such as 'hardware_efficient'. Given: {name!r}")
         self._ensure_discovered()
         entry = self._entries.get(name)
         if entry is None:
@@ -199,11 +207,16 @@ class Registry:
         entry = self.get(name)
         try:
             ansatz = entry.factory(**options)
+        except ConfigurationError:
+            raise  # a bad option value, already named by the builder
         except TypeError as exc:
             # Unknown keyword arguments are user errors, reported in one line.
             if "unexpected keyword argument" in str(exc) or "positional argument" in str(exc):
                 raise PluginError(f"Ansatz {name!r} does not take these options: {exc}") from None
-            raise
+            raise PluginError(f"Ansatz {name!r} ({entry.source}) failed while building: TypeError: {exc}") from None
+        except Exception as exc:  # a broken plugin is named, in one line
+            raise PluginError(
+                f"Ansatz {name!r} ({entry.source}) failed while building: {type(exc).__name__}: {exc}") from None
         if not isinstance(ansatz, Ansatz):
             raise PluginError(
                 f"Ansatz {name!r} ({entry.source}) returned {type(ansatz).__name__}; "
@@ -219,9 +232,14 @@ class Registry:
         built); otherwise builds the ansatz and counts.
         """
         entry = self.get(name)
-        if entry.shape is not None:
+        if entry.shape is None:
+            return self.create(name, **options).n_weights
+        _check_shape_options(name, entry, options)
+        try:
             return int(entry.shape(**options))
-        return self.create(name, **options).n_weights
+        except Exception as exc:
+            raise PluginError(f"Ansatz {name!r} ({entry.source}): its shape function failed: "
+                              f"{type(exc).__name__}: {exc}") from None
 
     def names_from(self, source: str) -> list[str]:
         """Names registered by one source, e.g. ``"file /abs/path.py"``."""
@@ -230,6 +248,22 @@ class Registry:
     def unregister(self, name: str) -> None:
         """Removes ``name`` (mainly for tests and interactive sessions)."""
         self._entries.pop(name, None)
+
+
+def _check_shape_options(name: str, entry: AnsatzEntry, options: dict[str, Any]) -> None:
+    """What ``create`` would refuse before building: unknown options, and bad qubit or layer counts."""
+    import inspect
+
+    from qcircuits.validation import check_int
+
+    try:
+        inspect.signature(entry.factory).bind(**options)
+    except TypeError as exc:
+        raise PluginError(f"Ansatz {name!r} does not take these options: {exc}") from None
+    if "qubits" in options:
+        check_int("qubits", options["qubits"], minimum=1)
+    if options.get("depth") is not None:
+        check_int("depth", options["depth"], minimum=1)
 
 
 def _source_of(factory: Factory) -> str:

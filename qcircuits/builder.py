@@ -12,10 +12,12 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 import cirq
+import numpy as np
 import sympy
 
 from qcircuits.ansatz import Ansatz
 from qcircuits.encodings import encoding_operations, plan_encoding
+from qcircuits.errors import ConfigurationError
 from qcircuits.entanglement import EntanglementSpec, describe, entangling_pairs, validate_entanglement
 from qcircuits.readouts import ReadoutSpec, build_readouts
 from qcircuits.validation import check_int
@@ -72,6 +74,8 @@ class AnsatzBuilder:
             self.entanglement = validate_entanglement(entanglement, self.n_qubits)
             self.entanglement_name = describe(self.entanglement)
         self.plan = plan_encoding(encoding, self.n_qubits, features)
+        if not isinstance(reupload, (bool, np.bool_)):
+            raise ConfigurationError(f"reupload must be True or False; got {reupload!r}.")
         self.reupload = bool(reupload)
         self.operations: list[cirq.Operation] = []
         self.weights: list[sympy.Symbol] = []
@@ -127,6 +131,7 @@ class AnsatzBuilder:
 
     def build(self, readout: ReadoutSpec = None) -> Ansatz:
         """The finished ansatz, with readouts (Z on every qubit by default)."""
+        readouts = build_readouts(readout, self.qubits)  # validates before anything is recorded
         if readout is not None:
             self.options["readout"] = readout if isinstance(readout, str) else list(readout)
         return Ansatz(
@@ -135,7 +140,7 @@ class AnsatzBuilder:
             qubits=self.qubits,
             encoding=self.plan,
             weight_symbols=tuple(self.weights),
-            readouts=build_readouts(readout, self.qubits),
+            readouts=readouts,
             depth=self.depth,
             entanglement=self.entanglement_name,
             reupload=self.reupload,

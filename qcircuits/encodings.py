@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import numbers
 from typing import Sequence
 
 import cirq
@@ -112,10 +113,14 @@ def plan_encoding(name: str, n_qubits: int, features: int | None = None) -> Enco
     Raises:
         ConfigurationError: if the features do not fit on ``n_qubits``.
     """
+    if not isinstance(name, str):
+        raise ConfigurationError(f"Encoding must be a name (str); got {name!r}.")
     encoding = get_encoding(name)
     capacity = encoding.capacity(n_qubits)
     if features is None:
         features = capacity
+    if isinstance(features, bool) or not isinstance(features, numbers.Integral):
+        raise ConfigurationError(f"features must be an integer; got {features!r}.")
     if encoding.name == "none":
         if features:
             raise ConfigurationError(f"Encoding 'none' takes no features; got features={features}.")

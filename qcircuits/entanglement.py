@@ -11,6 +11,7 @@ control for directed gates.
 from __future__ import annotations
 
 import itertools
+import numbers
 from typing import Callable, Sequence, Union
 
 from qcircuits.errors import ConfigurationError
@@ -110,6 +111,10 @@ def validate_entanglement(spec: EntanglementSpec, n_qubits: int) -> Entanglement
         ConfigurationError: for an unknown name, or pairs out of range, on the
             same qubit, or repeated.
     """
+    if not isinstance(spec, (str, list, tuple)):
+        raise ConfigurationError(
+            f"Entanglement {spec!r} must be a pattern name, a string of pairs like '0-1,1-2', or a "
+            f"list of (control, target) pairs; got {type(spec).__name__}.")
     if isinstance(spec, str):
         if spec in PATTERNS:
             return spec
@@ -123,8 +128,10 @@ def validate_entanglement(spec: EntanglementSpec, n_qubits: int) -> Entanglement
     pairs: list[Pair] = []
     seen: set[Pair] = set()
     for pair in spec:
-        if len(pair) != 2:
-            raise ConfigurationError(f"Entanglement pair {tuple(pair)} must have exactly 2 qubits.")
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2 or not all(
+                isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in pair):
+            raise ConfigurationError(
+                f"Entanglement pair {pair!r} must be two integer qubit indices, like (0, 1).")
         i, j = (int(p) for p in pair)
         if not (0 <= i < n_qubits and 0 <= j < n_qubits):
             raise ConfigurationError(

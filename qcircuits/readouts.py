@@ -61,6 +61,9 @@ def build_readouts(spec: ReadoutSpec, qubits: Sequence[cirq.Qid]) -> tuple[cirq.
         ConfigurationError: for indices out of range or malformed Pauli strings.
     """
     n = len(qubits)
+    if spec is not None and not isinstance(spec, (str, list, tuple)):
+        raise ConfigurationError(
+            f"Readout {spec!r} must be 'z', qubit indices like '0,2' or [0, 2], or Pauli strings like 'ZZII,X0'.")
     if spec is None or (isinstance(spec, str) and spec.strip().lower() == "z"):
         return tuple(cirq.Z(q) for q in qubits)
     if isinstance(spec, str):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -53,14 +54,30 @@ def ensure_dir(path: str | os.PathLike, what: str = "Output folder") -> Path:
     return path
 
 
+def _default_mode() -> int:
+    """The mode ``open()`` gives a new file: 0o666 minus the process umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yields a temporary path beside ``path``; moves it onto ``path`` on success."""
+    """Yields a temporary path beside ``path``; moves it onto ``path`` on success.
+
+    The file gets the mode a plain ``open()`` would give it (``mkstemp`` makes 0600),
+    or keeps the mode of the file it replaces.
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         yield Path(tmp)
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = _default_mode()
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -75,8 +92,25 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 
 
 def write_json(path: str | os.PathLike, data: Any) -> None:
-    """Writes ``data`` as indented JSON to ``path`` atomically."""
-    write_text(path, json.dumps(data, indent=2, default=_jsonable) + "\n")
+    """Writes ``data`` as indented, strict JSON to ``path`` atomically.
+
+    Non-finite floats (NaN, infinities) become ``null``: ``NaN`` and ``Infinity`` are
+    not JSON, and strict parsers reject them.
+    """
+    write_text(path, json.dumps(finite(data), indent=2, default=_jsonable, allow_nan=False) + "\n")
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by None (recursively; numpy values too)."""
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        return finite(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def write_csv(path: str | os.PathLike, rows: list[dict[str, Any]]) -> None:

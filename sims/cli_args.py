@@ -8,7 +8,16 @@ from typing import Callable, NoReturn
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose errors are a single line (no usage dump)."""
+    """An ``ArgumentParser`` whose errors are a single line (no usage dump).
+
+    Abbreviated option names are not accepted: what a user typed must name one option
+    exactly, so that the options given can be checked against the mode (see
+    :func:`given_options`).
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -50,3 +59,44 @@ def integer(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer; got {text!r}") from None
+
+
+MAX_SEED = 2 ** 32 - 1
+
+
+def seed(text: str) -> int:
+    """argparse type: a random seed, an integer from 0 to 2^32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer seed; got {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a seed from 0 to {MAX_SEED}; got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0 (learning rates)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number; got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0; got {text!r}")
+    return value
+
+
+def given_options(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
+    """The ``dest`` of every option that appears on the command line ``argv``."""
+    actions = parser._option_string_actions  # argparse's own table of option strings
+    given = set()
+    for token in argv:
+        if token == "--":
+            break
+        if token.startswith("-"):
+            action = actions.get(token.split("=", 1)[0])
+            if action is not None:
+                given.add(action.dest)
+    return given

@@ -30,6 +30,8 @@ from sims.backends import Backend, make_backend
 
 MAX_METRIC_QUBITS = 14  # 2 x samples states of 2^n amplitudes, plus 2x2 reduced density matrices
 METRICS = ("expressibility", "entangling_capability", "gradient_variance")
+MIN_SAMPLES = 100
+MIN_GRAD_SAMPLES = 10
 
 
 @dataclasses.dataclass
@@ -49,6 +51,13 @@ class DescriptorOptions:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigurationError(f"{name} must be a positive integer; got {value!r}.")
+        # Fewer pairs than this put a handful in each of the 75 bins: the KL value is noise.
+        if self.samples < MIN_SAMPLES:
+            raise ConfigurationError(f"samples={self.samples} state pairs are too few for a meaningful "
+                                     f"expressibility; expected at least {MIN_SAMPLES} (Sim et al. use 5000).")
+        if self.grad_samples < MIN_GRAD_SAMPLES:
+            raise ConfigurationError(f"grad_samples={self.grad_samples} are too few for a variance; expected at "
+                                     f"least {MIN_GRAD_SAMPLES} (default 500).")
         if self.seeds < 2:
             raise ConfigurationError(f"seeds must be >= 2 to give an uncertainty; got {self.seeds}.")
 
@@ -179,11 +188,17 @@ def gradient_samples(ansatz: Ansatz, count: int, seed: int, dtype: str = "comple
     return GradientSampler(ansatz, dtype)(count, seed)
 
 
+def checked_metric_ansatz(name: str, qubits: int, depth: int) -> tuple[Ansatz, str]:
+    """:func:`metric_ansatz`, refusing what the descriptors cannot measure (before any work)."""
+    ansatz, encoding_note = metric_ansatz(name, qubits=qubits, depth=depth)
+    _check(ansatz)
+    return ansatz, encoding_note
+
+
 def describe_ansatz(name: str, qubits: int, depth: int, options: DescriptorOptions,
                     metrics: tuple[str, ...] = METRICS) -> dict[str, Any]:
     """All requested descriptors of one ansatz, with uncertainties and per-seed values."""
-    ansatz, encoding_note = metric_ansatz(name, qubits=qubits, depth=depth)
-    _check(ansatz)
+    ansatz, encoding_note = checked_metric_ansatz(name, qubits, depth)
     engine_options = {"dtype": options.dtype} if options.backend == "statevector" else {}
     backend = make_backend(options.backend, qubits=ansatz.n_qubits, **engine_options)  # a missing GPU fails here
     seeds = [options.seed + 1000 * k for k in range(options.seeds)]

@@ -143,6 +143,11 @@ class QuantumLayer(keras.layers.Layer):
         return self.ansatz.n_readouts
 
     def build(self, input_shape):
+        input_shape = tf.TensorShape(input_shape)
+        if input_shape.rank is not None and input_shape.rank < 2:
+            raise ConfigurationError(
+                f"QuantumLayer {self.name!r} expects inputs of shape [batch, features] or "
+                f"[batch, seq, features]; got shape {input_shape.as_list()}.")
         width = int(input_shape[-1])
         needed = self.ansatz.n_features
         mode = self.projection
@@ -209,6 +214,7 @@ class QuantumLayer(keras.layers.Layer):
         if isinstance(inputs, tf.RaggedTensor):
             return inputs.with_flat_values(self._evaluate_flat(self._as_float(inputs.flat_values)))
         inputs = self._as_float(tf.convert_to_tensor(inputs))
+        self._check_input(inputs, mask)
         if inputs.shape.rank == 2 and mask is None:
             return self._evaluate_flat(inputs)
         if mask is None:
@@ -221,7 +227,24 @@ class QuantumLayer(keras.layers.Layer):
 
     def _as_float(self, x: tf.Tensor) -> tf.Tensor:
         """Angles are real numbers: integer (or other) inputs are computed in the layer's float dtype."""
+        if x.dtype == tf.string or x.dtype.is_complex or x.dtype == tf.bool:
+            raise ConfigurationError(
+                f"QuantumLayer {self.name!r} takes real-valued features; got a {x.dtype.name} tensor.")
         return x if x.dtype == self.compute_dtype else tf.cast(x, self.compute_dtype)
+
+    def _check_input(self, inputs: tf.Tensor, mask) -> None:
+        """Shapes: ``[batch, features]`` or ``[batch, seq, features]``, and a mask ``[batch, seq]``."""
+        rank = inputs.shape.rank
+        if rank is not None and rank not in (2, 3):
+            raise ConfigurationError(
+                f"QuantumLayer {self.name!r} expects inputs of shape [batch, features] or "
+                f"[batch, seq, features]; got shape {inputs.shape.as_list()}.")
+        if mask is not None and rank is not None:
+            mask_shape = tf.TensorShape(getattr(mask, "shape", np.shape(mask)))
+            if not mask_shape.is_compatible_with(inputs.shape[:-1]):
+                raise ConfigurationError(
+                    f"QuantumLayer {self.name!r}: the mask has shape {mask_shape.as_list()}; expected "
+                    f"{inputs.shape[:-1].as_list()} (the input shape without its feature axis).")
 
     def compute_mask(self, inputs, mask=None):
         return mask

@@ -55,7 +55,7 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
 def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, Any]]:
     """Computes the table for ``names`` x qubits x depths, prints it, and writes outputs."""
     from sims.descriptor_plots import plot_compare, plot_width_decay
-    from sims.descriptors import DescriptorOptions, describe_ansatz
+    from sims.descriptors import DescriptorOptions, checked_metric_ansatz, describe_ansatz
 
     options = DescriptorOptions(samples=args.samples, grad_samples=args.grad_samples, seeds=args.metric_seeds,
                                 seed=args.seed, backend=args.backend or "statevector")
@@ -67,6 +67,11 @@ def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, An
     ensure_dir(json_path.parent, "JSON folder")
     check_writable(json_path)
     jobs = [(n, q, d) for n in names for q in qubit_counts for d in depths]
+    for name, qubits, depth in jobs:  # the whole range is checked before anything is computed
+        try:
+            checked_metric_ansatz(name, qubits, depth)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{name} at {qubits} qubits, depth {depth}: {exc}") from None
     rows, start = [], time.perf_counter()
     for name, qubits, depth in tqdm(jobs, desc="descriptors", unit="circuit", disable=len(jobs) < 2):
         rows.append(describe_ansatz(name, qubits, depth, options))

@@ -20,7 +20,7 @@ import sys
 from typing import Any, Sequence
 
 from qcircuits.errors import ConfigurationError
-from sims.cli_args import OneLineParser, guarded, integer, positive_int
+from sims.cli_args import OneLineParser, given_options, guarded, integer, positive_int, seed
 
 PROG = "python -m sims.run"
 
@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "auto for --task ner)")
     run.add_argument("--batch", type=positive_int, default=32,
                      help="random parameter sets to simulate (default: %(default)s)")
-    run.add_argument("--seed", type=integer, default=0, help="random seed (default: %(default)s)")
+    run.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2^32-1 (default: %(default)s)")
     run.add_argument("--threads", type=positive_int, help="CPU threads (default: all cores)")
     run.add_argument("--gpu-threads", type=positive_int,
                      help="GPU backends: CUDA threads per block, a power of two from 32 to 1024")
@@ -127,6 +127,8 @@ def run_report(args: argparse.Namespace) -> None:
         check_writable(args.json)
     name = args.ansatz or "hardware_efficient"
     ansatz = plugins.create(name, **ansatz_options(args))
+    check_batch_fits(args.batch, ansatz)
+    cap_threads(args)
     backend = make_backend(args.backend or "qsim", qubits=ansatz.n_qubits, **backend_options(args))
     if backend.selection:
         print(backend.selection)
@@ -137,9 +139,78 @@ def run_report(args: argparse.Namespace) -> None:
         print(f"report written to {args.json}")
 
 
+# Which options each mode takes; an option given for another mode is refused in one line.
+COMMON = {"plugin", "seed", "task"}
+REPORT_OPTIONS = COMMON | {"ansatz", "qubits", "depth", "entanglement", "encoding", "features", "reupload", "readout",
+                           "backend", "batch", "threads", "gpu_threads", "gpu_data_blocks", "json"}
+METRICS_OPTIONS = COMMON | {"ansatz", "compare", "metrics", "qubits", "depth", "backend", "json", "samples",
+                            "grad_samples", "metric_seeds", "out_dir"}
+LIST_OPTIONS = {"list", "plugin"}
+
+
+def mode_of(args: argparse.Namespace) -> str:
+    if args.list:
+        return "list"
+    if args.metrics or args.compare:
+        return "metrics"
+    return args.task
+
+
+def check_mode_options(parser: argparse.ArgumentParser, argv: list[str], args: argparse.Namespace) -> None:
+    """Refuses options that the chosen mode would silently ignore, and contradictory modes.
+
+    Raises:
+        ConfigurationError: naming the options and the mode.
+    """
+    from sims.ner.cli import NER_OPTIONS
+
+    given = given_options(parser, argv)
+    mode = mode_of(args)
+    if args.task == "ner" and (args.metrics or args.compare or args.list):
+        other = "--list" if args.list else "--metrics/--compare"
+        raise ConfigurationError(f"--task ner and {other} are different modes; give one of them.")
+    allowed = {"list": LIST_OPTIONS, "metrics": METRICS_OPTIONS, "report": REPORT_OPTIONS,
+               "ner": COMMON | NER_OPTIONS}[mode]
+    extra = sorted(given - allowed)
+    if extra:
+        flags = ", ".join("--" + name.replace("_", "-") for name in extra)
+        label = {"list": "--list", "metrics": "--metrics", "report": "a circuit report", "ner": "--task ner"}[mode]
+        raise ConfigurationError(f"{flags} {'does' if len(extra) == 1 else 'do'} not apply to {label}; "
+                                 "leave it out (see --help for each mode's options).")
+
+
+def check_batch_fits(batch: int, ansatz) -> None:
+    """Refuses a ``--batch`` whose parameter values and results would not fit in memory.
+
+    Raises:
+        ResourceLimitError: with the estimate, before anything is allocated.
+    """
+    from qcircuits.errors import ResourceLimitError
+    from sims.memory import available_memory_bytes, format_bytes
+
+    needed = batch * (len(ansatz.symbols) + 2 * ansatz.n_readouts) * 8 * 2  # values, results, temporaries
+    available = available_memory_bytes()
+    if needed > 0.5 * available:
+        raise ResourceLimitError(
+            f"--batch {batch} needs about {format_bytes(needed)} for its parameter values and results; only "
+            f"{format_bytes(available)} is available. Use a batch of at most {int(0.5 * available * batch // needed)}.")
+
+
+def cap_threads(args: argparse.Namespace) -> None:
+    """More threads than cores only slows qsim down (it spins them): cap at the core count, with a note."""
+    import os
+
+    cores = os.cpu_count() or 1
+    if args.threads is not None and args.threads > cores:
+        print(f"note: --threads {args.threads} is more than the {cores} cores here; using {cores}", file=sys.stderr)
+        args.threads = cores
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return guarded(PROG, lambda: dispatch(args))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return guarded(PROG, lambda: (check_mode_options(parser, argv, args), dispatch(args)))
 
 
 def dispatch(args: argparse.Namespace) -> None:

@@ -223,4 +223,4 @@ def test_metrics_refuse_an_ansatz_without_trainable_parameters(clean_registry):
         return b.build()
 
     with pytest.raises(ConfigurationError, match="has no trainable parameters"):
-        describe_ansatz("frozen_circuit", 2, 1, DescriptorOptions(samples=10, grad_samples=10))
+        describe_ansatz("frozen_circuit", 2, 1, DescriptorOptions(samples=100, grad_samples=10))

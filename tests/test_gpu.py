@@ -70,7 +70,7 @@ def test_same_gpu_error_from_the_layer_and_the_descriptors(status):
     with pytest.raises(ConfigurationError, match="run 'make gpu'"):
         QuantumLayer("hardware_efficient", backend="qsim-gpu")
     with pytest.raises(ConfigurationError, match="run 'make gpu'"):
-        describe_ansatz("sim_01", 2, 1, DescriptorOptions(samples=10, grad_samples=10, backend="qsim-gpu"))
+        describe_ansatz("sim_01", 2, 1, DescriptorOptions(samples=100, grad_samples=10, backend="qsim-gpu"))
 
 
 def test_status_reflects_the_installed_qsimcirq():

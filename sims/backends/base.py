@@ -16,6 +16,9 @@ from sims.memory import check_state_fits
 class Backend(abc.ABC):
     """Evaluates readout expectations (and final states) of an ansatz for a batch of parameters.
 
+    NaN policy, the same on every backend: a sample with a non-finite parameter value
+    gives NaN for every output of that sample; the other samples are unaffected.
+
     Backends whose spec says ``differentiable`` also give a :meth:`layer_kernel`:
     TensorFlow operations with gradients, used by :class:`sims.layers.QuantumLayer`.
     """
@@ -77,17 +80,27 @@ class CirqSimulatorBackend(Backend):
     def expectations(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
         values = self._checked_values(ansatz, values)
         self.check_fits(ansatz.n_qubits)
-        results = self._simulator().simulate_expectation_values_sweep(
-            ansatz.circuit, observables=list(ansatz.readouts), params=parameter_sweep(ansatz, values),
-            qubit_order=list(ansatz.qubits))
-        return np.real(np.asarray(results, dtype=np.complex128)).reshape(len(values), ansatz.n_readouts)
+        out = np.full((len(values), ansatz.n_readouts), np.nan)
+        finite = np.all(np.isfinite(values), axis=1)  # NaN in, NaN out: the policy of every backend
+        if finite.any():
+            results = self._simulator().simulate_expectation_values_sweep(
+                ansatz.circuit, observables=list(ansatz.readouts), params=parameter_sweep(ansatz, values[finite]),
+                qubit_order=list(ansatz.qubits))
+            out[finite] = np.real(np.asarray(results, dtype=np.complex128)).reshape(-1, ansatz.n_readouts)
+        return out
 
     def states(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
         values = self._checked_values(ansatz, values)
         self.check_fits(ansatz.n_qubits)
-        results = self._simulator().simulate_sweep(ansatz.circuit, params=parameter_sweep(ansatz, values),
-                                                   qubit_order=list(ansatz.qubits))
-        return np.stack([r.final_state_vector for r in results])
+        out = np.full((len(values), 2 ** ansatz.n_qubits), np.nan, dtype=np.complex64)
+        finite = np.all(np.isfinite(values), axis=1)
+        if finite.any():
+            results = self._simulator().simulate_sweep(ansatz.circuit, params=parameter_sweep(ansatz, values[finite]),
+                                                       qubit_order=list(ansatz.qubits))
+            states = np.stack([r.final_state_vector for r in results])
+            out = out.astype(states.dtype)
+            out[finite] = states
+        return out
 
 
 def parameter_sweep(ansatz: Ansatz, values: np.ndarray) -> cirq.Sweep:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 
 from qcircuits.errors import ConfigurationError
 from qcircuits.validation import check_int
@@ -49,7 +50,11 @@ class QsimBackend(CirqSimulatorBackend):
         import qsimcirq  # lazy: keeps `--list` fast
 
         options = options or QsimOptions()
-        self.threads = options.threads if options.threads is not None else (os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+        self.threads = options.threads if options.threads is not None else cores
+        if self.threads > cores:
+            warnings.warn(f"threads={self.threads} is more than the {cores} cores here; using {cores}", stacklevel=2)
+            self.threads = cores
         self._sim = qsimcirq.QSimSimulator(qsimcirq.QSimOptions(cpu_threads=self.threads))
 
     def _simulator(self):

@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import Sequence
 
 from qcircuits.errors import ConfigurationError
-from sims.cli_args import OneLineParser, guarded, integer, positive_int
+from sims.cli_args import OneLineParser, guarded, integer, positive_float, positive_int, seed
+
+# Options of a NER run as sims.run names them (argparse dests), for its mode checks.
+NER_OPTIONS = {"data_dir", "data_encoding", "run_dir", "head", "encoder", "fine_tune", "epochs", "batch_size",
+               "learning_rate", "head_learning_rate", "patience", "max_length", "max_sentences", "tensorboard",
+               "cache_dir", "ansatz", "qubits", "depth", "entanglement", "encoding", "reupload", "backend"}
 
 
 def add_ner_arguments(parser: argparse.ArgumentParser, *, with_circuit: bool = True) -> None:
@@ -17,6 +22,9 @@ def add_ner_arguments(parser: argparse.ArgumentParser, *, with_circuit: bool = T
     group = parser.add_argument_group("NER")
     group.add_argument("--data-dir", help="folder with train/dev(/test) CoNLL files "
                                           "(default: the small demo corpus shipped with the project)")
+    group.add_argument("--data-encoding", default="utf-8",
+                       help="text encoding of the data files (default: utf-8; latin-1 for older corpora such as "
+                            "the German CoNLL-2003 files)")
     group.add_argument("--run-dir", help="output folder (default: runs/ner-<data>-<head>...); "
                                          "running again with the same options resumes it")
     group.add_argument("--head", default="quantum",
@@ -27,8 +35,9 @@ def add_ner_arguments(parser: argparse.ArgumentParser, *, with_circuit: bool = T
     group.add_argument("--epochs", type=positive_int, default=10)
     group.add_argument("--batch-size", type=positive_int,
                        help="words per batch (frozen: 128, 16 on the demo corpus) or windows per batch (fine-tune: 16)")
-    group.add_argument("--learning-rate", type=float, help="Adam learning rate (default 5e-3 frozen, 5e-5 fine-tune)")
-    group.add_argument("--head-learning-rate", type=float, default=5e-3,
+    group.add_argument("--learning-rate", type=positive_float,
+                       help="Adam learning rate (default 5e-3 frozen, 5e-5 fine-tune)")
+    group.add_argument("--head-learning-rate", type=positive_float, default=5e-3,
                        help="with --fine-tune: Adam learning rate of the head (default: %(default)s)")
     group.add_argument("--patience", type=positive_int, default=3, help="early stopping on dev entity F1")
     group.add_argument("--max-length", type=positive_int, default=128, help="sub-tokens per window")
@@ -47,14 +56,14 @@ def add_ner_arguments(parser: argparse.ArgumentParser, *, with_circuit: bool = T
         circuit.add_argument("--backend", default="auto",
                              help="quantum layer backend: auto (default), statevector or tfq (training needs gradients)")
         circuit.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FILE")
-        parser.add_argument("--seed", type=integer, default=0)
+        parser.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2^32-1 (default: %(default)s)")
 
 
 def options_from_args(args: argparse.Namespace, head: str):
     from sims.ner.pipeline import NerOptions
 
     return NerOptions(
-        data_dir=args.data_dir, run_dir=args.run_dir, head=head, ansatz=args.ansatz or "strongly_entangling",
+        data_dir=args.data_dir, data_encoding=args.data_encoding, run_dir=args.run_dir, head=head, ansatz=args.ansatz or "strongly_entangling",
         qubits=args.qubits if args.qubits is not None else 8, depth=args.depth if args.depth is not None else 2,
         entanglement=args.entanglement, encoding=args.encoding or "angle_y", reupload=bool(args.reupload),
         backend=args.backend or "auto",

@@ -49,14 +49,49 @@ def _check_tag(tag: str, path: Path, line_no: int) -> None:
             f"{path}:{line_no}: invalid NER tag {tag!r}; expected O, B-TYPE or I-TYPE.")
 
 
-def read_conll(path: str | Path) -> list[Sentence]:
-    """Reads a CoNLL file into sentences with IOB2 tags.
+def check_encoding(encoding: str) -> str:
+    """The canonical name of a text encoding.
 
     Raises:
-        ConllFormatError: if the file is missing or empty, or a line has the wrong
-            number of columns or an invalid tag (with file and line number).
+        ConllFormatError: for an encoding Python does not know.
+    """
+    import codecs
+
+    try:
+        return codecs.lookup(encoding).name
+    except (LookupError, TypeError):
+        raise ConllFormatError(f"Unknown text encoding {encoding!r}; expected e.g. utf-8 or latin-1.") from None
+
+
+def _lines(path: Path, encoding: str):
+    """``(line number, text)`` for each line (LF, CRLF or CR); a byte that does not decode is named."""
+    data = path.read_bytes()
+    for line_no, raw in enumerate(data.splitlines(), start=1):
+        try:
+            yield line_no, raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            hint = " (older corpora such as the German CoNLL-2003 files are Latin-1: --data-encoding latin-1)" \
+                if encoding.replace("-", "").lower() in ("utf8",) else ""
+            raise ConllFormatError(
+                f"{path}:{line_no}: byte 0x{raw[exc.start]:02x} at column {exc.start + 1} is not valid "
+                f"{encoding}{hint}.") from None
+
+
+def read_conll(path: str | Path, encoding: str = "utf-8") -> list[Sentence]:
+    """Reads a CoNLL file into sentences with IOB2 tags.
+
+    Args:
+        path: the file.
+        encoding: its text encoding (``utf-8`` by default; ``latin-1`` for older corpora).
+
+    Raises:
+        ConllFormatError: if the file is missing, empty or not in ``encoding``, or a line
+            has the wrong number of columns or an invalid tag (with file and line number).
     """
     path = Path(path)
+    encoding = check_encoding(encoding)
+    if path.is_dir():
+        raise ConllFormatError(f"CoNLL file {str(path)!r} is a folder; expected a file.")
     if not path.is_file():
         raise ConllFormatError(f"CoNLL file {str(path)!r} does not exist.")
     sentences: list[Sentence] = []
@@ -70,28 +105,26 @@ def read_conll(path: str | Path) -> list[Sentence]:
             words.clear()
             tags.clear()
 
-    with open(path, encoding="utf-8", newline=None) as handle:  # universal newlines: CRLF too
-        for line_no, raw in enumerate(handle, start=1):
-            line = raw.rstrip("\r\n")
-            if not line.strip():
-                flush()
-                continue
-            fields = line.split()
-            if fields[0] == "-DOCSTART-":
-                flush()
-                continue
-            if columns is None:
-                columns = len(fields)
-                if columns < 2:
-                    raise ConllFormatError(
-                        f"{path}:{line_no}: expected at least 2 columns (word ... tag); got {line!r}.")
-            if len(fields) != columns:
+    for line_no, line in _lines(path, encoding):
+        if not line.strip():
+            flush()
+            continue
+        fields = line.split()
+        if fields[0] == "-DOCSTART-":
+            flush()
+            continue
+        if columns is None:
+            columns = len(fields)
+            if columns < 2:
                 raise ConllFormatError(
-                    f"{path}:{line_no}: expected {columns} columns like the first line; got {len(fields)} "
-                    f"in {line!r}.")
-            _check_tag(fields[-1], path, line_no)
-            words.append(fields[0])
-            tags.append(fields[-1])
+                    f"{path}:{line_no}: expected at least 2 columns (word ... tag); got {line!r}.")
+        if len(fields) != columns:
+            raise ConllFormatError(
+                f"{path}:{line_no}: expected {columns} columns like the first line; got {len(fields)} "
+                f"in {line!r}.")
+        _check_tag(fields[-1], path, line_no)
+        words.append(fields[0])
+        tags.append(fields[-1])
     flush()
     if not sentences:
         raise ConllFormatError(f"CoNLL file {str(path)!r} holds no sentences.")
@@ -112,6 +145,9 @@ def find_split_files(data_dir: str | Path) -> dict[str, Path]:
         ConllFormatError: if the folder, or its train or dev file, is missing.
     """
     data_dir = Path(data_dir)
+    if data_dir.is_file():
+        raise ConllFormatError(f"Data directory {str(data_dir)!r} is a file; expected a folder holding "
+                               "train and dev files (train.txt, eng.train, ...).")
     if not data_dir.is_dir():
         raise ConllFormatError(f"Data directory {str(data_dir)!r} does not exist.")
     found = {}

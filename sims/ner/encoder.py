@@ -77,11 +77,20 @@ def _from_directory(folder: Path, spec: str) -> Encoder:
     from transformers import BertConfig, BertTokenizerFast, TFBertModel
 
     _quiet_transformers()
+    absent = []
+    if not (folder / "config.json").is_file():
+        absent.append("config.json")
+    if not (folder / "vocab.txt").is_file() and not (folder / "tokenizer.json").is_file():
+        absent.append("vocab.txt or tokenizer.json")
+    if absent:
+        raise EncoderError(f"Encoder folder {str(folder)!r} is not a model folder: it has no "
+                           f"{' and no '.join(absent)} (expected a Hugging Face BERT model folder).")
     try:
         config = BertConfig.from_pretrained(folder)
         tokenizer = BertTokenizerFast.from_pretrained(folder)
-    except (OSError, ValueError) as exc:
-        raise EncoderError(f"Encoder folder {str(folder)!r} is not a BERT model folder: {exc}") from None
+    except Exception as exc:  # transformers raises many kinds for a broken folder
+        raise EncoderError(f"Encoder folder {str(folder)!r} is not a BERT model folder: "
+                           f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
     missing: list[str] = []
     if (folder / "tf_model.h5").is_file():
         model = TFBertModel.from_pretrained(folder)
@@ -118,6 +127,24 @@ def tiny_encoder(seed: int = 0) -> Encoder:
     return Encoder("tiny", model, tokenizer, config.hidden_size, config.max_position_embeddings)
 
 
+def hub_offline(timeout: float = 1.5) -> bool:
+    """True when the Hugging Face hub cannot be reached (or ``HF_HUB_OFFLINE`` is set).
+
+    One TCP connection attempt with a short timeout, so that an offline machine fails at
+    once instead of after the hub client's retries.
+    """
+    import os
+    import socket
+
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return True
+    try:
+        with socket.create_connection(("huggingface.co", 443), timeout=timeout):
+            return False
+    except OSError:
+        return True
+
+
 def load_encoder(spec: str = "minilm") -> Encoder:
     """Loads an encoder by spec (see the module docstring).
 
@@ -136,9 +163,11 @@ def load_encoder(spec: str = "minilm") -> Encoder:
     from transformers import BertTokenizerFast, TFBertModel
 
     _quiet_transformers()
+    offline = hub_offline()
     try:
-        model = TFBertModel.from_pretrained(spec)
-        tokenizer = BertTokenizerFast.from_pretrained(spec)
+        # Offline, ask the local cache only: the hub client would otherwise retry for half a minute.
+        model = TFBertModel.from_pretrained(spec, local_files_only=offline)
+        tokenizer = BertTokenizerFast.from_pretrained(spec, local_files_only=offline)
     except (OSError, ValueError) as exc:
         raise EncoderError(
             f"Encoder {spec!r} is not a local folder and could not be loaded from the Hugging Face hub "

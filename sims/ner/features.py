@@ -8,6 +8,7 @@ so training epochs, resumed runs and head comparisons never run BERT again.
 from __future__ import annotations
 
 import hashlib
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -54,24 +55,42 @@ def word_vectors(encoder: Encoder, sentences: list[tuple[str, ...]], *, max_leng
     return out
 
 
-def cache_key(encoder_spec: str, source: Path, max_length: int) -> str:
-    """A key that changes when the encoder, the file or the window changes."""
+def cache_key(encoder_spec: str, source: Path, max_length: int, variant: str = "") -> str:
+    """A key that changes when the encoder, the file, the window or the variant (how it is read) changes."""
     stat = source.stat()
-    text = f"{encoder_spec}|{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{max_length}"
+    text = f"{encoder_spec}|{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{max_length}|{variant}"
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
+def _load_cached(path: Path, shape: tuple[int, int]) -> np.ndarray | None:
+    """A cache entry if it is readable and has the expected shape; else None (with a note)."""
+    if not path.is_file():
+        return None
+    try:
+        vectors = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        print(f"note: encoder cache {path} is unreadable ({type(exc).__name__}); rebuilding it", file=sys.stderr)
+        return None
+    if vectors.shape != shape or vectors.dtype != np.float32 or not np.all(np.isfinite(vectors)):
+        print(f"note: encoder cache {path} does not match the data (shape {vectors.shape}, expected {shape}); "
+              "rebuilding it", file=sys.stderr)
+        return None
+    return vectors
+
+
 def cached_word_vectors(encoder: Encoder, sentences: list[tuple[str, ...]], source: Path, cache_dir: Path,
-                        *, max_length: int, desc: str) -> np.ndarray:
-    """:func:`word_vectors`, read from ``cache_dir`` when computed before (frozen encoder only)."""
+                        *, max_length: int, desc: str, variant: str = "") -> np.ndarray:
+    """:func:`word_vectors`, read from ``cache_dir`` when computed before (frozen encoder only).
+
+    A cache entry that cannot be read (truncated, corrupt) or does not match is rebuilt, with a note.
+    """
     if encoder.spec == "tiny":  # random weights: nothing worth caching across processes
         return word_vectors(encoder, sentences, max_length=max_length, desc=desc)
     ensure_dir(cache_dir, "Encoder cache folder (--cache-dir)")
-    path = cache_dir / f"{cache_key(encoder.spec, source, max_length)}.npy"
-    if path.is_file():
-        vectors = np.load(path)
-        if vectors.shape == (int(sentence_offsets(sentences)[-1]), encoder.hidden_size):
-            return vectors
+    path = cache_dir / f"{cache_key(encoder.spec, source, max_length, variant)}.npy"
+    vectors = _load_cached(path, (int(sentence_offsets(sentences)[-1]), encoder.hidden_size))
+    if vectors is not None:
+        return vectors
     vectors = word_vectors(encoder, sentences, max_length=max_length, desc=desc)
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:

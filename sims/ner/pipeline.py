@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -18,8 +19,8 @@ from sims.ner.features import cached_word_vectors, sentence_offsets, word_vector
 from sims.ner.heads import HEADS, FineTuneTagger, TaggingHead, word_model
 from sims.ner.metrics import entity_report, format_report, token_report
 from sims.ner.plots import plot_history
-from sims.ner.rundir import RunDir
-from sims.ner.training import EpochEnd, ThroughputMeter
+from sims.ner.rundir import RunDir, RunDirError
+from sims.ner.training import DivergenceGuard, EpochEnd, ThroughputMeter
 from sims.tf_env import keras, tf
 
 DEMO_DATA = Path(__file__).parent / "demo_data"
@@ -39,6 +40,7 @@ class NerOptions:
     """Everything that defines a NER run (saved in the run's config.json)."""
 
     data_dir: str | None = None
+    data_encoding: str = "utf-8"
     run_dir: str | None = None
     head: str = "quantum"
     ansatz: str = "strongly_entangling"
@@ -77,8 +79,13 @@ class NerOptions:
         if self.learning_rate is None:
             self.learning_rate = 5e-5 if self.fine_tune else 5e-3
         for name in ("learning_rate", "head_learning_rate"):
-            if not getattr(self, name) > 0:
-                raise ConfigurationError(f"{name} must be > 0; got {getattr(self, name)}.")
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+                raise ConfigurationError(f"{name} must be a finite number > 0; got {value}.")
+        check_int("seed", self.seed, minimum=0)
+        from sims.ner.conll import check_encoding
+
+        self.data_encoding = check_encoding(self.data_encoding)
         if self.head == "quantum" and self.backend not in TRAINING_BACKENDS:
             raise ConfigurationError(f"Training needs gradients; backend {self.backend!r} gives none. "
                                      f"Expected one of {', '.join(TRAINING_BACKENDS)}.")
@@ -108,9 +115,10 @@ class Corpus:
     tags: list[str]
 
     @classmethod
-    def load(cls, data_dir: str | Path | None, max_sentences: int | None = None) -> "Corpus":
+    def load(cls, data_dir: str | Path | None, max_sentences: int | None = None,
+             encoding: str = "utf-8") -> "Corpus":
         files = find_split_files(data_dir or DEMO_DATA)
-        splits = {split: read_conll(path) for split, path in files.items()}
+        splits = {split: read_conll(path, encoding) for split, path in files.items()}
         if max_sentences:
             splits["train"] = splits["train"][:max_sentences]
         tags = tag_set(splits["train"])
@@ -176,15 +184,35 @@ class Tagger:
         """Rebuilds the best model of a finished (or interrupted) run."""
         run = RunDir(run_dir)
         config = run.read_config()
-        options = NerOptions(**config["options"])
+        options = options_from_config(run, config)
         encoder = load_encoder(options.encoder)
         tagger = cls(encoder, make_head(options, len(config["tags"]), encoder), config["tags"],
                      fine_tune=options.fine_tune, max_length=options.max_length)
         best = tf.train.latest_checkpoint(str(run.path / "best"))
         if best is None:
             raise ConfigurationError(f"Run folder {str(run.path)!r} has no trained model yet (no best/ checkpoint).")
-        tagger.checkpoint().restore(best).expect_partial()
+        try:
+            tagger.checkpoint().restore(best).expect_partial()
+        except (tf.errors.OpError, ValueError, AssertionError, IndexError, KeyError, OSError) as exc:
+            raise RunDirError(f"The best model of run {str(run.path)!r} ({best}) cannot be read; it may be "
+                              f"truncated ({type(exc).__name__}). Train the run again.") from None
         return tagger
+
+
+def options_from_config(run: RunDir, config: dict[str, Any]) -> NerOptions:
+    """The run's options from its config.json.
+
+    Raises:
+        RunDirError: if the saved options are not those of a NER run.
+    """
+    fields = {f.name for f in dataclasses.fields(NerOptions)}
+    unknown = sorted(set(config["options"]) - fields)
+    if unknown:
+        raise RunDirError(f"{str(run.config_path)!r} has options this version does not know: {', '.join(unknown)}.")
+    try:
+        return NerOptions(**config["options"])
+    except TypeError as exc:
+        raise RunDirError(f"{str(run.config_path)!r} is not a NER run config: {exc}") from None
 
 
 def _fine_tune_batches(encoder: Encoder, corpus: Corpus, tag_index: dict[str, int], batch_size: int,
@@ -198,42 +226,68 @@ def _fine_tune_batches(encoder: Encoder, corpus: Corpus, tag_index: dict[str, in
     batches = length_batches(segments, batch_size)
 
     class Batches(keras.utils.Sequence):
+        """Length-grouped batches in an order fixed by (seed, epoch): a resumed run sees the same order."""
+
+        order = np.arange(len(batches))
+
+        def set_epoch(self, epoch: int) -> None:
+            self.order = np.random.default_rng(seed + epoch).permutation(len(batches))
+
         def __len__(self):
             return len(batches)
 
         def __getitem__(self, index):
-            chosen = [segments[i] for i in batches[index]]
+            chosen = [segments[i] for i in batches[self.order[index]]]
             arrays = tokenize_segments(encoder.tokenizer, chosen, max_length)
             labels = np.zeros(arrays["word_mask"].shape, np.int32)
             for row, s in enumerate(chosen):
                 labels[row, :len(s.words)] = [tag_index[t] for t in gold[s.sentence][s.start:s.start + len(s.words)]]
             return arrays, labels, arrays["word_mask"].astype(np.float32)
 
-        def on_epoch_end(self):
-            np.random.default_rng(seed).shuffle(batches)
-
     return Batches()
+
+
+class TrainingDivergedError(ConfigurationError):
+    """The loss became NaN or infinite; the run keeps its last good checkpoint."""
 
 
 def train(options: NerOptions) -> dict[str, Any]:
     """Trains (or resumes) a run and writes its metrics, best model and plot.
 
+    The run folder is locked while training. Every epoch is trained from a random state
+    fixed by ``(seed, epoch)`` (the data order and every seed), so a run resumed after a
+    kill continues exactly as the uninterrupted run would have.
+
     Returns:
         The metrics dict written to ``metrics.json``.
+
+    Raises:
+        TrainingDivergedError: when the loss becomes NaN or infinite (naming epoch and step).
     """
-    corpus = Corpus.load(options.data_dir, options.max_sentences)
+    corpus = Corpus.load(options.data_dir, options.max_sentences, options.data_encoding)
     run = RunDir(options.run_dir or options.default_run_dir())
+    with run.lock():
+        return _train_locked(options, corpus, run)
+
+
+def _train_locked(options: NerOptions, corpus: Corpus, run: RunDir) -> dict[str, Any]:
+    saved_options = {k: v for k, v in dataclasses.asdict(options).items() if k != "run_dir"}
+    config = {"options": saved_options, "tags": corpus.tags, "files": {k: str(v) for k, v in corpus.files.items()}}
+    defaults = {f.name: f.default for f in dataclasses.fields(NerOptions) if f.default is not dataclasses.MISSING}
+    resuming = run.check_resume(config, defaults)  # before the encoder loads: a mismatch is reported at once
+    state = run.read_state() if resuming else None
     encoder = load_encoder(options.encoder)
     keras.utils.set_random_seed(options.seed)
     tagger = Tagger(encoder, make_head(options, len(corpus.tags), encoder), corpus.tags,
                     fine_tune=options.fine_tune, max_length=options.max_length)
-    saved_options = {k: v for k, v in dataclasses.asdict(options).items() if k != "run_dir"}
-    resuming = run.prepare({"options": saved_options, "tags": corpus.tags,
-                            "files": {k: str(v) for k, v in corpus.files.items()}})
-    state = run.read_state()
+    if not resuming:
+        run.prepare(config, defaults)
+        state = run.read_state()
     tag_index = {t: i for i, t in enumerate(corpus.tags)}
+    selection = getattr(getattr(tagger.head, "hidden", None), "backend_selection", None)
     print(f"run folder {run.path} ({'resuming after epoch ' + str(state['epochs_done']) if resuming else 'new'}); "
-          f"{len(corpus.splits['train'])} training sentences, tags: {' '.join(corpus.tags)}")
+          f"{len(corpus.splits['train'])} training sentences, tags: {' '.join(corpus.tags)}"
+          + (f"; quantum backend: {selection}" if selection else ""))
 
     cache = Path(options.cache_dir) if options.cache_dir else run.path.parent / ".encoder_cache"
     frozen_vectors: dict[str, np.ndarray] = {}  # frozen encoder: each split is encoded once
@@ -241,7 +295,9 @@ def train(options: NerOptions) -> dict[str, Any]:
     def split_vectors(split: str) -> np.ndarray:
         if split not in frozen_vectors:
             frozen_vectors[split] = cached_word_vectors(encoder, corpus.words(split), corpus.files[split], cache,
-                                                        max_length=options.max_length, desc=f"encoding {split}")
+                                                        max_length=options.max_length, desc=f"encoding {split}",
+                                                        variant="" if options.data_encoding == "utf-8"
+                                                        else options.data_encoding)
         return frozen_vectors[split]
 
     def predict_split(split: str) -> list[list[str]]:
@@ -250,13 +306,19 @@ def train(options: NerOptions) -> dict[str, Any]:
         return tagger.predict_vectors(split_vectors(split), corpus.words(split))
 
     if options.fine_tune:
-        fit_kwargs: dict[str, Any] = {"x": _fine_tune_batches(encoder, corpus, tag_index, options.batch_size,
-                                                              options.max_length, options.seed)}
+        batches = _fine_tune_batches(encoder, corpus, tag_index, options.batch_size, options.max_length, options.seed)
+
+        def epoch_data(epoch: int) -> dict[str, Any]:
+            batches.set_epoch(epoch)
+            return {"x": batches}
     else:
+        x_train = split_vectors("train")
         y_train = np.array([tag_index[t] for s in corpus.splits["train"] for t in s.tags], np.int32)
-        fit_kwargs = {"x": split_vectors("train"), "y": y_train, "batch_size": options.batch_size,
-                      "shuffle": True}
         split_vectors("dev")  # encode before training starts, not inside the first epoch
+
+        def epoch_data(epoch: int) -> dict[str, Any]:
+            order = np.random.default_rng(options.seed + epoch).permutation(len(y_train))
+            return {"x": x_train[order], "y": y_train[order], "batch_size": options.batch_size, "shuffle": False}
 
     optimizer = keras.optimizers.Adam(options.learning_rate)
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -269,20 +331,38 @@ def train(options: NerOptions) -> dict[str, Any]:
     manager = tf.train.CheckpointManager(tf.train.Checkpoint(**trackables), str(run.checkpoint_dir), max_to_keep=2)
     best_manager = tf.train.CheckpointManager(tagger.checkpoint(), str(run.path / "best"), max_to_keep=1)
     if state["checkpoint"]:
-        tf.train.Checkpoint(**trackables).restore(state["checkpoint"]).expect_partial()
-        keras.utils.set_random_seed(options.seed + state["epochs_done"])  # repeatable after a resume too
+        tf.train.Checkpoint(**trackables).restore(run.checkpoint_path(state["checkpoint"])).expect_partial()
+        # The checkpoint restores the optimizers' learning rates too; the ones asked for now win.
+        optimizer.learning_rate.assign(options.learning_rate)
+        if options.fine_tune:
+            trackables["head_optimizer"].learning_rate.assign(options.head_learning_rate)
 
     words_per_epoch = sum(len(s.words) for s in corpus.splits["train"])
-    # The best model (the encoder too when fine-tuned) is a checkpoint of its own.
-    callbacks = [ThroughputMeter(words_per_epoch),
-                 EpochEnd(run, best_manager.save, manager, lambda: predict_split("dev"), corpus.gold("dev"), state,
-                          options.patience)]
+    guard = DivergenceGuard()
+    # The best model (the encoder too when fine-tuned) is a checkpoint of its own, numbered by epoch.
+    callbacks = [ThroughputMeter(words_per_epoch), guard,
+                 EpochEnd(run, lambda epoch: best_manager.save(checkpoint_number=epoch), manager,
+                          lambda: predict_split("dev"), corpus.gold("dev"), state, options.patience, guard)]
     if options.tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run.path / "tensorboard")))
-    # A finished run continues when asked for more epochs, unless early stopping ended it.
-    if state["epochs_done"] < options.epochs and state["wait"] < options.patience:
-        tagger.model.fit(epochs=options.epochs, initial_epoch=state["epochs_done"], callbacks=callbacks,
-                         verbose=1 if sys.stdout.isatty() else 2, **fit_kwargs)
+    # One fit call per epoch, each from the random state of (seed, epoch): resumed and
+    # uninterrupted runs see the same data order and the same seeds. A finished run
+    # continues when asked for more epochs, unless early stopping ended it.
+    for epoch in range(state["epochs_done"], options.epochs):
+        if state["wait"] >= options.patience:
+            break
+        keras.utils.set_random_seed(options.seed + epoch)
+        tagger.model.fit(epochs=epoch + 1, initial_epoch=epoch, callbacks=callbacks,
+                         verbose=1 if sys.stdout.isatty() else 2, **epoch_data(epoch))
+        if guard.diverged is not None:
+            at_epoch, step, value = guard.diverged
+            kept = f"epoch {state['epochs_done']}" if state["epochs_done"] else "none yet"
+            raise TrainingDivergedError(
+                f"The training loss became {value} at epoch {at_epoch}, step {step}; stopped. The run keeps its "
+                f"last good checkpoint ({kept}); lower --learning-rate (now {options.learning_rate}) and run again "
+                "to resume from it.")
+        if tagger.model.stop_training:
+            break
     return evaluate_run(run, tagger, corpus, state, options, best_manager, predict_split)
 
 

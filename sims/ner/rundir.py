@@ -13,15 +13,22 @@ Every file is written atomically, so killing a run never leaves a half-written o
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from qcircuits.errors import ConfigurationError
 from sims.atomic import check_writable, ensure_dir, write_json
 
-# Options that may differ when a run is resumed (they do not change the model or the data).
-RESUMABLE_DIFFERENCES = {"epochs", "tensorboard", "patience", "run_dir", "cache_dir"}
+# Options that may differ when a run is resumed (they do not change the model or the data; a
+# learning rate may be lowered after a divergence).
+RESUMABLE_DIFFERENCES = {"epochs", "tensorboard", "patience", "run_dir", "cache_dir", "learning_rate",
+                         "head_learning_rate"}
+LOCK_NAME = ".lock"
+STATE_KEYS = {"epochs_done": int, "history": list, "wait": int}
 
 
 class RunDirError(ConfigurationError):
@@ -39,7 +46,21 @@ class RunDir:
         self.plot_path = self.path / "training.png"
         self.checkpoint_dir = self.path / "checkpoints"
 
-    def prepare(self, config: dict[str, Any]) -> bool:
+    def check_resume(self, config: dict[str, Any], defaults: dict[str, Any] | None = None) -> bool:
+        """True when the folder holds a run made with ``config`` (to resume); False for a new run.
+
+        Raises:
+            RunDirError: if an existing run was made with different options, or the folder is
+                not a run folder.
+        """
+        if self.config_path.is_file():
+            self._check_same(config, defaults or {})
+            return True
+        if self.path.is_file() or (self.path.exists() and any(p.name != LOCK_NAME for p in self.path.iterdir())):
+            raise RunDirError(f"{str(self.path)!r} exists and is not a run folder; choose a new --run-dir.")
+        return False
+
+    def prepare(self, config: dict[str, Any], defaults: dict[str, Any] | None = None) -> bool:
         """Creates the folder, or checks a resumed one against ``config``.
 
         Returns:
@@ -48,24 +69,29 @@ class RunDir:
         Raises:
             RunDirError: if an existing run was made with different options.
         """
-        if self.config_path.is_file():
-            saved = self.read_config()
-            diffs = [k for k in sorted(set(saved["options"]) | set(config["options"]))
-                     if k not in RESUMABLE_DIFFERENCES and saved["options"].get(k) != config["options"].get(k)]
-            if diffs:
-                detail = ", ".join(f"{k}: {saved['options'].get(k)!r} -> {config['options'].get(k)!r}" for k in diffs)
-                raise RunDirError(
-                    f"Run folder {str(self.path)!r} was made with different options ({detail}); "
-                    "use those options to resume, or a new --run-dir.")
-            if saved.get("tags") != config.get("tags"):
-                raise RunDirError(f"Run folder {str(self.path)!r} was trained on a different tag set.")
+        if self.check_resume(config, defaults):
             return True
-        if self.path.is_file() or (self.path.exists() and any(self.path.iterdir())):
-            raise RunDirError(f"{str(self.path)!r} exists and is not a run folder; choose a new --run-dir.")
         ensure_dir(self.path, "Run folder (--run-dir)")
         check_writable(self.config_path)
         write_json(self.config_path, config)
         return False
+
+    def _check_same(self, config: dict[str, Any], defaults: dict[str, Any]) -> None:
+        """Raises :class:`RunDirError` if the saved run differs from ``config`` in what shapes the model.
+
+        An option the saved run does not record (it predates the option) counts as its default.
+        """
+        saved = self.read_config()
+        saved_options = {**defaults, **saved["options"]}
+        diffs = [k for k in sorted(set(saved_options) | set(config["options"]))
+                 if k not in RESUMABLE_DIFFERENCES and saved_options.get(k) != config["options"].get(k)]
+        if diffs:
+            detail = ", ".join(f"{k}: {saved_options.get(k)!r} -> {config['options'].get(k)!r}" for k in diffs)
+            raise RunDirError(
+                f"Run folder {str(self.path)!r} was made with different options ({detail}); "
+                "use those options to resume, or a new --run-dir.")
+        if saved.get("tags") != config.get("tags"):
+            raise RunDirError(f"Run folder {str(self.path)!r} was trained on a different tag set.")
 
     def read_config(self) -> dict[str, Any]:
         """The saved config.
@@ -76,15 +102,92 @@ class RunDir:
         if not self.config_path.is_file():
             raise RunDirError(f"{str(self.path)!r} is not a run folder (no config.json).")
         try:
-            return json.loads(self.config_path.read_text())
-        except json.JSONDecodeError as exc:
+            config = json.loads(self.config_path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise RunDirError(f"{str(self.config_path)!r} is not valid JSON: {exc}") from None
+        if not isinstance(config, dict) or not isinstance(config.get("options"), dict) \
+                or not isinstance(config.get("tags"), list) or not config["tags"]:
+            raise RunDirError(f"{str(self.config_path)!r} is not a NER run config; expected an object with "
+                              "'options' and 'tags' (was it written by another tool?).")
+        return config
 
     def read_state(self) -> dict[str, Any]:
-        if self.state_path.is_file():
-            return json.loads(self.state_path.read_text())
-        return {"epochs_done": 0, "history": [], "best_f1": None, "best_epoch": None, "wait": 0,
-                "checkpoint": None}
+        """The training state, checked; a fresh one when training has not finished an epoch.
+
+        Raises:
+            RunDirError: for a state file that is not valid (truncated, edited) or names a
+                checkpoint that is missing.
+        """
+        if not self.state_path.is_file():
+            return {"epochs_done": 0, "history": [], "best_f1": None, "best_epoch": None, "wait": 0,
+                    "checkpoint": None}
+        try:
+            state = json.loads(self.state_path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RunDirError(
+                f"{str(self.state_path)!r} is not valid JSON ({exc.__class__.__name__}: {exc}); it may be "
+                "truncated. Delete it to train this run again from epoch 0.") from None
+        bad = [k for k, kind in STATE_KEYS.items() if not isinstance(state, dict) or not isinstance(state.get(k), kind)]
+        if bad:
+            raise RunDirError(f"{str(self.state_path)!r} is not a training state (bad or missing: "
+                              f"{', '.join(bad)}). Delete it to train this run again from epoch 0.")
+        state.setdefault("checkpoint", None)
+        if state["checkpoint"]:
+            self.checkpoint_path(state["checkpoint"])  # fails now, not half-way, if it is missing
+        return state
+
+    def checkpoint_path(self, stored: str) -> str:
+        """A stored checkpoint path (relative to the run folder) as a path to restore from.
+
+        Raises:
+            RunDirError: if the checkpoint is not inside this folder, or its files are missing.
+        """
+        path = Path(stored)
+        if path.is_absolute():  # written by an older version: keep only what is inside this folder
+            path = Path("checkpoints") / path.name
+        full = self.path / path
+        if not Path(str(full) + ".index").is_file():
+            raise RunDirError(
+                f"state.json of run {str(self.path)!r} names checkpoint {str(path)!r}, which is missing "
+                "(was checkpoints/ deleted or the folder copied without it?). Delete state.json to train "
+                "again from epoch 0.")
+        return str(full)
+
+    def relative(self, path: str) -> str:
+        """``path`` relative to the run folder, as stored in state.json (so the folder can move)."""
+        return os.path.relpath(path, self.path)
 
     def write_state(self, state: dict[str, Any]) -> None:
         write_json(self.state_path, state)
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Holds the run folder for one training process.
+
+        The lock is an ``flock`` on ``RUN_DIR/.lock``: the kernel releases it when the
+        process ends, so a killed run never leaves a stale lock behind.
+
+        Raises:
+            RunDirError: naming the process that holds the folder.
+        """
+        import fcntl
+
+        ensure_dir(self.path, "Run folder (--run-dir)")
+        lock_path = self.path / LOCK_NAME
+        handle = open(lock_path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise RunDirError(f"Run folder {str(self.path)!r} is in use by {holder}; wait for it to finish "
+                              "or choose another --run-dir.") from None
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"process {os.getpid()} (since {time.strftime('%Y-%m-%d %H:%M:%S')})\n")
+            handle.flush()
+            yield
+        finally:
+            handle.close()

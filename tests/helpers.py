@@ -1,0 +1,59 @@
+"""Helpers shared by the tests: running the command lines, and small NER corpora."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+NER_TRAIN = """Alice B-PER
+Walker I-PER
+joined O
+Globex B-ORG
+in O
+Rome B-LOC
+. O
+
+Bob B-PER
+likes O
+Italian B-MISC
+food O
+. O
+
+Globex B-ORG
+moved O
+to O
+Oslo B-LOC
+. O
+"""
+NER_DEV = """Carol B-PER
+visited O
+Rome B-LOC
+. O
+"""
+
+
+def write_ner_data(folder: Path) -> Path:
+    """A tiny train/dev/test corpus in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "train.txt").write_text(NER_TRAIN * 4)
+    (folder / "dev.txt").write_text(NER_DEV)
+    (folder / "test.txt").write_text(NER_DEV)
+    return folder
+
+
+def run_python(*args: str, env: dict | None = None, cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess:
+    """``python ARGS`` in a fresh process (a module with ``-m``, or a script path)."""
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    """The single stderr line of a command that failed with exit code 2 (asserts both)."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    assert len(lines) == 1, result.stderr[-2000:]
+    return lines[0]

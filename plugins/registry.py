@@ -254,16 +254,16 @@ def _check_shape_options(name: str, entry: AnsatzEntry, options: dict[str, Any])
     """What ``create`` would refuse before building: unknown options, and bad qubit or layer counts."""
     import inspect
 
-    from qcircuits.validation import check_int
+    from qcircuits.validation import MAX_DEPTH, MAX_QUBITS, check_int
 
     try:
         inspect.signature(entry.factory).bind(**options)
     except TypeError as exc:
         raise PluginError(f"Ansatz {name!r} does not take these options: {exc}") from None
     if "qubits" in options:
-        check_int("qubits", options["qubits"], minimum=1)
+        check_int("qubits", options["qubits"], minimum=1, maximum=MAX_QUBITS)
     if options.get("depth") is not None:
-        check_int("depth", options["depth"], minimum=1)
+        check_int("depth", options["depth"], minimum=1, maximum=MAX_DEPTH)
 
 
 def _source_of(factory: Factory) -> str:

@@ -6,6 +6,11 @@ import numbers
 
 from qcircuits.errors import ConfigurationError
 
+# Far beyond what any simulator here holds, but a bound: a typo such as 10**9 qubits or layers must
+# fail at once rather than spend hours building a circuit nobody can run.
+MAX_QUBITS = 1024
+MAX_DEPTH = 1024
+
 
 def check_int(name: str, value: object, *, minimum: int, maximum: int | None = None) -> int:
     """Returns ``value`` as an int after checking its type and range.

@@ -14,6 +14,9 @@ from qcircuits.errors import ConfigurationError
 from sims.atomic import check_writable, ensure_dir, write_csv, write_json
 
 
+MAX_RANGE = 1024  # a typo like 1-99999999999 must fail at once, not build a list of 10^11 values
+
+
 def parse_range(text: str | None, name: str, default: int) -> list[int]:
     """``"3"`` -> [3]; ``"1-5"`` -> [1..5]; ``"2,4,8"`` -> [2, 4, 8]."""
     if text is None:
@@ -27,6 +30,8 @@ def parse_range(text: str | None, name: str, default: int) -> list[int]:
         high = int(match.group(2)) if match.group(2) else low
         if high < low:
             raise ConfigurationError(f"Invalid {name} range {part.strip()!r}; the end must not be below the start.")
+        if high - low >= MAX_RANGE:
+            raise ConfigurationError(f"Invalid {name} range {part.strip()!r}; expected at most {MAX_RANGE} values.")
         values.extend(range(low, high + 1))
     return values
 

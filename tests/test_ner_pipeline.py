@@ -158,7 +158,7 @@ def test_head_comparison_writes_table_and_plot(data_dir, tmp_path, capsys):
     (["--backend", "qsim"], "backend 'qsim' gives none"),
     (["--ansatz", "nope"], "Unknown ansatz 'nope'"),
     (["--run-dir", "/proc/ner-run"], "Run folder (--run-dir) '/proc/ner-run' cannot be created"),
-    (["--learning-rate", "-1"], "learning_rate must be a finite number > 0; got -1.0"),
+    (["--learning-rate", "-1"], "--learning-rate: expected a finite number > 0; got '-1'"),
     (["--max-length", "4"], "max_length must be >= 8; got 4"),
 ])
 def test_bad_training_input_is_one_line_with_exit_code_2(data_dir, tmp_path, capsys, args, message):

@@ -253,6 +253,38 @@ def test_atomic_outputs_get_the_mode_open_would_give_and_keep_an_existing_mode(t
         os.umask(old)
 
 
+def test_a_write_that_fails_half_way_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    from sims.atomic import atomic_path, write_json
+
+    target = tmp_path / "metrics.json"
+    write_json(target, {"f1": 0.5})
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text('{"f1": 0.')
+            raise RuntimeError("disk full")
+    assert json.loads(target.read_text()) == {"f1": 0.5}
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
+def test_a_writer_killed_at_any_moment_leaves_a_whole_file(tmp_path):
+    target = tmp_path / "big.json"
+    code = ("import sys; from sims.atomic import write_json\n"
+            "i = 0\n"
+            "while True:\n"
+            "    write_json(sys.argv[1], {'i': i, 'pad': 'x' * 2_000_000}); i += 1\n")
+    for delay in (0.0, 0.05, 0.13, 0.31):
+        child = subprocess.Popen([sys.executable, "-c", code, str(target)], cwd=ROOT)
+        deadline = time.monotonic() + 60
+        while not target.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(delay)  # somewhere inside the next writes
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        assert len(json.loads(target.read_text())["pad"]) == 2_000_000
+        assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == ["big.json"]
+        target.unlink()
+
+
 def test_json_output_is_strict(tmp_path):
     from sims.atomic import write_json
 

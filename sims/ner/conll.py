@@ -9,6 +9,7 @@ runs of blank lines.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 from qcircuits.errors import ConfigurationError
@@ -53,28 +54,47 @@ def check_encoding(encoding: str) -> str:
     """The canonical name of a text encoding.
 
     Raises:
-        ConllFormatError: for an encoding Python does not know.
+        ConllFormatError: for an encoding Python does not know, or a codec that does not
+            turn bytes into text (``rot13``, ``base64``, ``zlib``).
     """
     import codecs
 
     try:
-        return codecs.lookup(encoding).name
-    except (LookupError, TypeError):
+        name = codecs.lookup(encoding).name
+        bytes(4).decode(name, "ignore")  # bytes-to-bytes and text-to-text codecs raise LookupError here
+    except (LookupError, TypeError, ValueError):
         raise ConllFormatError(f"Unknown text encoding {encoding!r}; expected e.g. utf-8 or latin-1.") from None
+    return name
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_FIELD_SEPARATOR = re.compile(r"[ \t]+")
 
 
 def _lines(path: Path, encoding: str):
-    """``(line number, text)`` for each line (LF, CRLF or CR); a byte that does not decode is named."""
+    """``(line number, text)`` for each line (LF, CRLF or CR); a byte that does not decode is named.
+
+    The whole file is decoded before it is split, so that multi-byte encodings (UTF-16) work, and
+    only LF, CRLF and CR end a line: Latin-1 text may hold U+0085, which ``str.splitlines`` would
+    also break on.
+    """
     data = path.read_bytes()
-    for line_no, raw in enumerate(data.splitlines(), start=1):
-        try:
-            yield line_no, raw.decode(encoding)
-        except UnicodeDecodeError as exc:
-            hint = " (older corpora such as the German CoNLL-2003 files are Latin-1: --data-encoding latin-1)" \
-                if encoding.replace("-", "").lower() in ("utf8",) else ""
-            raise ConllFormatError(
-                f"{path}:{line_no}: byte 0x{raw[exc.start]:02x} at column {exc.start + 1} is not valid "
-                f"{encoding}{hint}.") from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line_no = len(_LINE_BREAK.split(data[:exc.start].decode("latin-1")))
+        line_start = max(data.rfind(b"\n", 0, exc.start), data.rfind(b"\r", 0, exc.start)) + 1
+        hint = " (older corpora such as the German CoNLL-2003 files are Latin-1: --data-encoding latin-1)" \
+            if encoding == "utf-8" else ""
+        raise ConllFormatError(
+            f"{path}:{line_no}: byte 0x{data[exc.start]:02x} at column {exc.start - line_start + 1} is not "
+            f"valid {encoding}{hint}.") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]  # a byte-order mark is not part of the first word
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    yield from enumerate(lines, start=1)
 
 
 def read_conll(path: str | Path, encoding: str = "utf-8") -> list[Sentence]:
@@ -106,10 +126,11 @@ def read_conll(path: str | Path, encoding: str = "utf-8") -> list[Sentence]:
             tags.clear()
 
     for line_no, line in _lines(path, encoding):
-        if not line.strip():
+        # Columns are separated by spaces or tabs only: U+00A0 or U+0085 inside a Latin-1 word is text.
+        fields = [field for field in _FIELD_SEPARATOR.split(line) if field]
+        if not fields:
             flush()
             continue
-        fields = line.split()
         if fields[0] == "-DOCSTART-":
             flush()
             continue

@@ -20,16 +20,33 @@ from qcircuits.encodings import encoding_operations, plan_encoding
 from qcircuits.errors import ConfigurationError
 from qcircuits.entanglement import EntanglementSpec, describe, entangling_pairs, validate_entanglement
 from qcircuits.readouts import ReadoutSpec, build_readouts
-from qcircuits.validation import check_int
+from qcircuits.validation import MAX_DEPTH, MAX_QUBITS, check_int
 
 ROTATIONS: dict[str, Callable[[Any], cirq.Gate]] = {"rx": cirq.rx, "ry": cirq.ry, "rz": cirq.rz}
 ENTANGLERS: dict[str, cirq.Gate] = {"cx": cirq.CNOT, "cz": cirq.CZ}
-# Parameterised two-qubit gates: each one gets its own weight.
+# Parameterised two-qubit gates: each one gets its own weight, and each is the identity at angle 0.
 CONTROLLED_ROTATIONS: dict[str, Callable[[Any], cirq.Gate]] = {
     "crx": lambda angle: cirq.rx(angle).controlled(),
     "cry": lambda angle: cirq.ry(angle).controlled(),
     "crz": lambda angle: cirq.rz(angle).controlled(),
 }
+PARAMETRISED_ENTANGLERS: dict[str, Callable[[Any], cirq.Gate]] = {
+    **CONTROLLED_ROTATIONS,
+    # exp(-i angle/2 Z Z), the Ising coupling
+    "rzz": lambda angle: cirq.ZZPowGate(exponent=angle / np.pi, global_shift=-0.5),
+}
+ENTANGLER_NAMES = tuple(ENTANGLERS) + tuple(PARAMETRISED_ENTANGLERS)
+
+
+def check_entangler(gate: object) -> str:
+    """Returns ``gate`` if it names a two-qubit entangler.
+
+    Raises:
+        ConfigurationError: naming the value and the entanglers there are.
+    """
+    if not isinstance(gate, str) or gate not in ENTANGLER_NAMES:
+        raise ConfigurationError(f"Unknown entangler {gate!r}; expected one of {', '.join(ENTANGLER_NAMES)}.")
+    return gate
 
 
 class AnsatzBuilder:
@@ -64,8 +81,8 @@ class AnsatzBuilder:
         fixed_entanglement: str | None = None,
     ):
         self.family = family
-        self.n_qubits = check_int("qubits", qubits, minimum=min_qubits)
-        self.depth = check_int("depth", depth, minimum=1, maximum=max_depth)
+        self.n_qubits = check_int("qubits", qubits, minimum=min_qubits, maximum=MAX_QUBITS)
+        self.depth = check_int("depth", depth, minimum=1, maximum=min(max_depth or MAX_DEPTH, MAX_DEPTH))
         self.qubits = tuple(cirq.LineQubit.range(self.n_qubits))
         if entanglement is None:
             self.entanglement = None
@@ -113,15 +130,17 @@ class AnsatzBuilder:
                  pairs: Sequence[tuple[int, int]] | None = None) -> None:
         """Adds two-qubit gates on the layer's pairs (the builder's pattern by default).
 
-        ``gate`` is ``cx`` or ``cz``, or a controlled rotation ``crx``/``cry``/``crz``
-        with a fresh weight per gate; the first index of a pair is the control.
+        ``gate`` is ``cx`` or ``cz``, or a parametrised entangler (``crx``/``cry``/``crz``
+        controlled rotations, or the ``rzz`` Ising coupling) with a fresh weight per gate;
+        the first index of a pair is the control.
         """
+        check_entangler(gate)
         if pairs is None:
             pairs = entangling_pairs(self.entanglement, self.n_qubits, layer)
         for control, target in pairs:
             c, t = self.qubits[control], self.qubits[target]
-            if gate in CONTROLLED_ROTATIONS:
-                self.operations.append(CONTROLLED_ROTATIONS[gate](self.weight()).on(c, t))
+            if gate in PARAMETRISED_ENTANGLERS:
+                self.operations.append(PARAMETRISED_ENTANGLERS[gate](self.weight()).on(c, t))
             else:
                 self.operations.append(ENTANGLERS[gate](c, t))
 

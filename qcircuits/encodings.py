@@ -9,7 +9,9 @@ simulators (TFQ in particular) only accept gates whose angle is linear in one
 symbol.
 
 Names: ``angle_x``, ``angle_y``, ``angle_z`` (one feature per qubit; ``angle_z``
-puts a Hadamard first so the phase is visible), ``dense_angle`` (two features
+puts a Hadamard first so the phase is visible), ``angle_y_plus`` (a Hadamard, then RY:
+the readout of an otherwise idle qubit is ``-sin(x)``, monotone around 0, where RY on
+``|0>`` gives ``cos(x)``, which cannot tell ``x`` from ``-x``; Mari et al. 2020), ``dense_angle`` (two features
 per qubit: RY then RZ, LaRose and Coyle 2020), ``iqp`` (alias ``zz``), and
 ``none`` (no data symbols). Data re-uploading (Perez-Salinas et al., Quantum 4,
 226, 2020) is not a separate encoding: ansatz families repeat the chosen
@@ -55,6 +57,7 @@ ENCODINGS: dict[str, Encoding] = {
         Encoding("angle_x", 1, "RX(x_i) on qubit i"),
         Encoding("angle_y", 1, "RY(x_i) on qubit i"),
         Encoding("angle_z", 1, "H then RZ(x_i) on qubit i"),
+        Encoding("angle_y_plus", 1, "H then RY(x_i) on qubit i: <Z> = -sin(x_i), monotone like tanh near 0"),
         Encoding("dense_angle", 2, "RY(x_2i) RZ(x_2i+1) on qubit i"),
         Encoding("iqp", 1, "IQP/ZZ feature map (Havlicek et al. 2019), 2 repetitions"),
         Encoding("none", 0, "no data encoding"),
@@ -146,9 +149,9 @@ def encoding_operations(plan: EncodingPlan, qubits: Sequence[cirq.Qid]) -> list[
     x = plan.feature_symbols
     if name == "none":
         return []
-    if name in ("angle_x", "angle_y", "angle_z"):
-        gate = {"angle_x": cirq.rx, "angle_y": cirq.ry, "angle_z": cirq.rz}[name]
-        pre = [cirq.H(qubits[i]) for i in range(len(x))] if name == "angle_z" else []
+    if name in ("angle_x", "angle_y", "angle_z", "angle_y_plus"):
+        gate = {"angle_x": cirq.rx, "angle_y": cirq.ry, "angle_z": cirq.rz, "angle_y_plus": cirq.ry}[name]
+        pre = [cirq.H(qubits[i]) for i in range(len(x))] if name in ("angle_z", "angle_y_plus") else []
         return pre + [gate(s).on(qubits[i]) for i, s in enumerate(x)]
     if name == "dense_angle":
         ops = []

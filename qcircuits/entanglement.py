@@ -3,7 +3,7 @@
 A pattern is given by name or as an explicit list of ``(control, target)``
 pairs. Named patterns follow the conventions of Qiskit's ``NLocal`` family
 (``linear``, ``reverse_linear``, ``circular``, ``full``, ``pairwise``, ``sca``)
-plus ``star``; ``circular`` is the ring ``(0,1), ..., (n-2,n-1), (n-1,0)``.
+plus ``star``, and ``none`` (no two-qubit gates, for separable ablations); ``circular`` is the ring ``(0,1), ..., (n-2,n-1), (n-1,0)``.
 Pairs are indices into the ansatz's qubit list; the first element is the
 control for directed gates.
 """
@@ -63,6 +63,11 @@ def _star(n: int, layer: int) -> list[Pair]:
     return [(0, i) for i in range(1, n)]
 
 
+def _none(n: int, layer: int) -> list[Pair]:
+    """No two-qubit gates: the separable ablation of an entangling ansatz."""
+    return []
+
+
 PATTERNS: dict[str, Callable[[int, int], list[Pair]]] = {
     "linear": _linear,
     "reverse_linear": _reverse_linear,
@@ -71,6 +76,7 @@ PATTERNS: dict[str, Callable[[int, int], list[Pair]]] = {
     "pairwise": _pairwise,
     "sca": _sca,
     "star": _star,
+    "none": _none,
 }
 
 
@@ -88,7 +94,7 @@ def parse_pairs(text: str) -> list[Pair]:
     pairs = []
     for item in text.split(","):
         parts = item.strip().split("-")
-        if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        if len(parts) != 2 or not all(p.strip().isdecimal() for p in parts):
             raise ConfigurationError(
                 f"Invalid qubit pair {item.strip()!r} in entanglement {text!r}; "
                 "expected pairs like '0-1,1-2'."

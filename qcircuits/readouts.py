@@ -68,7 +68,7 @@ def build_readouts(spec: ReadoutSpec, qubits: Sequence[cirq.Qid]) -> tuple[cirq.
         return tuple(cirq.Z(q) for q in qubits)
     if isinstance(spec, str):
         spec = [s.strip() for s in spec.split(",") if s.strip()]
-        spec = [int(s) if s.isdigit() else s for s in spec]
+        spec = [int(s) if s.isdecimal() else s for s in spec]
     if len(spec) == 0:
         raise ConfigurationError("Readout list is empty; expected qubit indices or Pauli strings.")
     readouts = []

@@ -75,6 +75,16 @@ def seed(text: str) -> int:
     return value
 
 
+def seed_list(text: str) -> list[int]:
+    """argparse type: a comma list of seeds, each 0 to 2^32-1, none repeated."""
+    values = [seed(part.strip()) for part in text.split(",") if part.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected seeds like 0,1,2; got {text!r}")
+    if len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(f"expected different seeds; got {text!r}")
+    return values
+
+
 def positive_float(text: str) -> float:
     """argparse type: a finite number > 0 (learning rates)."""
     import math

@@ -57,3 +57,19 @@ def one_line_error(result: subprocess.CompletedProcess) -> str:
     assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
     assert len(lines) == 1, result.stderr[-2000:]
     return lines[0]
+
+
+def one_line_exit(capsys, action) -> str:
+    """Runs an in-process command ``action`` that must exit with code 2; returns its one stderr line.
+
+    Progress-bar lines are not messages and are left out.
+    """
+    import pytest
+
+    with pytest.raises(SystemExit) as info:
+        action()
+    assert info.value.code == 2
+    err = [line for line in capsys.readouterr().err.strip().splitlines()
+           if line.strip() and "batch/s]" not in line]
+    assert len(err) == 1, err
+    return err[0]

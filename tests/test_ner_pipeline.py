@@ -6,51 +6,18 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 pytest.importorskip("transformers")
 
+from helpers import NER_TRAIN, ROOT, write_ner_data  # noqa: E402
 from sims.ner.cli import predict_main, train_main  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-TRAIN = """Alice B-PER
-Walker I-PER
-joined O
-Globex B-ORG
-in O
-Rome B-LOC
-. O
-
-Bob B-PER
-likes O
-Italian B-MISC
-food O
-. O
-
-Globex B-ORG
-moved O
-to O
-Oslo B-LOC
-. O
-"""
-DEV = """Carol B-PER
-visited O
-Rome B-LOC
-. O
-"""
-
 
 @pytest.fixture
 def data_dir(tmp_path):
-    folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "train.txt").write_text(TRAIN * 4)
-    (folder / "dev.txt").write_text(DEV)
-    (folder / "test.txt").write_text(DEV)
-    return folder
+    return write_ner_data(tmp_path / "data")
 
 
 def _train(data_dir, run_dir, *extra):
@@ -145,7 +112,7 @@ def test_head_comparison_writes_table_and_plot(data_dir, tmp_path, capsys):
     rows = json.loads((root / "comparison.json").read_text())
     assert [r["head"] for r in rows] == ["linear", "bottleneck", "quantum"]
     assert all(r["train_tokens_per_s"] > 0 for r in rows)
-    assert (root / "comparison.csv").read_text().startswith("label,head,run_dir")
+    assert (root / "comparison.csv").read_text().startswith("label,head,seed,run_dir")
     assert (root / "comparison.png").is_file()
     assert rows[1]["trainable_parameters"] == 32 * 3 + 3 + 3 * 6 + 6  # tiny BERT width 32 -> 3 -> 6 tags
 
@@ -173,7 +140,7 @@ def test_bad_training_input_is_one_line_with_exit_code_2(data_dir, tmp_path, cap
 def test_bad_data_files_are_reported_with_file_and_line(tmp_path, capsys):
     folder = tmp_path / "bad"
     folder.mkdir()
-    (folder / "train.txt").write_text(TRAIN)
+    (folder / "train.txt").write_text(NER_TRAIN)
     (folder / "dev.txt").write_text("Carol B-PER\nvisited\n")
     with pytest.raises(SystemExit):
         train_main(["--data-dir", str(folder), "--encoder", "tiny", "--run-dir", str(tmp_path / "r")])

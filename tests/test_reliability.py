@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from helpers import ROOT, one_line_error, run_python, write_ner_data
+from helpers import ROOT, one_line_error, one_line_exit, run_python, write_ner_data
 
 pytest.importorskip("transformers")
 
@@ -27,16 +27,6 @@ def data_dir(tmp_path):
 def _train_args(data_dir, run_dir, *extra):
     return ["--data-dir", str(data_dir), "--run-dir", str(run_dir), "--encoder", "tiny", "--qubits", "3",
             "--depth", "1", "--batch-size", "8", *extra]
-
-
-def _one_line(capsys, action) -> str:
-    with pytest.raises(SystemExit) as info:
-        action()
-    assert info.value.code == 2
-    err = [line for line in capsys.readouterr().err.strip().splitlines()
-           if line.strip() and "batch/s]" not in line]  # progress bars
-    assert len(err) == 1, err
-    return err[0]
 
 
 # -- sims.run ---------------------------------------------------------------------------------------
@@ -81,7 +71,7 @@ def test_a_plugin_factory_that_raises_is_named_in_one_line(tmp_path):
 # -- NER: data, run folders, encoders, caches ---------------------------------------------------------
 def test_latin1_training_file_is_named_with_line_and_byte_and_reads_with_its_encoding(data_dir, tmp_path, capsys):
     (data_dir / "train.txt").write_bytes("M\xfcller B-PER\nvisited O\nRome B-LOC\n\n".encode("latin-1") * 8)
-    line = _one_line(capsys, lambda: train_main(_train_args(data_dir, tmp_path / "a", "--epochs", "1")))
+    line = one_line_exit(capsys, lambda: train_main(_train_args(data_dir, tmp_path / "a", "--epochs", "1")))
     assert f"{data_dir / 'train.txt'}:1: byte 0xfc at column 2 is not valid utf-8" in line
     assert "--data-encoding latin-1" in line
     assert train_main(_train_args(data_dir, tmp_path / "b", "--epochs", "1", "--data-encoding", "latin-1")) == 0
@@ -90,7 +80,7 @@ def test_latin1_training_file_is_named_with_line_and_byte_and_reads_with_its_enc
 
 def test_binary_training_file_is_one_line(data_dir, tmp_path, capsys):
     (data_dir / "train.txt").write_bytes(bytes(range(256)) * 4)
-    line = _one_line(capsys, lambda: train_main(_train_args(data_dir, tmp_path / "r", "--epochs", "1")))
+    line = one_line_exit(capsys, lambda: train_main(_train_args(data_dir, tmp_path / "r", "--epochs", "1")))
     assert str(data_dir / "train.txt") in line
 
 
@@ -107,20 +97,20 @@ def trained_run(data_dir, tmp_path):
 ])
 def test_predict_on_a_broken_config_is_one_line(trained_run, capsys, content, message):
     (trained_run / "config.json").write_text(content)
-    assert message in _one_line(capsys, lambda: predict_main([str(trained_run), "Alice visited Rome ."]))
+    assert message in one_line_exit(capsys, lambda: predict_main([str(trained_run), "Alice visited Rome ."]))
 
 
 def test_predict_on_a_truncated_best_model_is_one_line(trained_run, capsys):
     for data in (trained_run / "best").glob("*.data-*"):
         data.write_bytes(data.read_bytes()[:10])
-    line = _one_line(capsys, lambda: predict_main([str(trained_run), "Alice visited Rome ."]))
+    line = one_line_exit(capsys, lambda: predict_main([str(trained_run), "Alice visited Rome ."]))
     assert "cannot be read; it may be truncated" in line
 
 
 def test_training_again_on_a_truncated_state_is_one_line(trained_run, data_dir, capsys):
     state = trained_run / "state.json"
     state.write_text(state.read_text()[:25])
-    line = _one_line(capsys, lambda: train_main(_train_args(data_dir, trained_run, "--epochs", "3")))
+    line = one_line_exit(capsys, lambda: train_main(_train_args(data_dir, trained_run, "--epochs", "3")))
     assert "state.json' is not valid JSON" in line and "Delete it to train this run again" in line
 
 
@@ -135,7 +125,7 @@ def test_a_moved_run_resumes_and_a_copy_without_checkpoints_says_so(trained_run,
     copy = tmp_path / "copy"
     shutil.copytree(moved, copy)
     shutil.rmtree(copy / "checkpoints")
-    line = _one_line(capsys, lambda: train_main(_train_args(data_dir, copy, "--epochs", "4")))
+    line = one_line_exit(capsys, lambda: train_main(_train_args(data_dir, copy, "--epochs", "4")))
     assert "which is missing" in line
 
 
@@ -144,7 +134,7 @@ def test_a_locked_run_folder_is_refused_naming_the_process(data_dir, tmp_path, c
 
     run = tmp_path / "run"
     with RunDir(run).lock():
-        line = _one_line(capsys, lambda: train_main(_train_args(data_dir, run, "--epochs", "1")))
+        line = one_line_exit(capsys, lambda: train_main(_train_args(data_dir, run, "--epochs", "1")))
     assert f"is in use by process {os.getpid()}" in line
     (run / ".lock").write_text("process 999999 (since long ago)\n")  # a stale lock from a killed process
     assert train_main(_train_args(data_dir, run, "--epochs", "1")) == 0
@@ -155,7 +145,7 @@ def test_a_diverging_loss_stops_in_one_line_and_keeps_the_last_good_checkpoint(d
     assert train_main(_train_args(data_dir, run, "--epochs", "1", "--head", "linear")) == 0
     saved = json.loads((run / "state.json").read_text())
     capsys.readouterr()
-    line = _one_line(capsys, lambda: train_main(_train_args(
+    line = one_line_exit(capsys, lambda: train_main(_train_args(
         data_dir, run, "--epochs", "3", "--head", "linear", "--learning-rate", "1e38")))
     assert "The training loss became" in line and "at epoch 2, step" in line and "(epoch 1)" in line
     assert json.loads((run / "state.json").read_text()) == saved  # nothing of the poisoned epoch kept
@@ -165,7 +155,7 @@ def test_a_diverging_loss_stops_in_one_line_and_keeps_the_last_good_checkpoint(d
 
 
 def test_learning_rate_that_is_not_finite_is_refused(data_dir, tmp_path, capsys):
-    line = _one_line(capsys, lambda: train_main(_train_args(data_dir, tmp_path / "r", "--learning-rate", "inf")))
+    line = one_line_exit(capsys, lambda: train_main(_train_args(data_dir, tmp_path / "r", "--learning-rate", "inf")))
     assert "argument --learning-rate: expected a finite number > 0; got 'inf'" in line
 
 
@@ -173,7 +163,7 @@ def test_an_encoder_folder_that_is_not_a_model_is_one_line(data_dir, tmp_path, c
     folder = tmp_path / "not_a_model"
     folder.mkdir()
     (folder / "readme.txt").write_text("hello")
-    line = _one_line(capsys, lambda: train_main(_train_args(data_dir, tmp_path / "r") + ["--encoder", str(folder)]))
+    line = one_line_exit(capsys, lambda: train_main(_train_args(data_dir, tmp_path / "r") + ["--encoder", str(folder)]))
     assert "is not a model folder: it has no config.json" in line
 
 
@@ -295,7 +285,7 @@ def test_json_output_is_strict(tmp_path):
 def test_a_data_dir_that_is_a_file_says_so(tmp_path, capsys):
     path = tmp_path / "file.txt"
     path.write_text("x O\n")
-    line = _one_line(capsys, lambda: train_main(["--data-dir", str(path), "--encoder", "tiny"]))
+    line = one_line_exit(capsys, lambda: train_main(["--data-dir", str(path), "--encoder", "tiny"]))
     assert "is a file; expected a folder holding train and dev files" in line
 
 

@@ -97,6 +97,45 @@ def _lines(path: Path, encoding: str):
     yield from enumerate(lines, start=1)
 
 
+def file_lines(path: Path, encoding: str = "utf-8", what: str = "File"):
+    """``(line number, text)`` of a text file, with the reader's checks and one-line errors.
+
+    Raises:
+        ConllFormatError: for an unknown encoding, a missing file or a folder, or a byte that
+            does not decode.
+    """
+    path = Path(path)
+    encoding = check_encoding(encoding)
+    if path.is_dir():
+        raise ConllFormatError(f"{what} {str(path)!r} is a folder; expected a file.")
+    if not path.is_file():
+        raise ConllFormatError(f"{what} {str(path)!r} does not exist.")
+    return _lines(path, encoding)
+
+
+def read_tokens(path: str | Path, encoding: str = "utf-8") -> list[tuple[str, ...]]:
+    """The sentences of a CoNLL file without looking at tags: the first column of each line.
+
+    Raises:
+        ConllFormatError: as :func:`file_lines`, or when the file holds no tokens.
+    """
+    sentences: list[tuple[str, ...]] = []
+    words: list[str] = []
+    for _, line in file_lines(Path(path), encoding):
+        fields = [field for field in _FIELD_SEPARATOR.split(line) if field]
+        if not fields or fields[0] == "-DOCSTART-":
+            if words:
+                sentences.append(tuple(words))
+                words = []
+            continue
+        words.append(fields[0])
+    if words:
+        sentences.append(tuple(words))
+    if not sentences:
+        raise ConllFormatError(f"File {str(path)!r} holds no tokens.")
+    return sentences
+
+
 def read_conll(path: str | Path, encoding: str = "utf-8") -> list[Sentence]:
     """Reads a CoNLL file into sentences with IOB2 tags.
 
@@ -109,11 +148,7 @@ def read_conll(path: str | Path, encoding: str = "utf-8") -> list[Sentence]:
             has the wrong number of columns or an invalid tag (with file and line number).
     """
     path = Path(path)
-    encoding = check_encoding(encoding)
-    if path.is_dir():
-        raise ConllFormatError(f"CoNLL file {str(path)!r} is a folder; expected a file.")
-    if not path.is_file():
-        raise ConllFormatError(f"CoNLL file {str(path)!r} does not exist.")
+    lines = file_lines(path, encoding, "CoNLL file")
     sentences: list[Sentence] = []
     words: list[str] = []
     tags: list[str] = []
@@ -125,7 +160,7 @@ def read_conll(path: str | Path, encoding: str = "utf-8") -> list[Sentence]:
             words.clear()
             tags.clear()
 
-    for line_no, line in _lines(path, encoding):
+    for line_no, line in lines:
         # Columns are separated by spaces or tabs only: U+00A0 or U+0085 inside a Latin-1 word is text.
         fields = [field for field in _FIELD_SEPARATOR.split(line) if field]
         if not fields:

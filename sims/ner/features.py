@@ -31,18 +31,45 @@ def length_batches(segments: list[Segment], batch_size: int) -> list[list[int]]:
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
+def feature_width(encoder: Encoder, layers: str = "last") -> int:
+    """Width of the word vectors: the hidden size, or four times it for ``concat4``."""
+    return encoder.hidden_size * (_layer_count(encoder) if layers == "concat4" else 1)
+
+
+def _layer_count(encoder: Encoder) -> int:
+    """How many of the last hidden layers ``sum4``/``concat4`` read (4, or all of a smaller model)."""
+    return min(4, int(encoder.model.config.num_hidden_layers) + 1)
+
+
+def encoder_outputs(encoder: Encoder, ids, attention, layers: str = "last", training: bool = False) -> tf.Tensor:
+    """Token vectors: the last hidden layer, or the sum or concatenation of the last four.
+
+    The feature-based NER of the BERT paper (Devlin et al. 2019, table 7) reads the sum or
+    concatenation of the last four layers; the last layer alone is tuned for the model's
+    own pre-training objective.
+    """
+    out = encoder.model(input_ids=ids, attention_mask=attention, training=training,
+                        output_hidden_states=layers != "last")
+    if layers == "last":
+        return out.last_hidden_state
+    chosen = list(out.hidden_states[-_layer_count(encoder):])
+    return tf.add_n(chosen) if layers == "sum4" else tf.concat(chosen, axis=-1)
+
+
 def word_vectors(encoder: Encoder, sentences: list[tuple[str, ...]], *, max_length: int | None = None,
-                 batch_size: int = 64, desc: str = "encoding") -> np.ndarray:
-    """``[total_words, hidden]`` float32: one vector per word, sentences concatenated."""
+                 batch_size: int = 64, desc: str = "encoding", layers: str = "last") -> np.ndarray:
+    """``[total_words, width]`` float32: one vector per word, sentences concatenated.
+
+    ``layers`` picks the encoder features (:data:`ENCODER_FEATURES`).
+    """
     max_length = min(max_length or encoder.max_length, encoder.max_length)
     segments = split_sentences(encoder.tokenizer, sentences, max_length)
     offsets = sentence_offsets(sentences)
-    out = np.zeros((int(offsets[-1]), encoder.hidden_size), dtype=np.float32)
+    out = np.zeros((int(offsets[-1]), feature_width(encoder, layers)), dtype=np.float32)
 
     @tf.function(reduce_retracing=True)
     def first_token_vectors(ids, attention, positions):
-        hidden = encoder.model(input_ids=ids, attention_mask=attention, training=False).last_hidden_state
-        return tf.gather(hidden, positions, batch_dims=1)
+        return tf.gather(encoder_outputs(encoder, ids, attention, layers), positions, batch_dims=1)
 
     for batch in tqdm(length_batches(segments, batch_size), desc=desc, unit="batch", leave=False):
         chosen = [segments[i] for i in batch]
@@ -79,19 +106,21 @@ def _load_cached(path: Path, shape: tuple[int, int]) -> np.ndarray | None:
 
 
 def cached_word_vectors(encoder: Encoder, sentences: list[tuple[str, ...]], source: Path, cache_dir: Path,
-                        *, max_length: int, desc: str, variant: str = "") -> np.ndarray:
+                        *, max_length: int, desc: str, variant: str = "", layers: str = "last") -> np.ndarray:
     """:func:`word_vectors`, read from ``cache_dir`` when computed before (frozen encoder only).
 
     A cache entry that cannot be read (truncated, corrupt) or does not match is rebuilt, with a note.
     """
     if encoder.spec == "tiny":  # random weights: nothing worth caching across processes
-        return word_vectors(encoder, sentences, max_length=max_length, desc=desc)
+        return word_vectors(encoder, sentences, max_length=max_length, desc=desc, layers=layers)
     ensure_dir(cache_dir, "Encoder cache folder (--cache-dir)")
+    if layers != "last":  # keys of the last-layer entries stay as they were
+        variant = f"{variant}|{layers}"
     path = cache_dir / f"{cache_key(encoder.spec, source, max_length, variant)}.npy"
-    vectors = _load_cached(path, (int(sentence_offsets(sentences)[-1]), encoder.hidden_size))
+    vectors = _load_cached(path, (int(sentence_offsets(sentences)[-1]), feature_width(encoder, layers)))
     if vectors is not None:
         return vectors
-    vectors = word_vectors(encoder, sentences, max_length=max_length, desc=desc)
+    vectors = word_vectors(encoder, sentences, max_length=max_length, desc=desc, layers=layers)
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:
             np.save(handle, vectors)

@@ -15,8 +15,9 @@ from qcircuits.validation import check_int
 from sims.atomic import write_json
 from sims.ner.conll import Sentence, check_known_tags, find_split_files, read_conll, tag_set
 from sims.ner.encoder import Encoder, load_encoder
-from sims.ner.features import cached_word_vectors, sentence_offsets, word_vectors
-from sims.ner.heads import HEADS, FineTuneTagger, TaggingHead, word_model
+from sims.ner.design import ENCODER_FEATURES, HEADS, HeadDesign, check_choice
+from sims.ner.features import cached_word_vectors, feature_width, sentence_offsets, word_vectors
+from sims.ner.heads import FineTuneTagger, FrozenTagger, TaggingHead, word_model
 from sims.ner.metrics import entity_report, format_report, token_report
 from sims.ner.plots import plot_history
 from sims.ner.rundir import RunDir, RunDirError
@@ -49,6 +50,13 @@ class NerOptions:
     entanglement: str | None = None
     encoding: str = "angle_y"
     reupload: bool = False
+    entangler: str | None = None
+    scaling: str = "linear"
+    trainable_scaling: bool = False
+    readout: str = "z"
+    init: str = "uniform"
+    blocks: int = 1
+    encoder_features: str = "last"
     backend: str = "auto"
     encoder: str = "minilm"
     fine_tune: bool = False
@@ -56,6 +64,7 @@ class NerOptions:
     batch_size: int | None = None
     learning_rate: float | None = None
     head_learning_rate: float = 5e-3
+    circuit_learning_rate: float | None = None
     patience: int = 3
     seed: int = 0
     max_length: int = 128
@@ -78,14 +87,25 @@ class NerOptions:
         check_int("batch_size", self.batch_size, minimum=1)
         if self.learning_rate is None:
             self.learning_rate = 5e-5 if self.fine_tune else 5e-3
-        for name in ("learning_rate", "head_learning_rate"):
+        for name in ("learning_rate", "head_learning_rate", "circuit_learning_rate"):
             value = getattr(self, name)
+            if name == "circuit_learning_rate" and value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
                 raise ConfigurationError(f"{name} must be a finite number > 0; got {value}.")
         check_int("seed", self.seed, minimum=0)
         from sims.ner.conll import check_encoding
 
         self.data_encoding = check_encoding(self.data_encoding)
+        self.design()  # validates the head options
+        check_choice("encoder features", self.encoder_features, ENCODER_FEATURES)
+        if self.fine_tune and self.encoder_features != "last":
+            raise ConfigurationError(f"encoder_features {self.encoder_features!r} is for a frozen encoder; "
+                                     "with --fine-tune the head reads the last layer.")
+        if self.entangler is not None:
+            from qcircuits.builder import check_entangler
+
+            check_entangler(self.entangler)
         if self.head == "quantum" and self.backend not in TRAINING_BACKENDS:
             raise ConfigurationError(f"Training needs gradients; backend {self.backend!r} gives none. "
                                      f"Expected one of {', '.join(TRAINING_BACKENDS)}.")
@@ -94,7 +114,20 @@ class NerOptions:
         options = {"depth": self.depth, "encoding": self.encoding, "reupload": self.reupload}
         if self.entanglement:
             options["entanglement"] = self.entanglement
+        if self.entangler:
+            options["entangler"] = self.entangler
         return options
+
+    def design(self) -> HeadDesign:
+        """The head's shape options (shared by the quantum head and its classical twin)."""
+        return HeadDesign(scaling=self.scaling, trainable_scaling=self.trainable_scaling, readout=self.readout,
+                          init=self.init, blocks=self.blocks)
+
+    def circuit_rate(self) -> float:
+        """The circuits' learning rate: as asked, else the head's (fine-tune) or the model's (frozen)."""
+        if self.circuit_learning_rate is not None:
+            return self.circuit_learning_rate
+        return self.head_learning_rate if self.fine_tune else self.learning_rate
 
     def default_run_dir(self) -> Path:
         data = Path(self.data_dir).name if self.data_dir else "demo"
@@ -103,7 +136,29 @@ class NerOptions:
             name += f"-{self.ansatz}-q{self.qubits}-d{self.depth}"
         elif self.head == "bottleneck":
             name += f"-w{self.qubits}"
-        return Path("runs") / (name + ("-finetuned" if self.fine_tune else ""))
+        return Path("runs") / (name + self.design_tag() + ("-finetuned" if self.fine_tune else ""))
+
+    def design_tag(self) -> str:
+        """The head options that differ from the defaults, for folder names and labels (``-tanh-zz``)."""
+        parts = []
+        if self.head != "linear":
+            defaults = HeadDesign()
+            design = self.design()
+            # The twin's units are tanh either way: its scaling shows only when it adds layer normalisation.
+            shown = design.scaling != defaults.scaling and (self.head == "quantum" or design.scaling == "layernorm")
+            parts += [design.scaling] if shown else []
+            parts += [design.readout] if design.readout != defaults.readout else []
+            parts += ["scaled"] if design.trainable_scaling else []
+            parts += [f"b{design.blocks}"] if design.blocks > 1 else []
+        if self.head == "quantum":
+            parts += [f"init-{self.init}"] if self.init != "uniform" else []
+            parts += [self.entangler] if self.entangler else []
+            parts += [self.encoding] if self.encoding != "angle_y" else []
+            parts += [f"ent-{self.entanglement}"] if self.entanglement else []
+            parts += ["reupload"] if self.reupload else []
+            parts += [f"clr{self.circuit_learning_rate:g}"] if self.circuit_learning_rate else []
+        parts += [self.encoder_features] if self.encoder_features != "last" else []
+        return "".join("-" + p for p in parts)
 
 
 @dataclasses.dataclass
@@ -140,7 +195,8 @@ def make_head(options: NerOptions, n_tags: int, encoder: Encoder) -> TaggingHead
             f"--qubits {options.qubits} is larger than the encoder width {encoder.hidden_size}; "
             f"expected at most {encoder.hidden_size}.")
     return TaggingHead(options.head, n_tags, qubits=options.qubits, ansatz=options.ansatz,
-                       ansatz_options=options.ansatz_options(), backend=options.backend, seed=options.seed)
+                       ansatz_options=options.ansatz_options(), backend=options.backend, design=options.design(),
+                       seed=options.seed)
 
 
 def split_by_sentence(flat: np.ndarray, sentences: list[tuple[str, ...]]) -> list[np.ndarray]:
@@ -152,18 +208,19 @@ class Tagger:
     """An encoder plus a head: predicts tags for every word of every sentence."""
 
     def __init__(self, encoder: Encoder, head: TaggingHead, tags: list[str], *, fine_tune: bool,
-                 max_length: int):
+                 max_length: int, encoder_features: str = "last"):
         self.encoder, self.head, self.tags = encoder, head, tags
-        self.fine_tune, self.max_length = fine_tune, max_length
-        # Word vectors -> logits; in fine-tune mode it shares the head with the full model.
-        self.word_model = word_model(head, encoder.hidden_size)
+        self.fine_tune, self.max_length, self.encoder_features = fine_tune, max_length, encoder_features
+        width = feature_width(encoder, encoder_features)
+        # Word vectors -> logits; it shares the head with the trained model.
+        self.word_model = word_model(head, width)
         if fine_tune:
             self.model = FineTuneTagger(encoder.model, head)
             dummy = {"input_ids": tf.zeros((1, 4), tf.int32), "attention_mask": tf.ones((1, 4), tf.int32),
                      "word_positions": tf.ones((1, 2), tf.int32), "word_mask": tf.ones((1, 2), tf.bool)}
             self.model(dummy)
         else:
-            self.model = self.word_model
+            self.model = FrozenTagger(head, width)
 
     def predict_vectors(self, vectors: np.ndarray, sentences: list[tuple[str, ...]]) -> list[list[str]]:
         """Tags from precomputed word vectors (``[total_words, hidden]``)."""
@@ -173,7 +230,8 @@ class Tagger:
 
     def predict(self, sentences: list[tuple[str, ...]]) -> list[list[str]]:
         """Tags for every word; long sentences are windowed, never truncated."""
-        vectors = word_vectors(self.encoder, sentences, max_length=self.max_length, desc="predicting")
+        vectors = word_vectors(self.encoder, sentences, max_length=self.max_length, desc="predicting",
+                               layers=self.encoder_features)
         return self.predict_vectors(vectors, sentences)
 
     def checkpoint(self) -> tf.train.Checkpoint:
@@ -187,7 +245,8 @@ class Tagger:
         options = options_from_config(run, config)
         encoder = load_encoder(options.encoder)
         tagger = cls(encoder, make_head(options, len(config["tags"]), encoder), config["tags"],
-                     fine_tune=options.fine_tune, max_length=options.max_length)
+                     fine_tune=options.fine_tune, max_length=options.max_length,
+                     encoder_features=options.encoder_features)
         best = tf.train.latest_checkpoint(str(run.path / "best"))
         if best is None:
             raise ConfigurationError(f"Run folder {str(run.path)!r} has no trained model yet (no best/ checkpoint).")
@@ -279,7 +338,8 @@ def _train_locked(options: NerOptions, corpus: Corpus, run: RunDir) -> dict[str,
     encoder = load_encoder(options.encoder)
     keras.utils.set_random_seed(options.seed)
     tagger = Tagger(encoder, make_head(options, len(corpus.tags), encoder), corpus.tags,
-                    fine_tune=options.fine_tune, max_length=options.max_length)
+                    fine_tune=options.fine_tune, max_length=options.max_length,
+                    encoder_features=options.encoder_features)
     if not resuming:
         run.prepare(config, defaults)
         state = run.read_state()
@@ -297,7 +357,8 @@ def _train_locked(options: NerOptions, corpus: Corpus, run: RunDir) -> dict[str,
             frozen_vectors[split] = cached_word_vectors(encoder, corpus.words(split), corpus.files[split], cache,
                                                         max_length=options.max_length, desc=f"encoding {split}",
                                                         variant="" if options.data_encoding == "utf-8"
-                                                        else options.data_encoding)
+                                                        else options.data_encoding,
+                                                        layers=options.encoder_features)
         return frozen_vectors[split]
 
     def predict_split(split: str) -> list[list[str]]:
@@ -322,20 +383,23 @@ def _train_locked(options: NerOptions, corpus: Corpus, run: RunDir) -> dict[str,
 
     optimizer = keras.optimizers.Adam(options.learning_rate)
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    trackables: dict[str, Any] = {"model": tagger.model, "optimizer": optimizer}
+    # One optimizer per learning rate: frozen (model, circuits), fine-tuned (encoder, head, circuits).
+    rates = {"optimizer": options.learning_rate}
     if options.fine_tune:
-        trackables["head_optimizer"] = keras.optimizers.Adam(options.head_learning_rate)
-        tagger.model.compile(optimizer=optimizer, head_optimizer=trackables["head_optimizer"], loss=loss)
-    else:
-        tagger.model.compile(optimizer=optimizer, loss=loss)
+        rates["head_optimizer"] = options.head_learning_rate
+    rates["circuit_optimizer"] = options.circuit_rate()
+    optimizers = {name: optimizer if name == "optimizer" else keras.optimizers.Adam(rate)
+                  for name, rate in rates.items()}
+    trackables: dict[str, Any] = {"model": tagger.model, **optimizers}
+    tagger.model.compile(optimizer=optimizer, extra_optimizers=[optimizers[n] for n in rates if n != "optimizer"],
+                         loss=loss)
     manager = tf.train.CheckpointManager(tf.train.Checkpoint(**trackables), str(run.checkpoint_dir), max_to_keep=2)
     best_manager = tf.train.CheckpointManager(tagger.checkpoint(), str(run.path / "best"), max_to_keep=1)
     if state["checkpoint"]:
         tf.train.Checkpoint(**trackables).restore(run.checkpoint_path(state["checkpoint"])).expect_partial()
         # The checkpoint restores the optimizers' learning rates too; the ones asked for now win.
-        optimizer.learning_rate.assign(options.learning_rate)
-        if options.fine_tune:
-            trackables["head_optimizer"].learning_rate.assign(options.head_learning_rate)
+        for name, rate in rates.items():
+            optimizers[name].learning_rate.assign(rate)
 
     words_per_epoch = sum(len(s.words) for s in corpus.splits["train"])
     guard = DivergenceGuard()
@@ -381,6 +445,9 @@ def evaluate_run(run: RunDir, tagger: Tagger, corpus: Corpus, state: dict, optio
         "train_tokens_per_s": (float(np.mean([h["train_tokens_per_s"] for h in state["history"]]))
                                if state["history"] else None),
         "trainable_parameters": int(sum(np.prod(w.shape) for w in tagger.head.trainable_weights)),
+        "circuit_parameters": int(sum(np.prod(w.shape) for w in tagger.head.circuit_variables())),
+        "design": options.design().to_config(), "entangler": options.entangler, "encoding": options.encoding,
+        "encoder_features": options.encoder_features, "seed": options.seed,
         "history": state["history"],
     }
     for split in ("dev", "test"):

@@ -24,16 +24,27 @@ def plot_history(history: list[dict], path: Path, *, title: str) -> None:
 
 
 def plot_comparison(rows: list[dict], path: Path) -> None:
-    """Dev entity F1 and training throughput per head, side by side."""
+    """Dev entity F1 (mean ± std over seeds, each seed a dot) and training speed per configuration."""
+    import numpy as np
+
     plt = pyplot()
-    labels = [r["label"] for r in rows]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
-    left.bar(labels, [r["best_dev_entity_f1"] or 0 for r in rows], color="tab:green")
-    left.set(ylabel="dev entity F1", title="quality", ylim=(0, 1))
-    right.bar(labels, [r["train_tokens_per_s"] or 0 for r in rows], color="tab:blue")
+    labels = list(dict.fromkeys(r["label"] for r in rows))
+    f1 = {label: [r["best_dev_entity_f1"] or 0 for r in rows if r["label"] == label] for label in labels}
+    speed = {label: [r["train_tokens_per_s"] or 0 for r in rows if r["label"] == label] for label in labels}
+    colours = ["tab:orange" if label.startswith("quantum") else "tab:green" for label in labels]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(max(10, 0.8 * len(labels) + 4), 4.2))
+    x = np.arange(len(labels))
+    left.bar(x, [np.mean(f1[k]) for k in labels], yerr=[np.std(f1[k], ddof=1) if len(f1[k]) > 1 else 0
+                                                         for k in labels], color=colours, alpha=0.75, capsize=3)
+    for i, label in enumerate(labels):
+        left.plot(np.full(len(f1[label]), i), f1[label], "k.", markersize=4)
+    low = min(min(v) for v in f1.values())
+    left.set(ylabel="dev entity F1", title="quality (mean ± std over seeds; dots: seeds)",
+             ylim=(max(0, low - 0.1), 1) if low > 0.2 else (0, 1))
+    right.bar(x, [np.mean(speed[k]) for k in labels], color=colours, alpha=0.75)
     right.set(ylabel="training tokens/s", title="speed", yscale="log")
     for ax in (left, right):
-        ax.tick_params(axis="x", rotation=20)
+        ax.set_xticks(x, labels, rotation=35, ha="right", fontsize=8)
         ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
     save_png(fig, path)

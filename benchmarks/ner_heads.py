@@ -1,0 +1,101 @@
+"""Quantum NER head designs against their classical twins, over seeds, on CoNLL-2003.
+
+Trains every configuration below once per seed with a frozen encoder (its outputs are
+cached, so each run trains only the head), then writes the table the docs quote:
+``benchmarks/results/ner_heads.json/.csv``, ``docs/img/ner_heads.png`` and a Markdown
+table on stdout. Model selection uses the dev file (eng.testa) only: early stopping
+picks the epoch, and the table reports the best dev entity F1 of each run.
+
+    python benchmarks/ner_heads.py --data-dir ../shared/data/conll2003 --seeds 0,1,2
+
+Each configuration is a list of ``examples/ner_conll.py`` options; ``--only`` runs the
+configurations whose name contains a given text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CIRCUIT = ["--ansatz", "hardware_efficient", "--qubits", "8", "--depth", "2"]
+DRESSED = ["--scaling", "tanh", "--encoding", "angle_y_plus"]
+IDENTITY = ["--entangler", "crz", "--circuit-init", "zeros"]
+
+# (name, head options). "twin" rows are the classical model of the same width and options.
+CONFIGURATIONS = [
+    ("linear", ["--head", "linear"]),
+    ("bottleneck (twin of the plain head)", ["--head", "bottleneck"]),
+    ("quantum: plain (RY on |0>, unbounded angles, uniform init, CNOT)", ["--head", "quantum"]),
+    ("quantum: tanh angles + H,RY encoding", ["--head", "quantum", *DRESSED]),
+    ("quantum: tanh + H,RY + small init", ["--head", "quantum", *DRESSED, "--circuit-init", "small"]),
+    ("quantum: tanh + H,RY + CRZ entanglers, identity init", ["--head", "quantum", *DRESSED, *IDENTITY]),
+    ("quantum: ... separable (no entanglers)", ["--head", "quantum", *DRESSED, "--circuit-init", "zeros",
+                                                "--entanglement", "none"]),
+    ("quantum: ... + ZZ readouts", ["--head", "quantum", *DRESSED, *IDENTITY, "--head-readout", "zz"]),
+    ("bottleneck + pairwise products (twin of ZZ readouts)", ["--head", "bottleneck", "--head-readout", "zz"]),
+    ("quantum: ... + 2 residual blocks", ["--head", "quantum", *DRESSED, *IDENTITY, "--blocks", "2"]),
+    ("bottleneck, 2 residual blocks (twin)", ["--head", "bottleneck", "--blocks", "2"]),
+    ("quantum: ... + layernorm", ["--head", "quantum", "--scaling", "layernorm", "--encoding", "angle_y_plus",
+                                  *IDENTITY]),
+    ("quantum: ... + circuit lr 0.02", ["--head", "quantum", *DRESSED, *IDENTITY, "--circuit-learning-rate",
+                                        "0.02"]),
+]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--patience", type=int, default=3)
+    parser.add_argument("--only", action="append", default=[], help="run configurations whose name contains this")
+    parser.add_argument("--extra", default="", help="options added to every run, e.g. '--encoder-features sum4'")
+    parser.add_argument("--run-dir", default="runs/ner-heads")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "ner_heads.json"))
+    args = parser.parse_args(argv)
+
+    from sims.ner.cli import comparison_row, options_from_args, summarize, add_ner_arguments
+    from sims.ner.pipeline import train
+    from sims.atomic import write_csv, write_json
+    from sims.ner.plots import plot_comparison
+
+    ner = argparse.ArgumentParser()
+    add_ner_arguments(ner)
+    out = Path(args.out)
+    rows = json.loads(out.read_text()) if out.exists() else []
+    done = {(r["label"], r["seed"]) for r in rows}
+    chosen = [c for c in CONFIGURATIONS if not args.only or any(o in c[0] for o in args.only)]
+    for name, options in chosen:
+        label = name + (f" [{args.extra}]" if args.extra else "")
+        for seed in [int(s) for s in args.seeds.split(",")]:
+            if (label, seed) in done:
+                continue
+            ner_args = ner.parse_args([*CIRCUIT, *options, *args.extra.split(), "--data-dir", args.data_dir,
+                                       "--epochs", str(args.epochs), "--patience", str(args.patience),
+                                       "--seed", str(seed)])
+            opts = options_from_args(ner_args, ner_args.head)
+            opts.run_dir = str(Path(args.run_dir) / (opts.default_run_dir().name + f"-seed{seed}"))
+            opts.cache_dir = str(Path(args.run_dir) / ".encoder_cache")
+            metrics = train(opts)
+            rows.append({**comparison_row(opts, metrics), "label": label})
+            write_json(out, rows)
+            write_csv(out.with_suffix(".csv"), rows)
+    summary = summarize(rows)
+    write_json(out.with_name(out.stem + "_summary.json"), summary)
+    plot_comparison(rows, ROOT / "docs" / "img" / "ner_heads.png")
+    print("\n| configuration | dev entity F1 (mean ± std) | seeds | head parameters (circuit) | tokens/s |")
+    print("| --- | --- | --- | --- | --- |")
+    for s in summary:
+        speed = f"{s['train_tokens_per_s']:,.0f}" if s["train_tokens_per_s"] else "-"
+        print(f"| {s['label']} | {s['f1_mean']:.3f} ± {s['f1_std']:.3f} | {len(s['seeds'])} | "
+              f"{s['trainable_parameters']:,} ({s['circuit_parameters']}) | {speed} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: install demo test bench gpu gpu-test gpu-bench clean
+.PHONY: install demo test test-fast lint bench gpu gpu-test gpu-bench clean
 
 install: $(VENV)/.installed
 
@@ -16,10 +16,17 @@ $(VENV)/.installed: pyproject.toml Makefile
 	touch $@
 
 demo: install
-	$(PY) -m sims.run --ansatz hardware_efficient
+	$(PY) -m sims.run report --ansatz hardware_efficient
 
 test: install
 	$(PY) -m pytest -q
+
+# The quick loop: everything that needs neither TensorFlow nor a long run (about a minute).
+test-fast: install
+	$(PY) -m pytest -q -m "not tf and not slow"
+
+lint: install
+	$(PY) -m ruff check .
 
 bench: install
 	$(PY) benchmarks/qsim_overhead.py

@@ -60,7 +60,8 @@ def main() -> None:
         row = json.loads(out.strip().splitlines()[-1])
         row["extra_states"] = row["extra_kib"] / state_kib
         rows.append(row)
-        print(f"{depth:>5} {row['steps']:>5} {row['extra_kib'] / 1024:>15.0f} {row['extra_states']:>9.1f}  {row['plan']}",
+        print(f"{depth:>5} {row['steps']:>5} {row['extra_kib'] / 1024:>15.0f} {row['extra_states']:>9.1f}  "
+              f"{row['plan']}",
               flush=True)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -182,7 +182,8 @@ def main() -> None:
     _print("depth (8 qubits, batch 2048), samples/s", depth_rows, "depth")
     losing = [r["qubits"] for r in qubit_rows if r["speedup_forward_gradient"] < 1]
     crossover = min(losing) if losing else None
-    print(f"\ncrossover (forward+gradient): {'TFQ wins from ' + str(crossover) + ' qubits' if crossover else 'the engine is faster at every width measured'}")
+    verdict = f"TFQ wins from {crossover} qubits" if crossover else "the engine is faster at every width measured"
+    print(f"\ncrossover (forward+gradient): {verdict}")
     write_json(out / "layers.json", {"benchmark": "layers", "ansatz": ANSATZ, "tensorflow": tf.__version__,
                                      "tfq": tfq.__version__, "cpu_count": os.cpu_count(), "repeats": args.repeats,
                                      "comparison": main_row, "batch_scaling": batch_rows,

@@ -59,9 +59,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "ner_heads.json"))
     args = parser.parse_args(argv)
 
-    from sims.ner.cli import comparison_row, options_from_args, summarize, add_ner_arguments
-    from sims.ner.pipeline import train
     from sims.atomic import write_csv, write_json
+    from sims.ner.cli import add_ner_arguments, comparison_row, options_from_args, summarize
+    from sims.ner.pipeline import train
     from sims.ner.plots import plot_comparison
 
     ner = argparse.ArgumentParser()

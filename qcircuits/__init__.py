@@ -10,8 +10,10 @@ from qcircuits.encodings import ENCODINGS, get_encoding, plan_encoding
 from qcircuits.entanglement import entangling_pairs, pattern_names, validate_entanglement
 from qcircuits.errors import ConfigurationError, ResourceLimitError
 from qcircuits.readouts import build_readouts
+from qcircuits.version import __version__
 
 __all__ = [
+    "__version__",
     "Ansatz",
     "AnsatzBuilder",
     "ConfigurationError",

@@ -17,8 +17,8 @@ import sympy
 
 from qcircuits.ansatz import Ansatz
 from qcircuits.encodings import encoding_operations, plan_encoding
-from qcircuits.errors import ConfigurationError
 from qcircuits.entanglement import EntanglementSpec, describe, entangling_pairs, validate_entanglement
+from qcircuits.errors import ConfigurationError
 from qcircuits.readouts import ReadoutSpec, build_readouts
 from qcircuits.validation import MAX_DEPTH, MAX_QUBITS, check_int
 

@@ -3,7 +3,8 @@
 A pattern is given by name or as an explicit list of ``(control, target)``
 pairs. Named patterns follow the conventions of Qiskit's ``NLocal`` family
 (``linear``, ``reverse_linear``, ``circular``, ``full``, ``pairwise``, ``sca``)
-plus ``star``, and ``none`` (no two-qubit gates, for separable ablations); ``circular`` is the ring ``(0,1), ..., (n-2,n-1), (n-1,0)``.
+plus ``star``, and ``none`` (no two-qubit gates, for separable ablations);
+``circular`` is the ring ``(0,1), ..., (n-2,n-1), (n-1,0)``.
 Pairs are indices into the ansatz's qubit list; the first element is the
 control for directed gates.
 """

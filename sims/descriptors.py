@@ -208,7 +208,8 @@ def describe_ansatz(name: str, qubits: int, depth: int, options: DescriptorOptio
                               "seeds": seeds, "bins": options.bins, "state_backend": options.backend}
     if "expressibility" in metrics or "entangling_capability" in metrics:
         pairs = expressibility_and_entanglement(ansatz, options, seeds, backend)
-        for key, values in (("expressibility", [p[0] for p in pairs]), ("entangling_capability", [p[1] for p in pairs])):
+        columns = (("expressibility", [p[0] for p in pairs]), ("entangling_capability", [p[1] for p in pairs]))
+        for key, values in columns:
             result[key] = {"value": float(np.mean(values)), "std": float(np.std(values, ddof=1)), "per_seed": values}
     if "gradient_variance" in metrics:
         sampler = GradientSampler(ansatz, options.dtype)

@@ -13,7 +13,6 @@ from tqdm.auto import tqdm
 from qcircuits.errors import ConfigurationError
 from sims.atomic import check_writable, ensure_dir, write_csv, write_json
 
-
 MAX_RANGE = 1024  # a typo like 1-99999999999 must fail at once, not build a list of 10^11 values
 
 
@@ -107,7 +106,8 @@ def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, An
 
 def _default_stem(names, qubit_counts, depths, args) -> str:
     label = re.sub(r"[^A-Za-z0-9_.-]+", "_", (args.compare or names[0]).replace("*", "all"))
-    span = lambda v: f"{v[0]}-{v[-1]}" if len(v) > 1 else str(v[0])
+    def span(v):
+        return f"{v[0]}-{v[-1]}" if len(v) > 1 else str(v[0])
     return f"metrics-{label}-q{span(qubit_counts)}-d{span(depths)}.json"
 
 

@@ -1,16 +1,18 @@
 """Command line: build a registered ansatz, simulate it, and report.
 
-Examples::
+Subcommands, each with its own options, defaults and ``--help``::
 
-    python -m sims.run --ansatz hardware_efficient
-    python -m sims.run --ansatz strongly_entangling --qubits 6 --depth 3 --entanglement circular
-    python -m sims.run --list
-    python -m sims.run --plugin my_ansatz.py --ansatz my_ansatz --json report.json
-    python -m sims.run --task ner --ansatz strongly_entangling --data-dir DIR
-    python -m sims.run --ansatz sim_19 --depth 2 --metrics
-    python -m sims.run --compare "sim_*" --qubits 4 --depth 1-5 --metrics
+    python -m sims.run report --ansatz strongly_entangling --qubits 6 --depth 3 --entanglement circular
+    python -m sims.run list "sim_*"
+    python -m sims.run report --plugin my_ansatz.py --ansatz my_ansatz --json report.json
+    python -m sims.run ner --ansatz strongly_entangling --data-dir DIR
+    python -m sims.run metrics --ansatz sim_19 --depth 2
+    python -m sims.run metrics --compare "sim_*" --qubits 4 --depth 1-5
 
-Every invalid input ends in one line on stderr and exit code 2.
+Without a subcommand, ``python -m sims.run --ansatz X`` is ``report``; the older mode
+flags (``--list``, ``--metrics``, ``--compare``, ``--task ner``) keep working and say
+which subcommand replaces them. Every invalid input ends in one line on stderr and
+exit code 2.
 """
 
 from __future__ import annotations
@@ -38,8 +40,38 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
     return {option: getattr(args, attr) for attr, option in names.items() if getattr(args, attr, None) is not None}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0])
+class _OnlyOptions:
+    """Adds to ``target`` only the options whose destination is in ``keep``.
+
+    One set of ``add_argument`` calls builds the legacy all-modes parser (``keep=None``) and
+    each subcommand's parser, so an option is declared once, with one help text.
+    """
+
+    def __init__(self, target, keep: set[str] | None):
+        self.target, self.keep = target, keep
+
+    def add_argument(self, *flags: str, **kwargs: Any):
+        dest = kwargs.get("dest") or flags[0].lstrip("-").replace("-", "_")
+        if self.keep is None or dest in self.keep:
+            return self.target.add_argument(*flags, **kwargs)
+        return None
+
+    def add_argument_group(self, *args: Any, **kwargs: Any) -> "_OnlyOptions":
+        return _OnlyOptions(self.target.add_argument_group(*args, **kwargs), self.keep)
+
+
+def build_parser(parser: argparse.ArgumentParser | None = None,
+                 keep: set[str] | None = None) -> argparse.ArgumentParser:
+    """The options of every mode (``keep=None``), or of one subcommand (``keep``: its option names)."""
+    root = parser or OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0],
+                                   epilog="subcommands: " + ", ".join(SUBCOMMANDS) +
+                                          f" ({PROG} COMMAND --help); without one, a circuit report",
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    if parser is None:
+        from qcircuits import __version__
+
+        root.add_argument("--version", action="version", version=f"qcircuits-toolkit {__version__}")
+    parser = _OnlyOptions(root, keep)
     parser.add_argument("--task", choices=("report", "ner"), default="report",
                         help="report: simulate and describe a circuit (default); ner: train a NER tagger "
                              "(options as examples/ner_conll.py)")
@@ -85,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     from sims.ner.cli import add_ner_arguments  # argparse only: imports no TensorFlow
 
     add_ner_arguments(parser, with_circuit=False)
-    return parser
+    return root
 
 
 def single_int(args: argparse.Namespace, name: str) -> None:
@@ -148,6 +180,24 @@ METRICS_OPTIONS = COMMON | {"ansatz", "compare", "metrics", "qubits", "depth", "
 LIST_OPTIONS = {"list", "plugin"}
 
 
+def _subcommands() -> dict[str, tuple[str, set[str]]]:
+    from sims.ner.cli import NER_OPTIONS
+
+    return {
+        "report": ("Build an ansatz, simulate a batch of random parameters, and describe the circuit.",
+                   REPORT_OPTIONS - {"task"}),
+        "list": ("List the registered ansatze (plugins included).", {"plugin"}),
+        "metrics": ("Descriptors: expressibility, entangling capability and gradient variance, with "
+                    "uncertainties; --compare and ranges of --qubits/--depth make a table.",
+                    METRICS_OPTIONS - {"task", "metrics"}),
+        "ner": ("Train and evaluate a BERT -> head -> tagger on CoNLL data (as examples/ner_conll.py).",
+                (COMMON - {"task"}) | NER_OPTIONS),
+    }
+
+
+SUBCOMMANDS = _subcommands()
+
+
 def mode_of(args: argparse.Namespace) -> str:
     if args.list:
         return "list"
@@ -206,11 +256,46 @@ def cap_threads(args: argparse.Namespace) -> None:
         args.threads = cores
 
 
+def subcommand_parser(name: str) -> argparse.ArgumentParser:
+    """The parser of one subcommand: only its own options."""
+    help_text, options = SUBCOMMANDS[name]
+    parser = OneLineParser(prog=f"{PROG} {name}", description=help_text)
+    if name == "list":
+        parser.add_argument("pattern", nargs="?", default="*", help="wildcard pattern, e.g. 'sim_*' (default: all)")
+    return build_parser(parser, options)
+
+
+def parse_subcommand(name: str, argv: list[str]) -> argparse.Namespace:
+    """Parses ``argv`` for subcommand ``name`` into the namespace every mode reads."""
+    args = build_parser().parse_args([])  # every option at its default
+    vars(args).update(vars(subcommand_parser(name).parse_args(argv)))
+    args.list, args.metrics = name == "list", name == "metrics"
+    args.task = "ner" if name == "ner" else "report"
+    return args
+
+
+def legacy_replacement(args: argparse.Namespace) -> str | None:
+    """The subcommand that replaces the mode flags used, if any (for a deprecation note)."""
+    if args.list:
+        return "list"
+    if args.metrics or args.compare:
+        return "metrics"
+    return "ner" if args.task == "ner" else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        args = parse_subcommand(argv[0], argv[1:])
+        return guarded(PROG, lambda: dispatch(args))
     parser = build_parser()
     args = parser.parse_args(argv)
-    return guarded(PROG, lambda: (check_mode_options(parser, argv, args), dispatch(args)))
+    code = guarded(PROG, lambda: (check_mode_options(parser, argv, args), dispatch(args)))
+    replacement = legacy_replacement(args)
+    if replacement:  # after the run, so that an error stays one line
+        print(f"note: the mode flags still work, but `{PROG} {replacement} ...` is the command now "
+              f"(see {PROG} {replacement} --help)", file=sys.stderr)
+    return code
 
 
 def dispatch(args: argparse.Namespace) -> None:
@@ -220,7 +305,7 @@ def dispatch(args: argparse.Namespace) -> None:
     for spec in args.plugin:
         plugins.load_plugin(spec)
     if args.list:
-        print_list()
+        print_list(getattr(args, "pattern", "*"))
     elif args.metrics or args.compare:
         from sims.metrics_cli import metric_names, run_metrics
 

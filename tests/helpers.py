@@ -45,7 +45,8 @@ def write_ner_data(folder: Path) -> Path:
     return folder
 
 
-def run_python(*args: str, env: dict | None = None, cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess:
+def run_python(*args: str, env: dict | None = None, cwd: Path = ROOT,
+               timeout: int = 300) -> subprocess.CompletedProcess:
     """``python ARGS`` in a fresh process (a module with ``-m``, or a script path)."""
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=cwd,
                           env={**os.environ, **(env or {})}, timeout=timeout)

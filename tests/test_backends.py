@@ -11,6 +11,8 @@ import plugins
 from qcircuits import ConfigurationError
 from sims.backends import REGISTRY, backend_names, backend_spec, make_backend
 
+pytestmark = pytest.mark.tf  # needs TensorFlow: left out of `make test-fast`
+
 ROOT = Path(__file__).resolve().parents[1]
 CPU_BACKENDS = [n for n in backend_names() if not REGISTRY[n].gpu or n == "statevector"]
 

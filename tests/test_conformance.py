@@ -7,6 +7,8 @@ import plugins
 from qcircuits import ConfigurationError
 from sims.backends import REGISTRY, backend_names, make_backend
 
+pytestmark = pytest.mark.tf  # needs TensorFlow: left out of `make test-fast`
+
 NAMES = plugins.list_ansatze()
 # Every registered backend that runs on this machine's CPU, compared with the reference.
 CPU_BACKENDS = [n for n in backend_names() if n != "cirq" and (not REGISTRY[n].gpu or n == "statevector")]
@@ -56,5 +58,6 @@ def test_reupload_repeats_the_encoding_when_offered(name):
         assert "reupload" in str(exc)
         return
     once = plugins.create(name, qubits=4, depth=2)
-    count = lambda a: sum(1 for op in a.circuit.all_operations() if "x_0" in str(op))
+    def count(a):
+        return sum(1 for op in a.circuit.all_operations() if "x_0" in str(op))
     assert count(ansatz) == 2 * count(once)

@@ -11,11 +11,18 @@ import pytest
 import sympy
 
 import plugins
-from qcircuits.descriptors import (expressibility, haar_bin_probabilities, haar_mean_meyer_wallach, meyer_wallach,
-                                   pair_fidelities)
-from sims.descriptors import DescriptorOptions, describe_ansatz, gradient_samples, metric_ansatz
+from qcircuits.descriptors import (
+    expressibility,
+    haar_bin_probabilities,
+    haar_mean_meyer_wallach,
+    meyer_wallach,
+    pair_fidelities,
+)
 from sims.backends.statevector.engine import compile_circuit
+from sims.descriptors import DescriptorOptions, describe_ansatz, gradient_samples, metric_ansatz
 from sims.tf_env import tf
+
+pytestmark = pytest.mark.tf  # needs TensorFlow: left out of `make test-fast`
 
 
 def batched_states(circuit, qubits, symbols, values):

@@ -27,7 +27,7 @@ def test_installed_plugin_is_found_through_its_entry_point(tmp_path):
     env = {"PYTHONPATH": os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")])}
     listed = _run("--list", env=env)
     assert listed.returncode == 0, listed.stderr
-    line = next(l for l in listed.stdout.splitlines() if l.startswith("brickwork"))
+    line = next(row for row in listed.stdout.splitlines() if row.startswith("brickwork"))
     assert "entry point qcircuits_brickwork:brickwork from qcircuits-brickwork 0.1.0" in line
     result = _run("--ansatz", "brickwork", "--qubits", "5", "--depth", "3", "--batch", "4", env=env)
     assert result.returncode == 0, result.stderr

@@ -10,6 +10,7 @@ import os
 import re
 import string
 
+import cirq
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -20,8 +21,6 @@ from qcircuits.errors import ConfigurationError
 from qcircuits.readouts import build_readouts
 from sims.metrics_cli import parse_range
 from sims.ner.conll import ConllFormatError, check_encoding, read_conll
-
-import cirq
 
 # FUZZ_SCALE=20 runs twenty times as many examples (a deeper search than the suite affords).
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))

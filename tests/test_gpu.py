@@ -13,6 +13,8 @@ from qcircuits import ConfigurationError
 from sims.backends import AUTO_GPU_MIN_QUBITS, choose_auto, make_backend
 from sims.gpu_info import GpuStatus, gpu_status
 
+pytestmark = pytest.mark.tf  # needs TensorFlow: left out of `make test-fast`
+
 ROOT = Path(__file__).resolve().parents[1]
 CPU_ONLY = GpuStatus("0.22.1", False, False, False, False)
 BUILT_NO_DEVICE = GpuStatus("0.22.0", True, False, False, False)

@@ -6,11 +6,14 @@ import pytest
 tf_env = pytest.importorskip("sims.tf_env")
 tf, keras = tf_env.tf, tf_env.keras
 
-import plugins  # noqa: E402
 from finite_differences import central_differences  # noqa: E402
+
+import plugins  # noqa: E402
 from qcircuits import ConfigurationError  # noqa: E402
 from sims.backends import make_backend  # noqa: E402
 from sims.layers import QuantumLayer, encoding_circuits, pqc_layer, pqc_weight_order  # noqa: E402
+
+pytestmark = pytest.mark.tf  # needs TensorFlow: left out of `make test-fast`
 
 NAMES = plugins.list_ansatze()
 
@@ -163,7 +166,7 @@ def test_functional_model_in_tf_function_and_save_load_round_trip(tmp_path, back
     model.save(path)
     loaded = keras.models.load_model(path)
     np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
-    layer = next(l for l in loaded.layers if isinstance(l, QuantumLayer))
+    layer = next(layer for layer in loaded.layers if isinstance(layer, QuantumLayer))
     assert layer.ansatz.entanglement == "full" and layer.ansatz.n_qubits == 4
     assert layer.backend_name == backend
 

@@ -6,6 +6,8 @@ import pytest
 
 from sims.ner.conll import ConllFormatError, check_known_tags, find_split_files, iob1_to_iob2, read_conll, tag_set
 
+pytestmark = pytest.mark.tf  # needs TensorFlow: left out of `make test-fast`
+
 FOUR_COLUMN_IOB1 = (
     "-DOCSTART- -X- -X- O\r\n\r\n"
     "EU NNP I-NP I-ORG\r\nrejects VBZ I-VP O\r\nGerman JJ I-NP I-MISC\r\ncall NN I-NP O\r\n\r\n\r\n"

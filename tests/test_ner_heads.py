@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-
 from helpers import one_line_exit, write_ner_data
 
 pytest.importorskip("transformers")
@@ -15,6 +14,8 @@ from sims.ner.cli import evaluate_main, predict_main, summarize, train_main  # n
 from sims.ner.design import HeadDesign  # noqa: E402
 from sims.ner.heads import FrozenTagger, TaggingHead  # noqa: E402
 from sims.tf_env import keras, tf  # noqa: E402
+
+pytestmark = pytest.mark.tf  # needs TensorFlow: left out of `make test-fast`
 
 DRESSED = dict(ansatz="hardware_efficient", ansatz_options={"depth": 2, "encoding": "angle_y_plus",
                                                             "entangler": "crz"})

@@ -13,7 +13,11 @@ import pytest
 pytest.importorskip("transformers")
 
 from helpers import NER_TRAIN, ROOT, write_ner_data  # noqa: E402
+
 from sims.ner.cli import predict_main, train_main  # noqa: E402
+
+pytestmark = pytest.mark.tf  # needs TensorFlow: left out of `make test-fast`
+
 
 @pytest.fixture
 def data_dir(tmp_path):

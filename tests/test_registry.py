@@ -6,7 +6,7 @@ import pytest
 import sympy
 
 import plugins
-from plugins import (ContractError, DuplicateAnsatzError, PluginError, UnknownAnsatzError)
+from plugins import ContractError, DuplicateAnsatzError, PluginError, UnknownAnsatzError
 from qcircuits import Ansatz, AnsatzBuilder
 
 BUILTINS = {"hardware_efficient", "real_amplitudes", "efficient_su2", "basic_entangler",

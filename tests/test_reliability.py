@@ -11,12 +11,13 @@ import time
 
 import numpy as np
 import pytest
-
 from helpers import ROOT, one_line_error, one_line_exit, run_python, write_ner_data
 
 pytest.importorskip("transformers")
 
 from sims.ner.cli import predict_main, train_main  # noqa: E402
+
+pytestmark = pytest.mark.tf  # needs TensorFlow: left out of `make test-fast`
 
 
 @pytest.fixture
@@ -300,7 +301,8 @@ def test_nan_in_gives_nan_out_for_that_sample_only_on_every_backend(backend):
 
 
 @pytest.mark.parametrize("inputs, mask, message", [
-    (np.zeros(3, np.float32), None, "expects inputs of shape [batch, features] or [batch, seq, features]; got shape [3]"),
+    (np.zeros(3, np.float32), None,
+     "expects inputs of shape [batch, features] or [batch, seq, features]; got shape [3]"),
     (np.float32(1.0), None, "got shape []"),
     (np.array([["a", "b"]]), None, "takes real-valued features; got a string tensor"),
     (np.zeros((2, 3, 4), np.float32), np.ones((3, 3), bool), "the mask has shape [3, 3]; expected [2, 3]"),

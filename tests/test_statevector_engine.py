@@ -7,13 +7,16 @@ import pytest
 tf_env = pytest.importorskip("sims.tf_env")
 tf = tf_env.tf
 
-import plugins  # noqa: E402
 from finite_differences import central_differences  # noqa: E402
+
+import plugins  # noqa: E402
 from qcircuits import ConfigurationError  # noqa: E402
 from sims.backends import make_backend  # noqa: E402
 from sims.backends.statevector.engine import compile_ansatz, compile_circuit  # noqa: E402
 from sims.backends.statevector.gates import gate_terms  # noqa: E402
 from sims.backends.statevector.plan import DenseBlock, PhaseRun, make_plan, phase_run  # noqa: E402
+
+pytestmark = pytest.mark.tf  # needs TensorFlow: left out of `make test-fast`
 
 NAMES = plugins.list_ansatze()
 ENCODINGS = ["angle_x", "angle_y", "angle_z", "dense_angle", "iqp", "none"]

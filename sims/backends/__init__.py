@@ -20,13 +20,19 @@ from __future__ import annotations
 from typing import Any
 
 from sims.backends import cirq_reference, qsim, statevector, tfq  # noqa: F401  (they register themselves)
-from sims.backends.auto import (
-    AUTO_GPU_MIN_QUBITS, AUTO_TRAIN_MAX_STATEVECTOR_QUBITS, choose_auto, choose_auto_training)
+from sims.backends.auto import AUTO_GPU_MIN_QUBITS, AUTO_TRAIN_MAX_STATEVECTOR_QUBITS, choose_auto, choose_auto_training
 from sims.backends.base import Backend, parameter_sweep
 from sims.backends.cirq_reference import CirqBackend
 from sims.backends.qsim import GPU_BACKENDS, QsimBackend, check_gpu_options
 from sims.backends.registry import (
-    AUTO, REGISTRY, BackendSpec, backend_names, backend_spec, build_options, register_backend)
+    AUTO,
+    REGISTRY,
+    BackendSpec,
+    backend_names,
+    backend_spec,
+    build_options,
+    register_backend,
+)
 from sims.backends.statevector import StatevectorBackend
 from sims.backends.tfq import TfqBackend
 

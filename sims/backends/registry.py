@@ -76,7 +76,8 @@ def backend_spec(name: str) -> BackendSpec:
         ConfigurationError: for an unknown name, listing the registered ones.
     """
     if name not in REGISTRY:
-        raise ConfigurationError(f"Unknown backend {name!r}; expected one of {', '.join(backend_names(with_auto=True))}.")
+        choices = ", ".join(backend_names(with_auto=True))
+        raise ConfigurationError(f"Unknown backend {name!r}; expected one of {choices}.")
     return REGISTRY[name]
 
 

@@ -80,7 +80,8 @@ def add_ner_arguments(parser: argparse.ArgumentParser, *, with_circuit: bool = T
         circuit.add_argument("--encoding", default="angle_y")
         circuit.add_argument("--reupload", action="store_true")
         circuit.add_argument("--backend", default="auto",
-                             help="quantum layer backend: auto (default), statevector or tfq (training needs gradients)")
+                             help="quantum layer backend: auto (default), statevector or tfq "
+                                  "(training needs gradients)")
         circuit.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FILE")
         parser.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2^32-1 (default: %(default)s)")
 
@@ -89,12 +90,14 @@ def options_from_args(args: argparse.Namespace, head: str):
     from sims.ner.pipeline import NerOptions
 
     return NerOptions(
-        data_dir=args.data_dir, data_encoding=args.data_encoding, run_dir=args.run_dir, head=head, ansatz=args.ansatz or "strongly_entangling",
+        data_dir=args.data_dir, data_encoding=args.data_encoding, run_dir=args.run_dir, head=head,
+        ansatz=args.ansatz or "strongly_entangling",
         qubits=args.qubits if args.qubits is not None else 8, depth=args.depth if args.depth is not None else 2,
         entanglement=args.entanglement, encoding=args.encoding or "angle_y", reupload=bool(args.reupload),
         backend=args.backend or "auto",
         encoder=args.encoder, fine_tune=args.fine_tune, epochs=args.epochs, batch_size=args.batch_size,
-        learning_rate=args.learning_rate, head_learning_rate=args.head_learning_rate, patience=args.patience, seed=args.seed, max_length=args.max_length,
+        learning_rate=args.learning_rate, head_learning_rate=args.head_learning_rate, patience=args.patience,
+        seed=args.seed, max_length=args.max_length,
         max_sentences=args.max_sentences, tensorboard=args.tensorboard, cache_dir=args.cache_dir,
         entangler=args.entangler, scaling=args.scaling, trainable_scaling=bool(args.trainable_scaling),
         readout=args.head_readout, init=args.circuit_init, blocks=args.blocks,

@@ -26,7 +26,6 @@ from sims.ner.design import HEADS, HeadDesign
 from sims.tf_env import keras, tf
 
 
-
 def circuit_initializer(design: HeadDesign, seed: int):
     """The Keras initializer of the circuit weights that ``design.init`` names."""
     if design.init == "small":

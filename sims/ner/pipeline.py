@@ -14,8 +14,8 @@ from qcircuits.errors import ConfigurationError
 from qcircuits.validation import check_int
 from sims.atomic import write_json
 from sims.ner.conll import Sentence, check_known_tags, find_split_files, read_conll, tag_set
-from sims.ner.encoder import Encoder, load_encoder
 from sims.ner.design import ENCODER_FEATURES, HEADS, HeadDesign, check_choice
+from sims.ner.encoder import Encoder, load_encoder
 from sims.ner.features import cached_word_vectors, feature_width, sentence_offsets, word_vectors
 from sims.ner.heads import FineTuneTagger, FrozenTagger, TaggingHead, word_model
 from sims.ner.metrics import entity_report, format_report, token_report

@@ -18,7 +18,15 @@ import numpy as np
 
 from sims.backends.statevector.gates import GateTerm
 from sims.backends.statevector.plan import (
-    KRON_CHUNK_QUBITS, DenseBlock, GateStep, KronLayer, PhaseRun, Plan, RecipeStep, _bits)
+    KRON_CHUNK_QUBITS,
+    DenseBlock,
+    GateStep,
+    KronLayer,
+    PhaseRun,
+    Plan,
+    RecipeStep,
+    _bits,
+)
 from sims.tf_env import tf
 
 _LETTERS = string.ascii_lowercase
@@ -295,7 +303,8 @@ def apply_term(t: tf.Tensor, term: GateTerm, qubits: Sequence[int], k: int, valu
     viewed = tf.reshape(t, [-1, rows] + dims)
     matrices = tf.reshape(const(term.matrices, complex_dtype), [-1] + [2] * (2 * m))
     parts = tf.einsum(f"K{new}{old},SR{view}->KSR{out}", matrices, viewed)
-    phases = tf.reshape(tf.transpose(values.phases(term, complex_dtype)), [len(term.frequencies), -1] + [1] * (len(dims) + 1))
+    phases = tf.reshape(tf.transpose(values.phases(term, complex_dtype)),
+                        [len(term.frequencies), -1] + [1] * (len(dims) + 1))
     return tf.reshape(tf.reduce_sum(parts * phases, axis=0), [-1, rows, 2 ** k])
 
 

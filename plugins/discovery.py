@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 
 from plugins.errors import PluginError
-from plugins.registry import BUILTIN_PACKAGE, REGISTRY, Registry, loading_source
+from plugins.registry import REGISTRY, Registry
+from plugins.sources import BUILTIN_PACKAGE, BUILTIN_SOURCE, loading_source
 
 ENTRY_POINT_GROUP = "qcircuits.ansatze"
 
@@ -28,12 +29,12 @@ def load_builtins(registry: Registry) -> None:
     first import); another registry gets the same entries copied.
     """
     package = importlib.import_module(BUILTIN_PACKAGE)
-    with loading_source("built-in"):
+    with loading_source(BUILTIN_SOURCE):
         for info in pkgutil.iter_modules(package.__path__):
             importlib.import_module(f"{BUILTIN_PACKAGE}.{info.name}")
     if registry is not REGISTRY:
-        for name in REGISTRY.names_from("built-in"):
-            registry._entries.setdefault(name, REGISTRY._entries[name])
+        for name in REGISTRY.names_from(BUILTIN_SOURCE):
+            registry.adopt(REGISTRY.entry(name))
 
 
 def scan_entry_points(registry: Registry) -> None:

@@ -13,6 +13,19 @@ class UnknownAnsatzError(PluginError):
     """No ansatz is registered under the requested name."""
 
 
+class UnknownOptionError(PluginError):
+    """A family was given options its factory does not take.
+
+    Attributes:
+        name: the ansatz.
+        options: the options it does not take.
+    """
+
+    def __init__(self, message: str, *, name: str = "", options: list[str] | None = None):
+        super().__init__(message)
+        self.name, self.options = name, list(options or [])
+
+
 class DuplicateAnsatzError(PluginError):
     """Two different sources registered the same name."""
 

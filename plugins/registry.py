@@ -9,25 +9,24 @@ Installed distributions declare entry points in the group
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import dataclasses
 import difflib
 import fnmatch
 import re
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-from plugins.errors import DuplicateAnsatzError, PluginError, UnknownAnsatzError
+from plugins.errors import DuplicateAnsatzError, PluginError, UnknownAnsatzError, UnknownOptionError
+from plugins.sources import BUILTIN_PACKAGE, current_source, loading_source
 from qcircuits.ansatz import Ansatz
 from qcircuits.errors import ConfigurationError
 
 Factory = Callable[..., Ansatz]
-BUILTIN_PACKAGE = "plugins.builtin"
 
-# Where registrations come from while a plugin is being loaded ("file x.py", ...).
-_loading_source: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "_loading_source", default=None
-)
+# What fills a registry on first use (built-ins, entry points). plugins/__init__.py installs
+# plugins.discovery's functions here: discovery imports this module, so this one does not import it.
+DISCOVERERS: list[Callable[["Registry"], None]] = []
+__all__ = ["AnsatzEntry", "BUILTIN_PACKAGE", "REGISTRY", "Registry", "create", "get", "list_ansatze",
+           "loading_source", "register_ansatz", "shape"]
 
 
 @dataclasses.dataclass
@@ -94,7 +93,7 @@ class Registry:
         name = name or factory.__name__
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", name):
             raise PluginError(f"Invalid ansatz name {name!r}; expected letters, digits, '_' or '-'.")
-        source = source or _loading_source.get() or _source_of(factory)
+        source = source or current_source() or _source_of(factory)
         existing = self._entries.get(name)
         if existing is not None and not _same_registration(existing, factory, source):
             raise DuplicateAnsatzError(
@@ -120,14 +119,34 @@ class Registry:
             return
         self._entries[name] = AnsatzEntry(name=name, source=source, loader=loader, target=target)
 
+    def adopt(self, entry: AnsatzEntry) -> None:
+        """Adds an entry registered elsewhere (the built-ins, into a separately made registry)."""
+        self._entries.setdefault(entry.name, entry)
+
+    def entry(self, name: str) -> AnsatzEntry:
+        """The entry for ``name`` as registered (a lazy one is not loaded)."""
+        return self._entries[name]
+
+    # -- snapshots (tests, interactive sessions) -----------------------------------
+    def snapshot(self) -> tuple[dict[str, AnsatzEntry], dict[str, str]]:
+        """The registry's state, for :meth:`restore` (built-ins discovered first)."""
+        self._ensure_discovered()
+        return dict(self._entries), dict(self.failures)
+
+    def restore(self, state: tuple[dict[str, AnsatzEntry], dict[str, str]]) -> None:
+        """Puts back a state taken by :meth:`snapshot`: later registrations and failures are dropped."""
+        entries, failures = state
+        self._entries.clear()
+        self._entries.update(entries)
+        self.failures.clear()
+        self.failures.update(failures)
+
     # -- queries ----------------------------------------------------------------------
     def _ensure_discovered(self) -> None:
         if self._discover and not self._discovered:
             self._discovered = True
-            from plugins import discovery  # local: discovery imports this module
-
-            discovery.load_builtins(self)
-            discovery.scan_entry_points(self)
+            for discover in DISCOVERERS:
+                discover(self)
 
     def list(self, pattern: str = "*") -> list[str]:
         """Registered names matching an fnmatch ``pattern``, naturally sorted.
@@ -205,15 +224,11 @@ class Registry:
         from plugins.contract import check_ansatz  # local: contract imports cirq gate tables
 
         entry = self.get(name)
+        _bind_options(name, entry, options)
         try:
             ansatz = entry.factory(**options)
         except ConfigurationError:
             raise  # a bad option value, already named by the builder
-        except TypeError as exc:
-            # Unknown keyword arguments are user errors, reported in one line.
-            if "unexpected keyword argument" in str(exc) or "positional argument" in str(exc):
-                raise PluginError(f"Ansatz {name!r} does not take these options: {exc}") from None
-            raise PluginError(f"Ansatz {name!r} ({entry.source}) failed while building: TypeError: {exc}") from None
         except Exception as exc:  # a broken plugin is named, in one line
             raise PluginError(
                 f"Ansatz {name!r} ({entry.source}) failed while building: {type(exc).__name__}: {exc}") from None
@@ -250,16 +265,31 @@ class Registry:
         self._entries.pop(name, None)
 
 
-def _check_shape_options(name: str, entry: AnsatzEntry, options: dict[str, Any]) -> None:
-    """What ``create`` would refuse before building: unknown options, and bad qubit or layer counts."""
+def _bind_options(name: str, entry: AnsatzEntry, options: dict[str, Any]) -> None:
+    """Checks ``options`` against the factory's signature before calling it.
+
+    Raises:
+        UnknownOptionError: naming the options the family does not take, and the ones it does.
+    """
     import inspect
 
+    signature = inspect.signature(entry.factory)
+    try:
+        signature.bind(**options)
+    except TypeError:
+        takes = [p.name for p in signature.parameters.values()
+                 if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        unknown = sorted(set(options) - set(takes))
+        raise UnknownOptionError(
+            f"Ansatz {name!r} does not take these options: {', '.join(unknown) or 'as given'}; "
+            f"it takes: {', '.join(takes)}.", name=name, options=unknown) from None
+
+
+def _check_shape_options(name: str, entry: AnsatzEntry, options: dict[str, Any]) -> None:
+    """What ``create`` would refuse before building: unknown options, and bad qubit or layer counts."""
     from qcircuits.validation import MAX_DEPTH, MAX_QUBITS, check_int
 
-    try:
-        inspect.signature(entry.factory).bind(**options)
-    except TypeError as exc:
-        raise PluginError(f"Ansatz {name!r} does not take these options: {exc}") from None
+    _bind_options(name, entry, options)
     if "qubits" in options:
         check_int("qubits", options["qubits"], minimum=1, maximum=MAX_QUBITS)
     if options.get("depth") is not None:
@@ -281,16 +311,6 @@ def _same_registration(entry: AnsatzEntry, factory: Factory, source: str) -> boo
     same_code = (getattr(entry.factory, "__module__", None), getattr(entry.factory, "__qualname__", None)) == (
         getattr(factory, "__module__", None), getattr(factory, "__qualname__", None))
     return entry.factory is factory or (same_code and entry.source == source)
-
-
-@contextlib.contextmanager
-def loading_source(source: str) -> Iterator[None]:
-    """Marks registrations made inside the block as coming from ``source``."""
-    token = _loading_source.set(source)
-    try:
-        yield
-    finally:
-        _loading_source.reset(token)
 
 
 REGISTRY = Registry()

@@ -283,8 +283,32 @@ def legacy_replacement(args: argparse.Namespace) -> str | None:
     return "ner" if args.task == "ner" else None
 
 
+def shadowing_package() -> str | None:
+    """A folder that shadows our ``plugins`` or ``sims`` package on ``sys.path``, described in one line.
+
+    A user project with its own ``plugins/`` folder on the path would otherwise fail far from
+    the cause (an AttributeError inside the registry).
+    """
+    import importlib.util
+    from pathlib import Path
+
+    ours = Path(__file__).resolve().parents[1]
+    for name in ("plugins", "sims"):
+        spec = importlib.util.find_spec(name)
+        origin = Path(spec.origin).resolve() if spec is not None and spec.origin else None
+        if origin is not None and origin.parent.parent != ours:
+            return (f"the {name!r} package imported from {origin.parent} is not this toolkit's ({ours / name}); "
+                    f"a folder named {name!r} on the path shadows it: rename it, or run from another folder")
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    shadow = shadowing_package()
+    if shadow:
+        from sims.cli_args import fail
+
+        fail(PROG, shadow)
     if argv and argv[0] in SUBCOMMANDS:
         args = parse_subcommand(argv[0], argv[1:])
         return guarded(PROG, lambda: dispatch(args))

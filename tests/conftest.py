@@ -16,11 +16,6 @@ def clean_registry():
     """Restores the global registry after a test that registers or loads plugins."""
     import plugins
 
-    plugins.list_ansatze()  # discover built-ins before the snapshot
-    entries = dict(plugins.REGISTRY._entries)
-    failures = dict(plugins.REGISTRY.failures)
+    state = plugins.REGISTRY.snapshot()
     yield plugins.REGISTRY
-    plugins.REGISTRY._entries.clear()
-    plugins.REGISTRY._entries.update(entries)
-    plugins.REGISTRY.failures.clear()
-    plugins.REGISTRY.failures.update(failures)
+    plugins.REGISTRY.restore(state)

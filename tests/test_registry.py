@@ -1,9 +1,12 @@
+import os
+import subprocess
 import sys
 import textwrap
 
 import cirq
 import pytest
 import sympy
+from helpers import ROOT, one_line_error
 
 import plugins
 from plugins import ContractError, DuplicateAnsatzError, PluginError, UnknownAnsatzError
@@ -180,3 +183,50 @@ def test_contract_violations_are_reported_by_name(clean_registry, mutate, match)
         plugins.create("bad_contract")
     assert "bad_contract" in str(info.value)
     assert isinstance(info.value, (ContractError, PluginError))
+
+
+# -- hygiene ------------------------------------------------------------------------------------------
+def test_unknown_options_are_a_typed_error_naming_them_before_the_factory_runs(clean_registry):
+    calls = []
+
+    @plugins.register_ansatz("counting_family")
+    def counting_family(qubits: int = 2, depth: int = 1):
+        calls.append(1)
+        return plugins.create("hardware_efficient", qubits=qubits, depth=depth)
+
+    with pytest.raises(plugins.UnknownOptionError) as info:
+        plugins.create("counting_family", qubits=2, colour="red", flavour=1)
+    assert info.value.options == ["colour", "flavour"] and info.value.name == "counting_family"
+    assert "it takes: qubits, depth" in str(info.value) and not calls
+
+
+def test_snapshot_and_restore_put_the_registry_back(clean_registry):
+    state = plugins.REGISTRY.snapshot()
+    before = plugins.list_ansatze()
+    plugins.REGISTRY.register(lambda qubits=2: None, "temporary_family")
+    assert "temporary_family" in plugins.list_ansatze()
+    plugins.REGISTRY.restore(state)
+    assert plugins.list_ansatze() == before
+
+
+def test_the_registry_module_does_not_import_discovery():
+    import ast
+    import inspect
+
+    from plugins import registry
+
+    tree = ast.parse(inspect.getsource(registry))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert "plugins.discovery" not in imported and "plugins" not in imported
+    assert len(plugins.Registry().list("sim_*")) == 19  # a fresh registry still discovers the built-ins
+
+
+def test_a_folder_that_shadows_plugins_is_named_in_one_line(tmp_path):
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "__init__.py").write_text("SOMETHING_ELSE = 1\n")
+    result = subprocess.run([sys.executable, "-m", "sims.run", "list"], capture_output=True, text=True,
+                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"},
+                            timeout=120)
+    line = one_line_error(result)
+    assert f"imported from {tmp_path / 'plugins'} is not this toolkit's" in line

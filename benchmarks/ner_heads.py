@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -61,7 +62,6 @@ def main(argv=None) -> int:
 
     from sims.atomic import write_csv, write_json
     from sims.ner.cli import add_ner_arguments, comparison_row, options_from_args, summarize
-    from sims.ner.pipeline import train
     from sims.ner.plots import plot_comparison
 
     ner = argparse.ArgumentParser()
@@ -75,14 +75,23 @@ def main(argv=None) -> int:
         for seed in [int(s) for s in args.seeds.split(",")]:
             if (label, seed) in done:
                 continue
-            ner_args = ner.parse_args([*CIRCUIT, *options, *args.extra.split(), "--data-dir", args.data_dir,
-                                       "--epochs", str(args.epochs), "--patience", str(args.patience),
-                                       "--seed", str(seed)])
-            opts = options_from_args(ner_args, ner_args.head)
-            opts.run_dir = str(Path(args.run_dir) / (opts.default_run_dir().name + f"-seed{seed}"))
-            opts.cache_dir = str(Path(args.run_dir) / ".encoder_cache")
-            metrics = train(opts)
+            argv = [*CIRCUIT, *options, *args.extra.split(), "--data-dir", args.data_dir, "--epochs",
+                    str(args.epochs), "--patience", str(args.patience), "--seed", str(seed)]
+            parsed = ner.parse_args(argv)
+            opts = options_from_args(parsed, parsed.head)
+            run_dir = Path(args.run_dir) / (opts.default_run_dir().name + f"-seed{seed}")
+            argv += ["--run-dir", str(run_dir), "--cache-dir", str(Path(args.run_dir) / ".encoder_cache")]
+            # One process per run: a run that fails is reported, and no state leaks into the next.
+            result = subprocess.run([sys.executable, str(ROOT / "examples" / "ner_conll.py"), *argv],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if result.returncode != 0:
+                error = (result.stderr.strip().splitlines() or ["?"])[-1]
+                print(f"{label} seed {seed}: failed: {error}", file=sys.stderr)
+                continue
+            opts.run_dir = str(run_dir)
+            metrics = json.loads((run_dir / "metrics.json").read_text())
             rows.append({**comparison_row(opts, metrics), "label": label})
+            print(f"{label} seed {seed}: dev entity F1 {metrics['best_dev_entity_f1']:.4f}", flush=True)
             write_json(out, rows)
             write_csv(out.with_suffix(".csv"), rows)
     summary = summarize(rows)

@@ -234,3 +234,15 @@ def test_predict_tags_a_file_in_either_layout(trained_run, tmp_path, capsys, con
 def test_predict_input_errors_are_one_line(trained_run, tmp_path, capsys, argv, message):
     argv = [a.replace("MISSING", str(tmp_path / "missing.txt")) for a in argv]
     assert message in one_line_exit(capsys, lambda: predict_main([str(trained_run), *argv]))
+
+
+def test_the_encoder_cache_keys_on_what_changes_the_vectors(tmp_path):
+    from sims.ner.features import cache_key
+    from sims.ner.pipeline import NerOptions, cache_variant
+
+    source = tmp_path / "train.txt"
+    source.write_text("Rom B-LOC\n")
+    keys = {cache_key("minilm", source, 128, cache_variant(NerOptions(**options), "train"))
+            for options in ({}, {"max_sentences": 100}, {"max_sentences": 200}, {"data_encoding": "latin-1"})}
+    assert len(keys) == 4
+    assert cache_variant(NerOptions(max_sentences=100), "dev") == ""  # only the training split is cut

@@ -306,6 +306,17 @@ def _fine_tune_batches(encoder: Encoder, corpus: Corpus, tag_index: dict[str, in
     return Batches()
 
 
+def cache_variant(options: NerOptions, split: str) -> str:
+    """What changes a split's frozen vectors besides the file: its encoding, and how much is read.
+
+    ``--max-sentences`` is part of the key, so that a subset never replaces the full entry.
+    """
+    variant = "" if options.data_encoding == "utf-8" else options.data_encoding
+    if split == "train" and options.max_sentences:
+        variant += f"|first{options.max_sentences}"
+    return variant
+
+
 class TrainingDivergedError(ConfigurationError):
     """The loss became NaN or infinite; the run keeps its last good checkpoint."""
 
@@ -356,8 +367,7 @@ def _train_locked(options: NerOptions, corpus: Corpus, run: RunDir) -> dict[str,
         if split not in frozen_vectors:
             frozen_vectors[split] = cached_word_vectors(encoder, corpus.words(split), corpus.files[split], cache,
                                                         max_length=options.max_length, desc=f"encoding {split}",
-                                                        variant="" if options.data_encoding == "utf-8"
-                                                        else options.data_encoding,
+                                                        variant=cache_variant(options, split),
                                                         layers=options.encoder_features)
         return frozen_vectors[split]
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import numbers
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import cirq
 import numpy as np
@@ -189,6 +189,17 @@ def feature_values(plan: EncodingPlan, features: np.ndarray) -> np.ndarray:
         )
     if not plan.product_pairs:
         return features
-    i, j = np.array(plan.product_pairs).T
-    products = (np.pi - features[..., i]) * (np.pi - features[..., j])
+    products = product_values(plan, features, lambda a, index: a[..., index])
     return np.concatenate([features, products], axis=-1)
+
+
+def product_values(plan: EncodingPlan, features: Any, take: Callable[[Any, np.ndarray], Any]) -> Any:
+    """The IQP product values ``(pi - x_i) (pi - x_j)`` for ``plan.product_pairs``, in their order.
+
+    The one place the formula is written: ``take(array, index)`` picks feature columns
+    (``a[..., index]`` in numpy, ``tf.gather(a, index, axis=-1)`` in TensorFlow), so the
+    circuit builders and the Keras layer compute the same values.
+    """
+    i, j = np.array(plan.product_pairs, dtype=np.int64).T
+    shifted = np.pi - features
+    return take(shifted, i) * take(shifted, j)

@@ -125,7 +125,21 @@ def write_csv(path: str | os.PathLike, rows: list[dict[str, Any]]) -> None:
     write_text(path, buffer.getvalue())
 
 
-def _jsonable(value: Any) -> Any:
+def to_plain(value: Any) -> Any:
+    """Dicts, lists and numbers only: tuples become lists and numpy values Python ones (recursively).
+
+    Keras configs and JSON files both want this form.
+    """
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
     if hasattr(value, "tolist"):  # numpy arrays and scalars
         return value.tolist()
-    return str(value)
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    """``json.dumps``' fallback: numpy values as Python ones, anything else as its text."""
+    plain = to_plain(value)
+    return plain if plain is not value else str(value)

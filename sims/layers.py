@@ -21,7 +21,9 @@ import numpy as np
 
 import plugins
 from qcircuits.ansatz import Ansatz
+from qcircuits.encodings import product_values
 from qcircuits.errors import ConfigurationError
+from sims.atomic import to_plain
 from sims.backends import AUTO, backend_names, backend_spec, make_backend
 from sims.tf_env import keras, tf, tfq
 
@@ -184,12 +186,9 @@ class QuantumLayer(keras.layers.Layer):
 
     def _data_values(self, features: tf.Tensor | None) -> tf.Tensor | None:
         """Values of the data symbols: the features, then the IQP products ``(pi - x_i)(pi - x_j)``."""
-        pairs = self.ansatz.encoding.product_pairs
-        if features is None or not pairs:
+        if features is None or not self.ansatz.encoding.product_pairs:
             return features
-        index = np.array(pairs, dtype=np.int32)
-        shifted = np.pi - features
-        products = tf.gather(shifted, index[:, 0], axis=-1) * tf.gather(shifted, index[:, 1], axis=-1)
+        products = product_values(self.ansatz.encoding, features, lambda a, index: tf.gather(a, index, axis=-1))
         return tf.concat([features, products], axis=-1)
 
     def _evaluate_flat(self, x: tf.Tensor) -> tf.Tensor:
@@ -256,24 +255,16 @@ class QuantumLayer(keras.layers.Layer):
         config = super().get_config()
         config.update(
             ansatz=self.ansatz_name,
-            ansatz_options=_jsonable(dict(self.ansatz.options)),
+            ansatz_options=to_plain(dict(self.ansatz.options)),
             ansatz_source=self.ansatz_source,
             backend=self.backend_name,
-            backend_options=_jsonable(self.backend_options),
+            backend_options=to_plain(self.backend_options),
             projection=self.projection,
             weight_initializer=keras.initializers.serialize(self.weight_initializer),
             repetitions=self.repetitions,
             seed=self.seed,
         )
         return config
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 def pqc_layer(ansatz: str, *, controlled: bool = False, repetitions: int | None = None,

@@ -12,14 +12,14 @@ an entry point in the group ``qcircuits.ansatze``. Then::
 
 from plugins import discovery, registry
 from plugins.contract import SUPPORTED_GATES, check_ansatz, contract_problems
-from plugins.discovery import ENTRY_POINT_GROUP, load_plugin
+from plugins.discovery import ENTRY_POINT_GROUP, load_plugin, load_plugins
 from plugins.errors import ContractError, DuplicateAnsatzError, PluginError, UnknownAnsatzError, UnknownOptionError
 from plugins.registry import REGISTRY, AnsatzEntry, Registry, create, get, list_ansatze, register_ansatz, shape
 
 __all__ = [
     "AnsatzEntry", "ContractError", "DuplicateAnsatzError", "ENTRY_POINT_GROUP", "PluginError",
     "REGISTRY", "Registry", "SUPPORTED_GATES", "UnknownAnsatzError", "UnknownOptionError", "check_ansatz",
-    "contract_problems", "create", "get", "list_ansatze", "load_plugin", "register_ansatz", "shape",
+    "contract_problems", "create", "get", "list_ansatze", "load_plugin", "load_plugins", "register_ansatz", "shape",
 ]
 
 registry.DISCOVERERS[:] = [discovery.load_builtins, discovery.scan_entry_points]

@@ -45,6 +45,15 @@ def scan_entry_points(registry: Registry) -> None:
         registry.add_lazy(ep.name, f"entry point {ep.value} from {origin}", ep.load, target=ep.value)
 
 
+def load_plugins(specs, registry: Registry = REGISTRY) -> list[str]:
+    """Loads every plugin of ``specs`` (the command lines' repeated ``--plugin``), in order.
+
+    Returns:
+        Every name they registered.
+    """
+    return [name for spec in specs or () for name in load_plugin(spec, registry)]
+
+
 def load_plugin(spec: str, registry: Registry = REGISTRY) -> list[str]:
     """Loads a plugin given as a module name or a ``.py`` file path.
 

@@ -326,8 +326,7 @@ def dispatch(args: argparse.Namespace) -> None:
     """Runs the command the arguments ask for."""
     import plugins
 
-    for spec in args.plugin:
-        plugins.load_plugin(spec)
+    plugins.load_plugins(args.plugin)
     if args.list:
         print_list(getattr(args, "pattern", "*"))
     elif args.metrics or args.compare:

@@ -52,6 +52,11 @@ def run_python(*args: str, env: dict | None = None, cwd: Path = ROOT,
                           env={**os.environ, **(env or {})}, timeout=timeout)
 
 
+def run_sims(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """``python -m sims.run ARGS`` in a fresh process."""
+    return run_python("-m", "sims.run", *args, env=env, cwd=cwd)
+
+
 def one_line_error(result: subprocess.CompletedProcess) -> str:
     """The single stderr line of a command that failed with exit code 2 (asserts both)."""
     lines = result.stderr.strip().splitlines()

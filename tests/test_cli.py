@@ -4,18 +4,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from helpers import ROOT, run_sims
 
 from sims.run import main
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(*args, env=None, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "sims.run", *args], capture_output=True, text=True,
-                          cwd=cwd, env={**os.environ, **(env or {})}, timeout=120)
 
 
 def test_report_shows_counts_diagram_expectations_and_throughput(capsys):
@@ -75,7 +68,7 @@ def test_list_shows_builtins_with_source_and_does_not_import_tensorflow():
     ],
 )
 def test_bad_input_gives_one_line_and_exit_code_2(args, message):
-    result = run_cli(*args)
+    result = run_sims(*args)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -90,7 +83,7 @@ def test_gpu_backend_without_gpu_support_gives_one_line():
     if status.cuda_device:
         pytest.skip("this machine can run qsim-gpu")
     expected = "no CUDA device is visible" if status.cuda_kernels_built else "is CPU-only"
-    result = run_cli("--backend", "qsim-gpu")
+    result = run_sims("--backend", "qsim-gpu")
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert expected in result.stderr
 
@@ -98,7 +91,7 @@ def test_gpu_backend_without_gpu_support_gives_one_line():
 def test_broken_plugin_file_gives_one_line(tmp_path):
     bad = tmp_path / "broken.py"
     bad.write_text("import not_a_real_module\n")
-    result = run_cli("--plugin", str(bad))
+    result = run_sims("--plugin", str(bad))
     assert result.returncode == 2
     assert "broken.py' failed to load: ModuleNotFoundError" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -113,7 +106,7 @@ def test_non_writable_json_path_fails_before_work_and_keeps_old_file(tmp_path):
     try:
         if os.access(locked, os.W_OK):
             pytest.skip("running as a user who can write anywhere (root)")
-        result = run_cli("--json", str(old))
+        result = run_sims("--json", str(old))
         assert result.returncode == 2 and "is not writable" in result.stderr
     finally:
         locked.chmod(0o700)
@@ -121,18 +114,18 @@ def test_non_writable_json_path_fails_before_work_and_keeps_old_file(tmp_path):
 
 
 def test_json_path_in_a_folder_nobody_can_write_is_rejected():
-    result = run_cli("--json", "/proc/report.json")
+    result = run_sims("--json", "/proc/report.json")
     assert result.returncode == 2 and "'/proc/report.json' is not writable" in result.stderr
 
 
 def test_json_path_that_is_a_directory_is_rejected(tmp_path):
-    result = run_cli("--json", str(tmp_path))
+    result = run_sims("--json", str(tmp_path))
     assert result.returncode == 2 and "is a directory" in result.stderr
 
 
 def test_failed_run_leaves_existing_json_untouched(tmp_path):
     old = tmp_path / "report.json"
     old.write_text('{"old": true}')
-    result = run_cli("--qubits", "0", "--json", str(old))
+    result = run_sims("--qubits", "0", "--json", str(old))
     assert result.returncode == 2
     assert old.read_text() == '{"old": true}'

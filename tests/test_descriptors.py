@@ -1,14 +1,12 @@
 """Expressibility, entangling capability, gradient variance and the Sim et al. circuit set."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import cirq
 import numpy as np
 import pytest
 import sympy
+from helpers import run_sims
 
 import plugins
 from qcircuits.descriptors import (
@@ -30,7 +28,6 @@ def batched_states(circuit, qubits, symbols, values):
     program = compile_circuit(circuit, qubits, symbols, [cirq.Z(qubits[0])], dtype=tf.float64)
     return program.states(tf.constant(values, tf.float64), None, len(values)).numpy()
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _haar_states(count, n, rng):
@@ -160,14 +157,9 @@ def test_all_nineteen_sim_circuits_are_registered():
     assert plugins.list_ansatze("sim_*") == [f"sim_{i:02d}" for i in range(1, 20)]
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "sims.run", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
-
-
 def test_metrics_command_prints_and_writes_json(tmp_path):
     path = tmp_path / "m.json"
-    result = _cli("--ansatz", "sim_19", "--depth", "2", "--metrics", "--samples", "300", "--grad-samples", "40",
+    result = run_sims("--ansatz", "sim_19", "--depth", "2", "--metrics", "--samples", "300", "--grad-samples", "40",
                   "--json", str(path))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "sim_19" in result.stdout and "±" in result.stdout and "data encoding: off" in result.stdout
@@ -177,7 +169,7 @@ def test_metrics_command_prints_and_writes_json(tmp_path):
 
 
 def test_compare_writes_csv_json_and_plots_including_the_width_decay(tmp_path):
-    result = _cli("--compare", "sim_0[12],hardware_efficient", "--qubits", "2-3", "--depth", "1-2", "--metrics",
+    result = run_sims("--compare", "sim_0[12],hardware_efficient", "--qubits", "2-3", "--depth", "1-2", "--metrics",
                   "--samples", "200", "--grad-samples", "30", "--out-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr[-2000:]
     stem = tmp_path / "metrics-sim_0_12_hardware_efficient-q2-3-d1-2"
@@ -198,7 +190,7 @@ def test_metrics_for_a_plugin_that_insists_on_its_encoding(tmp_path):
         "    for layer in range(b.depth):\n"
         "        b.encode(layer); b.rotations(('ry',)); b.entangle()\n"
         "    return b.build()\n")
-    result = _cli("--plugin", str(plugin), "--ansatz", "stubborn", "--metrics", "--samples", "100",
+    result = run_sims("--plugin", str(plugin), "--ansatz", "stubborn", "--metrics", "--samples", "100",
                   "--grad-samples", "20", "--out-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "data encoding: fixed (every data value 0)" in result.stdout
@@ -213,7 +205,7 @@ def test_metrics_for_a_plugin_that_insists_on_its_encoding(tmp_path):
     (["--ansatz", "sim_01", "--metrics", "--out-dir", "/proc/metrics"], "'/proc/metrics' cannot be created"),
 ])
 def test_bad_metric_input_is_one_line_with_exit_code_2(args, message):
-    result = _cli(*args)
+    result = run_sims(*args)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr

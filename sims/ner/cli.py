@@ -112,8 +112,7 @@ def run_ner(args: argparse.Namespace) -> None:
     """
     import plugins
 
-    for spec in getattr(args, "plugin", []):
-        plugins.load_plugin(spec)
+    plugins.load_plugins(getattr(args, "plugin", []))
     heads = [h.strip() for h in args.head.split(",") if h.strip()]
     ansatze = [a.strip() for a in (args.ansatz or "strongly_entangling").split(",") if a.strip()]
     seeds = args.seeds or [args.seed]
@@ -235,8 +234,7 @@ def _predict(args: argparse.Namespace) -> None:
     RunDir(args.run_dir).read_config()  # a clear error before TensorFlow loads
     import plugins
 
-    for spec in args.plugin:
-        plugins.load_plugin(spec)
+    plugins.load_plugins(args.plugin)
     if args.input:
         from sims.ner.evaluate import tag_file
 
@@ -273,8 +271,7 @@ def evaluate_main(argv: Sequence[str] | None = None, prog: str = "ner_evaluate.p
         import plugins
         from sims.ner.evaluate import evaluate_file
 
-        for spec in args.plugin:
-            plugins.load_plugin(spec)
+        plugins.load_plugins(args.plugin)
         evaluate_file(args.run_dir, args.file, out_dir=args.out_dir, encoding=args.data_encoding)
 
     return guarded(prog, evaluate)

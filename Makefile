@@ -27,6 +27,7 @@ test-fast: install
 
 lint: install
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 bench: install
 	$(PY) benchmarks/qsim_overhead.py

@@ -35,7 +35,7 @@ def _is_scaled_symbol(expr: sympy.Basic) -> bool:
     if len(symbols) != 1:
         return False
     (symbol,) = symbols
-    return (expr / symbol).free_symbols == set()
+    return bool((expr / symbol).free_symbols == set())
 
 
 def contract_problems(ansatz: Ansatz) -> list[str]:

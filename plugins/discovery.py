@@ -14,6 +14,7 @@ import os
 import pkgutil
 import sys
 from pathlib import Path
+from typing import Iterable
 
 from plugins.errors import PluginError
 from plugins.registry import REGISTRY, Registry
@@ -45,7 +46,7 @@ def scan_entry_points(registry: Registry) -> None:
         registry.add_lazy(ep.name, f"entry point {ep.value} from {origin}", ep.load, target=ep.value)
 
 
-def load_plugins(specs, registry: Registry = REGISTRY) -> list[str]:
+def load_plugins(specs: Iterable[str] | None, registry: Registry = REGISTRY) -> list[str]:
     """Loads every plugin of ``specs`` (the command lines' repeated ``--plugin``), in order.
 
     Returns:

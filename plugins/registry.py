@@ -9,11 +9,12 @@ Installed distributions declare entry points in the group
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import difflib
 import fnmatch
 import re
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar, overload
 
 from plugins.errors import DuplicateAnsatzError, PluginError, UnknownAnsatzError, UnknownOptionError
 from plugins.sources import BUILTIN_PACKAGE, current_source, loading_source
@@ -21,6 +22,7 @@ from qcircuits.ansatz import Ansatz
 from qcircuits.errors import ConfigurationError
 
 Factory = Callable[..., Ansatz]
+F = TypeVar("F", bound=Callable[..., Any])
 
 # What fills a registry on first use (built-ins, entry points). plugins/__init__.py installs
 # plugins.discovery's functions here: discovery imports this module, so this one does not import it.
@@ -65,7 +67,7 @@ def _first_line(text: str | None) -> str:
     return ""
 
 
-def _natural_key(name: str) -> list:
+def _natural_key(name: str) -> builtins.list[int | str]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
@@ -185,6 +187,7 @@ class Registry:
 
     def _load_lazy(self, entry: AnsatzEntry) -> None:
         try:
+            assert entry.loader is not None, "a lazy entry has a loader"
             with loading_source(entry.source):
                 obj = entry.loader()
         except Exception as exc:  # a broken plugin must not take the others down
@@ -201,7 +204,7 @@ class Registry:
         del self._entries[entry.name]
         self.register(obj, entry.name, source=entry.source)
 
-    def describe(self, pattern: str = "*") -> list[tuple[str, str, str]]:
+    def describe(self, pattern: str = "*") -> builtins.list[tuple[str, str, str]]:
         """``(name, description, source)`` for each match, loading lazy entries.
 
         A plugin that fails to load is described by its error, not raised.
@@ -225,6 +228,7 @@ class Registry:
 
         entry = self.get(name)
         _bind_options(name, entry, options)
+        assert entry.factory is not None, "get() loads lazy entries"
         try:
             ansatz = entry.factory(**options)
         except ConfigurationError:
@@ -256,7 +260,7 @@ class Registry:
             raise PluginError(f"Ansatz {name!r} ({entry.source}): its shape function failed: "
                               f"{type(exc).__name__}: {exc}") from None
 
-    def names_from(self, source: str) -> list[str]:
+    def names_from(self, source: str) -> builtins.list[str]:
         """Names registered by one source, e.g. ``"file /abs/path.py"``."""
         return sorted((n for n, e in self._entries.items() if e.source == source), key=_natural_key)
 
@@ -273,6 +277,7 @@ def _bind_options(name: str, entry: AnsatzEntry, options: dict[str, Any]) -> Non
     """
     import inspect
 
+    assert entry.factory is not None, "get() loads lazy entries"
     signature = inspect.signature(entry.factory)
     try:
         signature.bind(**options)
@@ -317,8 +322,18 @@ REGISTRY = Registry()
 """The process-wide registry used by the module-level functions and the CLI."""
 
 
-def register_ansatz(name: str | Factory | None = None, *, description: str | None = None,
-                    shape: Callable[..., int] | None = None):
+@overload
+def register_ansatz(name: F, *, description: str | None = None,
+                    shape: Callable[..., int] | None = None) -> F: ...
+
+
+@overload
+def register_ansatz(name: str | None = None, *, description: str | None = None,
+                    shape: Callable[..., int] | None = None) -> Callable[[F], F]: ...
+
+
+def register_ansatz(name: str | Callable[..., Any] | None = None, *, description: str | None = None,
+                    shape: Callable[..., int] | None = None) -> Any:
     """Decorator that registers an ansatz family in the global registry.
 
     Use as ``@register_ansatz`` or ``@register_ansatz("my_name", shape=...)``.
@@ -331,8 +346,9 @@ def register_ansatz(name: str | Factory | None = None, *, description: str | Non
     if callable(name):  # bare @register_ansatz
         return REGISTRY.register(name)
 
-    def decorator(factory: Factory) -> Factory:
-        return REGISTRY.register(factory, name, description=description, shape=shape)
+    def decorator(factory: F) -> F:
+        REGISTRY.register(factory, name, description=description, shape=shape)
+        return factory
 
     return decorator
 

@@ -12,6 +12,7 @@ import sympy
 from qcircuits.encodings import EncodingPlan, feature_values
 from qcircuits.errors import ConfigurationError
 from qcircuits.readouts import describe_readout
+from qcircuits.typing import Array, FloatArray
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Ansatz:
     qubits: tuple[cirq.Qid, ...]
     encoding: EncodingPlan
     weight_symbols: tuple[sympy.Symbol, ...]
-    readouts: tuple[cirq.PauliString, ...]
+    readouts: tuple[cirq.PauliString[cirq.Qid], ...]
     depth: int
     entanglement: str
     reupload: bool = False
@@ -89,7 +90,7 @@ class Ansatz:
     def n_moments(self) -> int:
         return len(self.circuit)
 
-    def parameter_values(self, features: np.ndarray | None, weights: np.ndarray) -> np.ndarray:
+    def parameter_values(self, features: Array | None, weights: Array) -> FloatArray:
         """Values for :attr:`symbols` from raw features and weights.
 
         Args:
@@ -115,7 +116,7 @@ class Ansatz:
         weights = np.broadcast_to(weights, batch + weights.shape[-1:])
         return np.concatenate([data, weights], axis=-1)
 
-    def random_parameter_values(self, batch: int, rng: np.random.Generator) -> np.ndarray:
+    def random_parameter_values(self, batch: int, rng: np.random.Generator) -> FloatArray:
         """Uniform random features and weights in ``[0, 2 pi)``, mapped to symbol values."""
         features = rng.uniform(0, 2 * np.pi, (batch, self.n_features)) if self.n_features else None
         weights = rng.uniform(0, 2 * np.pi, (batch, self.n_weights))

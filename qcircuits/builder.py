@@ -103,7 +103,7 @@ class AnsatzBuilder:
             "features": self.plan.n_features,
             "reupload": self.reupload,
         }
-        if entanglement is not None:
+        if self.entanglement is not None:
             self.options["entanglement"] = (
                 self.entanglement if isinstance(self.entanglement, str)
                 else [list(p) for p in self.entanglement]
@@ -136,6 +136,8 @@ class AnsatzBuilder:
         """
         check_entangler(gate)
         if pairs is None:
+            if self.entanglement is None:
+                raise ConfigurationError(f"{self.family} fixes its own entanglement; pass the pairs to entangle().")
             pairs = entangling_pairs(self.entanglement, self.n_qubits, layer)
         for control, target in pairs:
             c, t = self.qubits[control], self.qubits[target]

@@ -16,9 +16,10 @@ from __future__ import annotations
 import numpy as np
 
 from qcircuits.errors import ConfigurationError
+from qcircuits.typing import Array, FloatArray
 
 
-def haar_bin_probabilities(n_qubits: int, bins: int = 75) -> np.ndarray:
+def haar_bin_probabilities(n_qubits: int, bins: int = 75) -> FloatArray:
     """Haar probability of each fidelity bin, integrated exactly.
 
     ``int_a^b (N-1)(1-F)^(N-2) dF = (1-a)^(N-1) - (1-b)^(N-1)``.
@@ -26,15 +27,15 @@ def haar_bin_probabilities(n_qubits: int, bins: int = 75) -> np.ndarray:
     edges = np.linspace(0.0, 1.0, bins + 1)
     dim = 2 ** n_qubits
     cdf_complement = (1.0 - edges) ** (dim - 1)
-    return cdf_complement[:-1] - cdf_complement[1:]
+    return np.asarray(cdf_complement[:-1] - cdf_complement[1:], dtype=np.float64)
 
 
-def pair_fidelities(states_a: np.ndarray, states_b: np.ndarray) -> np.ndarray:
+def pair_fidelities(states_a: Array, states_b: Array) -> FloatArray:
     """``|<a|b>|^2`` row by row."""
-    return np.abs(np.einsum("bi,bi->b", np.conj(states_a), states_b)) ** 2
+    return np.asarray(np.abs(np.einsum("bi,bi->b", np.conj(states_a), states_b)) ** 2, dtype=np.float64)
 
 
-def expressibility(fidelities: np.ndarray, n_qubits: int, bins: int = 75) -> float:
+def expressibility(fidelities: Array, n_qubits: int, bins: int = 75) -> float:
     """KL(P_circuit || P_Haar) of the fidelity histogram (natural log).
 
     Bins are ``[k/bins, (k+1)/bins)``, the last one closed so that F = 1 counts.
@@ -49,7 +50,7 @@ def expressibility(fidelities: np.ndarray, n_qubits: int, bins: int = 75) -> flo
     return float(np.sum(p[mask] * np.log(p[mask] / np.maximum(q[mask], np.finfo(float).tiny))))
 
 
-def meyer_wallach(states: np.ndarray, n_qubits: int) -> np.ndarray:
+def meyer_wallach(states: Array, n_qubits: int) -> FloatArray:
     """Meyer-Wallach Q for each state row (``[batch, 2^n]``): 0 for products, 1 for GHZ."""
     tensor = states.reshape((len(states),) + (2,) * n_qubits)
     purity_sum = np.zeros(len(states))
@@ -57,10 +58,10 @@ def meyer_wallach(states: np.ndarray, n_qubits: int) -> np.ndarray:
         psi = np.moveaxis(tensor, k + 1, 1).reshape(len(states), 2, -1)
         rho = np.einsum("bik,bjk->bij", psi, np.conj(psi))
         purity_sum += np.real(np.einsum("bij,bji->b", rho, rho))
-    return 2.0 * (1.0 - purity_sum / n_qubits)
+    return np.asarray(2.0 * (1.0 - purity_sum / n_qubits), dtype=np.float64)
 
 
 def haar_mean_meyer_wallach(n_qubits: int) -> float:
     """Mean Q over Haar-random states: (N - 2) / (N + 1), N = 2^n (14/17 for n = 4)."""
-    dim = 2 ** n_qubits
-    return (dim - 2) / (dim + 1)
+    dim: int = 2 ** n_qubits
+    return float((dim - 2) / (dim + 1))

@@ -30,6 +30,7 @@ import numpy as np
 import sympy
 
 from qcircuits.errors import ConfigurationError
+from qcircuits.typing import Array, FloatArray
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,7 +173,7 @@ def encoding_operations(plan: EncodingPlan, qubits: Sequence[cirq.Qid]) -> list[
     raise AssertionError(f"no builder for encoding {name}")  # registry and builders out of sync
 
 
-def feature_values(plan: EncodingPlan, features: np.ndarray) -> np.ndarray:
+def feature_values(plan: EncodingPlan, features: Array) -> FloatArray:
     """Data-symbol values for a batch of features.
 
     Args:
@@ -193,7 +194,7 @@ def feature_values(plan: EncodingPlan, features: np.ndarray) -> np.ndarray:
     return np.concatenate([features, products], axis=-1)
 
 
-def product_values(plan: EncodingPlan, features: Any, take: Callable[[Any, np.ndarray], Any]) -> Any:
+def product_values(plan: EncodingPlan, features: Any, take: Callable[[Any, Array], Any]) -> Any:
     """The IQP product values ``(pi - x_i) (pi - x_j)`` for ``plan.product_pairs``, in their order.
 
     The one place the formula is written: ``take(array, index)`` picks feature columns

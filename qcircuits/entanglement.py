@@ -170,7 +170,7 @@ def entangling_pairs(spec: EntanglementSpec, n_qubits: int, layer: int = 0) -> l
     spec = validate_entanglement(spec, n_qubits)
     if isinstance(spec, str):
         return PATTERNS[spec](n_qubits, layer)
-    return list(spec)
+    return [(int(pair[0]), int(pair[1])) for pair in spec]
 
 
 def describe(spec: EntanglementSpec) -> str:

@@ -19,7 +19,7 @@ _SPARSE_TERM = re.compile(r"([IXYZ])(\d+)")
 _PAULIS = {"X": cirq.X, "Y": cirq.Y, "Z": cirq.Z}
 
 
-def _parse_pauli(text: str, qubits: Sequence[cirq.Qid]) -> cirq.PauliString:
+def _parse_pauli(text: str, qubits: Sequence[cirq.Qid]) -> cirq.PauliString[cirq.Qid]:
     n = len(qubits)
     compact = text.strip().upper()
     if len(compact) == n and set(compact) <= set("IXYZ"):
@@ -50,7 +50,7 @@ def _parse_pauli(text: str, qubits: Sequence[cirq.Qid]) -> cirq.PauliString:
     return cirq.PauliString({qubits[i]: _PAULIS[c] for i, c in ops.items()})
 
 
-def build_readouts(spec: ReadoutSpec, qubits: Sequence[cirq.Qid]) -> tuple[cirq.PauliString, ...]:
+def build_readouts(spec: ReadoutSpec, qubits: Sequence[cirq.Qid]) -> tuple[cirq.PauliString[cirq.Qid], ...]:
     """Builds readout observables.
 
     Args:
@@ -67,8 +67,8 @@ def build_readouts(spec: ReadoutSpec, qubits: Sequence[cirq.Qid]) -> tuple[cirq.
     if spec is None or (isinstance(spec, str) and spec.strip().lower() == "z"):
         return tuple(cirq.Z(q) for q in qubits)
     if isinstance(spec, str):
-        spec = [s.strip() for s in spec.split(",") if s.strip()]
-        spec = [int(s) if s.isdecimal() else s for s in spec]
+        texts = [s.strip() for s in spec.split(",") if s.strip()]
+        spec = [int(s) if s.isdecimal() else s for s in texts]
     if len(spec) == 0:
         raise ConfigurationError("Readout list is empty; expected qubit indices or Pauli strings.")
     readouts = []
@@ -86,7 +86,7 @@ def build_readouts(spec: ReadoutSpec, qubits: Sequence[cirq.Qid]) -> tuple[cirq.
     return tuple(readouts)
 
 
-def describe_readout(readout: cirq.PauliString, qubits: Sequence[cirq.Qid]) -> str:
+def describe_readout(readout: cirq.PauliString[cirq.Qid], qubits: Sequence[cirq.Qid]) -> str:
     """Sparse text form, e.g. ``Z0*Z1``."""
     index = {q: i for i, q in enumerate(qubits)}
     terms = sorted((index[q], str(p)) for q, p in readout.items())

@@ -5,10 +5,12 @@ from __future__ import annotations
 from plugins.registry import register_ansatz
 from qcircuits import Ansatz, AnsatzBuilder
 from qcircuits.builder import PARAMETRISED_ENTANGLERS, check_entangler
-from qcircuits.entanglement import entangling_pairs
+from qcircuits.entanglement import EntanglementSpec, entangling_pairs
+from qcircuits.readouts import ReadoutSpec
 
 
-def _shape(qubits: int = 4, depth: int = 2, *, entanglement="linear", entangler: str = "cx", **_) -> int:
+def _shape(qubits: int = 4, depth: int = 2, *, entanglement: EntanglementSpec = "linear", entangler: str = "cx",
+           **_: object) -> int:
     weights = 2 * qubits * depth
     if check_entangler(entangler) in PARAMETRISED_ENTANGLERS:
         weights += sum(len(entangling_pairs(entanglement, qubits, layer)) for layer in range(depth))
@@ -16,9 +18,9 @@ def _shape(qubits: int = 4, depth: int = 2, *, entanglement="linear", entangler:
 
 
 @register_ansatz("hardware_efficient", shape=_shape)
-def hardware_efficient(qubits: int = 4, depth: int = 2, *, entanglement="linear",
+def hardware_efficient(qubits: int = 4, depth: int = 2, *, entanglement: EntanglementSpec | None = "linear",
                        encoding: str = "angle_y", features: int | None = None,
-                       reupload: bool = False, readout=None, entangler: str = "cx") -> Ansatz:
+                       reupload: bool = False, readout: ReadoutSpec = None, entangler: str = "cx") -> Ansatz:
     """Hardware-efficient: RY, RZ on every qubit then CNOTs on the pattern, per layer.
 
     The layered rotation + entangler circuit of Kandala et al., "Hardware-efficient

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from plugins.registry import register_ansatz
 from qcircuits import Ansatz, AnsatzBuilder
+from qcircuits.entanglement import EntanglementSpec
+from qcircuits.readouts import ReadoutSpec
 
 
-def _two_local(family: str, rotations: tuple[str, ...], qubits: int, depth: int, entanglement,
-               encoding: str, features: int | None, reupload: bool, readout) -> Ansatz:
+def _two_local(family: str, rotations: tuple[str, ...], qubits: int, depth: int, entanglement: EntanglementSpec | None,
+               encoding: str, features: int | None, reupload: bool, readout: ReadoutSpec) -> Ansatz:
     b = AnsatzBuilder(family, qubits, depth, entanglement=entanglement,
                       encoding=encoding, features=features, reupload=reupload)
     b.encode(0)
@@ -26,18 +28,18 @@ def _two_local(family: str, rotations: tuple[str, ...], qubits: int, depth: int,
     return b.build(readout)
 
 
-def _real_amplitudes_shape(qubits: int = 4, depth: int = 2, **_) -> int:
+def _real_amplitudes_shape(qubits: int = 4, depth: int = 2, **_: object) -> int:
     return qubits * (depth + 1)
 
 
-def _efficient_su2_shape(qubits: int = 4, depth: int = 2, **_) -> int:
+def _efficient_su2_shape(qubits: int = 4, depth: int = 2, **_: object) -> int:
     return 2 * qubits * (depth + 1)
 
 
 @register_ansatz("real_amplitudes", shape=_real_amplitudes_shape)
-def real_amplitudes(qubits: int = 4, depth: int = 2, *, entanglement="reverse_linear",
+def real_amplitudes(qubits: int = 4, depth: int = 2, *, entanglement: EntanglementSpec | None = "reverse_linear",
                     encoding: str = "angle_y", features: int | None = None,
-                    reupload: bool = False, readout=None) -> Ansatz:
+                    reupload: bool = False, readout: ReadoutSpec = None) -> Ansatz:
     """RealAmplitudes (Qiskit): RY layers between CNOT entanglers; real amplitudes only.
 
     qubits * (depth + 1) weights. With re-uploading, the encoding is repeated
@@ -48,9 +50,9 @@ def real_amplitudes(qubits: int = 4, depth: int = 2, *, entanglement="reverse_li
 
 
 @register_ansatz("efficient_su2", shape=_efficient_su2_shape)
-def efficient_su2(qubits: int = 4, depth: int = 2, *, entanglement="reverse_linear",
+def efficient_su2(qubits: int = 4, depth: int = 2, *, entanglement: EntanglementSpec | None = "reverse_linear",
                   encoding: str = "angle_y", features: int | None = None,
-                  reupload: bool = False, readout=None) -> Ansatz:
+                  reupload: bool = False, readout: ReadoutSpec = None) -> Ansatz:
     """EfficientSU2 (Qiskit): RY, RZ layers between CNOT entanglers.
 
     2 * qubits * (depth + 1) weights.

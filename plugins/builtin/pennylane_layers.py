@@ -10,20 +10,22 @@ from __future__ import annotations
 
 from plugins.registry import register_ansatz
 from qcircuits import Ansatz, AnsatzBuilder
+from qcircuits.entanglement import EntanglementSpec
+from qcircuits.readouts import ReadoutSpec
 
 
-def _basic_shape(qubits: int = 4, depth: int = 2, **_) -> int:
+def _basic_shape(qubits: int = 4, depth: int = 2, **_: object) -> int:
     return qubits * depth
 
 
-def _strong_shape(qubits: int = 4, depth: int = 2, **_) -> int:
+def _strong_shape(qubits: int = 4, depth: int = 2, **_: object) -> int:
     return 3 * qubits * depth
 
 
 @register_ansatz("basic_entangler", shape=_basic_shape)
-def basic_entangler(qubits: int = 4, depth: int = 2, *, entanglement="circular",
+def basic_entangler(qubits: int = 4, depth: int = 2, *, entanglement: EntanglementSpec | None = "circular",
                     encoding: str = "angle_y", features: int | None = None,
-                    reupload: bool = False, readout=None) -> Ansatz:
+                    reupload: bool = False, readout: ReadoutSpec = None) -> Ansatz:
     """Basic entangler (PennyLane BasicEntanglerLayers): RX on every qubit, then a CNOT ring.
 
     One weight per qubit per layer. The ring is the ``circular`` pattern
@@ -47,13 +49,13 @@ def range_pairs(n_qubits: int, layer: int) -> list[tuple[int, int]]:
 
 
 @register_ansatz("strongly_entangling", shape=_strong_shape)
-def strongly_entangling(qubits: int = 4, depth: int = 2, *, entanglement="ranges",
+def strongly_entangling(qubits: int = 4, depth: int = 2, *, entanglement: EntanglementSpec | None = "ranges",
                         encoding: str = "angle_y", features: int | None = None,
-                        reupload: bool = False, readout=None) -> Ansatz:
+                        reupload: bool = False, readout: ReadoutSpec = None) -> Ansatz:
     """Strongly entangling layers (Schuld et al. 2020): Rot on every qubit, then ranged CNOTs.
 
     Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi), so 3 * qubits * depth
-    weights. ``entanglement="ranges"`` (default) uses PennyLane's ranges
+    weights. ``entanglement: EntanglementSpec | None = "ranges"`` (default) uses PennyLane's ranges
     r = layer mod (qubits - 1) + 1, CNOT(i, i + r mod n) for every i; any other
     pattern replaces them.
     """

@@ -30,7 +30,9 @@ from typing import Callable
 
 from plugins.registry import register_ansatz
 from qcircuits import Ansatz, AnsatzBuilder
+from qcircuits.entanglement import EntanglementSpec
 from qcircuits.errors import ConfigurationError
+from qcircuits.readouts import ReadoutSpec
 
 Pairs = list[tuple[int, int]]
 
@@ -118,13 +120,14 @@ SIM_CIRCUITS: dict[int, tuple[str, str, Callable[[int, int], int]]] = {
 }
 
 
-def _make_family(number: int):
+def _make_family(number: int) -> Callable[..., Ansatz]:
     recipe, summary, count = SIM_CIRCUITS[number]
     name = f"sim_{number:02d}"
     min_qubits = 1 if number == 1 else (3 if number in (11, 12) else 2)
 
-    def factory(qubits: int = 4, depth: int = 1, *, entanglement=None, encoding: str = "angle_y",
-                features: int | None = None, reupload: bool = False, readout=None) -> Ansatz:
+    def factory(qubits: int = 4, depth: int = 1, *, entanglement: EntanglementSpec | None = None,
+                encoding: str = "angle_y",
+                features: int | None = None, reupload: bool = False, readout: ReadoutSpec = None) -> Ansatz:
         if entanglement not in (None, "paper"):
             raise ConfigurationError(f"{name} fixes its entanglement to the paper's; got {entanglement!r}.")
         b = AnsatzBuilder(name, qubits, depth, entanglement=None, fixed_entanglement="paper",

@@ -10,7 +10,9 @@ import math
 
 from plugins.registry import register_ansatz
 from qcircuits import Ansatz, AnsatzBuilder
+from qcircuits.entanglement import EntanglementSpec
 from qcircuits.errors import ConfigurationError
+from qcircuits.readouts import ReadoutSpec
 
 
 def tree_levels(n_qubits: int) -> int:
@@ -28,15 +30,15 @@ def tree_pairs(n_qubits: int, level: int) -> list[tuple[int, int]]:
     return [(i + stride, i) for i in range(0, n_qubits, 2 * stride) if i + stride < n_qubits]
 
 
-def _shape(qubits: int = 4, depth: int | None = None, **_) -> int:
+def _shape(qubits: int = 4, depth: int | None = None, **_: object) -> int:
     levels = tree_levels(qubits) if depth is None else depth
     return sum(2 * len(tree_pairs(qubits, level)) for level in range(levels))
 
 
 @register_ansatz("tree_tensor_network", shape=_shape)
-def tree_tensor_network(qubits: int = 4, depth: int | None = None, *, entanglement="tree",
+def tree_tensor_network(qubits: int = 4, depth: int | None = None, *, entanglement: EntanglementSpec | None = "tree",
                         encoding: str = "angle_y", features: int | None = None,
-                        reupload: bool = False, readout=None) -> Ansatz:
+                        reupload: bool = False, readout: ReadoutSpec = None) -> Ansatz:
     """Tree tensor network (Grant et al. 2018): pairs merge level by level into qubit 0.
 
     Each block applies RY to both qubits of a pair, then a CNOT from the qubit

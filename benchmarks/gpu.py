@@ -21,14 +21,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from timing import median_seconds  # noqa: E402
-
 import plugins  # noqa: E402
 from qcircuits.errors import ConfigurationError  # noqa: E402
 from sims.atomic import write_json  # noqa: E402
 from sims.backends import make_backend  # noqa: E402
 from sims.gpu_info import gpu_status  # noqa: E402
 from sims.plotting import pyplot, save_png  # noqa: E402
+from sims.timing import median_seconds  # noqa: E402
 
 
 def timed(backend, ansatz, values, repeats):

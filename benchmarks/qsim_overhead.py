@@ -23,11 +23,10 @@ import numpy as np
 import qsimcirq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from timing import median_seconds  # noqa: E402
-
 import plugins  # noqa: E402
 from sims.atomic import write_json  # noqa: E402
 from sims.backends import make_backend  # noqa: E402
+from sims.timing import median_seconds  # noqa: E402
 
 
 def measure(qubits: int, depth: int, batch: int, repeats: int, threads: int) -> dict:

@@ -23,6 +23,19 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+class RaisingParser(OneLineParser):
+    """A parser whose errors raise :class:`ConfigurationError` instead of exiting.
+
+    For options that do not come from a command line (a sweep file), so the caller can
+    name where the bad value came from.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        from qcircuits.errors import ConfigurationError
+
+        raise ConfigurationError(message)
+
+
 def fail(prog: str, message: str) -> NoReturn:
     """Prints ``prog: error: message`` to stderr and exits with code 2."""
     print(f"{prog}: error: {message}", file=sys.stderr)
@@ -30,16 +43,20 @@ def fail(prog: str, message: str) -> NoReturn:
 
 
 def guarded(prog: str, action: Callable[[], object], *, interrupted: str = "interrupted") -> int:
-    """Runs ``action``; a :class:`ConfigurationError` becomes one line and exit code 2."""
+    """Runs ``action``; a :class:`ConfigurationError` becomes one line and exit code 2.
+
+    Returns:
+        The action's exit code when it returns an int, else 0.
+    """
     from qcircuits.errors import ConfigurationError
 
     try:
-        action()
+        result = action()
     except ConfigurationError as exc:
         fail(prog, str(exc))
     except KeyboardInterrupt:
         fail(prog, interrupted)
-    return 0
+    return result if isinstance(result, int) and not isinstance(result, bool) else 0
 
 
 def positive_int(text: str) -> int:

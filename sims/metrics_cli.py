@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import re
-import time
 from pathlib import Path
 from typing import Any
-
-from tqdm.auto import tqdm
 
 from qcircuits.errors import ConfigurationError
 from sims.atomic import check_writable, ensure_dir, write_csv, write_json
@@ -47,7 +44,8 @@ HEADER = (f"{'ansatz':<22} {'n':>3} {'L':>3} {'params':>5}  {'expressibility (KL
           f"{'entangling cap. (Q)':>20} {'Var[dC/dtheta_0]':>22}")
 
 
-def _flat(row: dict[str, Any]) -> dict[str, Any]:
+def flat_row(row: dict[str, Any]) -> dict[str, Any]:
+    """One descriptor row as a flat table row (value and std columns)."""
     flat = {k: row[k] for k in ("ansatz", "qubits", "depth", "trainable_parameters", "data_encoding", "samples",
                                 "grad_samples")}
     for key in ("expressibility", "entangling_capability", "gradient_variance"):
@@ -59,7 +57,7 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
 def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, Any]]:
     """Computes the table for ``names`` x qubits x depths, prints it, and writes outputs."""
     from sims.descriptor_plots import plot_compare, plot_width_decay
-    from sims.descriptors import DescriptorOptions, checked_metric_ansatz, describe_ansatz
+    from sims.descriptors import DescriptorOptions, checked_metric_ansatz
 
     options = DescriptorOptions(samples=args.samples, grad_samples=args.grad_samples, seeds=args.metric_seeds,
                                 seed=args.seed, backend=args.backend or "statevector")
@@ -76,10 +74,7 @@ def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, An
             checked_metric_ansatz(name, qubits, depth)
         except ConfigurationError as exc:
             raise ConfigurationError(f"{name} at {qubits} qubits, depth {depth}: {exc}") from None
-    rows, start = [], time.perf_counter()
-    for name, qubits, depth in tqdm(jobs, desc="descriptors", unit="circuit", disable=len(jobs) < 2):
-        rows.append(describe_ansatz(name, qubits, depth, options))
-    seconds = time.perf_counter() - start
+    rows, seconds, reused = _descriptor_rows(args, names, qubit_counts, depths, out_dir)
     print(f"data encoding: {rows[0]['data_encoding']}; parameters uniform in [0, 2 pi); "
           f"{options.samples} state pairs, {options.grad_samples} gradient samples, {options.seeds} seeds "
           f"(± is the std across seeds); cost <Z0 Z1>, d/d theta_0 (first layer)")
@@ -92,7 +87,7 @@ def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, An
     written = [json_path]
     if len(names) > 1 or len(depths) > 1:
         csv_path = json_path.with_suffix(".csv")
-        write_csv(csv_path, [_flat(r) for r in rows])
+        write_csv(csv_path, [flat_row(r) for r in rows])
         png = json_path.with_suffix(".png")
         plot_compare(rows, png)
         written += [csv_path, png]
@@ -101,7 +96,37 @@ def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, An
         plot_width_decay(rows, png)
         written.append(png)
     print(f"{len(rows)} circuit(s) in {seconds:.1f} s; written {', '.join(str(p) for p in written)}")
+    if reused:
+        print(f"{reused} of them measured by an earlier run with the same options (kept in {out_dir / 'trials'}; "
+              "delete that folder to measure again)")
     return rows
+
+
+def _descriptor_rows(args: argparse.Namespace, names: list[str], qubit_counts: list[int], depths: list[int],
+                     out_dir: Path) -> tuple[list[dict[str, Any]], float, int]:
+    """Measures names x qubits x depths as a sweep run here (one trial per circuit, kept in ``out_dir/trials``).
+
+    Returns:
+        The full descriptor rows in table order, the seconds they took to measure, and how
+        many came from an earlier run.
+    """
+    from sims.sweep.executors import run_local
+    from sims.sweep.results import is_done, read_result
+    from sims.sweep.spec import spec_from_data
+
+    options: dict[str, Any] = {"samples": args.samples, "grad_samples": args.grad_samples,
+                               "metric_seeds": args.metric_seeds, "plugin": list(args.plugin or [])}
+    if args.backend:
+        options["backend"] = args.backend
+    grid = {"ansatz": names, "qubits": list(dict.fromkeys(qubit_counts)), "depth": list(dict.fromkeys(depths))}
+    spec = spec_from_data({"task": "metrics", "seeds": [args.seed], "options": options, "grid": grid},
+                          Path("metrics"))
+    trials = spec.trials()
+    pending = [t for t in trials if not is_done(out_dir, t)]
+    run_local(spec.task, pending, out_dir, raise_errors=True, desc="descriptors")
+    results = [read_result(out_dir, t) or {} for t in trials]
+    return ([r["detail"] for r in results], sum(r.get("seconds") or 0.0 for r in results),
+            len(trials) - len(pending))
 
 
 def _default_stem(names, qubit_counts, depths, args) -> str:

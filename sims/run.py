@@ -8,6 +8,7 @@ Subcommands, each with its own options, defaults and ``--help``::
     python -m sims.run ner --ansatz strongly_entangling --data-dir DIR
     python -m sims.run metrics --ansatz sim_19 --depth 2
     python -m sims.run metrics --compare "sim_*" --qubits 4 --depth 1-5
+    python -m sims.run sweep examples/sweeps/descriptors.toml [--ray-address HOST:PORT]
 
 Without a subcommand, ``python -m sims.run --ansatz X`` is ``report``; the older mode
 flags (``--list``, ``--metrics``, ``--compare``, ``--task ner``) keep working and say
@@ -192,6 +193,8 @@ def _subcommands() -> dict[str, tuple[str, set[str]]]:
                     METRICS_OPTIONS - {"task", "metrics"}),
         "ner": ("Train and evaluate a BERT -> head -> tagger on CoNLL data (as examples/ner_conll.py).",
                 (COMMON - {"task"}) | NER_OPTIONS),
+        "sweep": ("Run a sweep file (TOML: task, options, grid, seeds) on Ray Tune, locally or on a cluster; "
+                  "running it again resumes.", set()),
     }
 
 
@@ -256,19 +259,26 @@ def cap_threads(args: argparse.Namespace) -> None:
         args.threads = cores
 
 
-def subcommand_parser(name: str) -> argparse.ArgumentParser:
+def subcommand_parser(name: str, parser_class: type[argparse.ArgumentParser] = OneLineParser
+                      ) -> argparse.ArgumentParser:
     """The parser of one subcommand: only its own options."""
     help_text, options = SUBCOMMANDS[name]
-    parser = OneLineParser(prog=f"{PROG} {name}", description=help_text)
+    parser = parser_class(prog=f"{PROG} {name}", description=help_text)
+    if name == "sweep":
+        from sims.sweep.cli import add_sweep_arguments
+
+        add_sweep_arguments(parser)
+        return parser
     if name == "list":
         parser.add_argument("pattern", nargs="?", default="*", help="wildcard pattern, e.g. 'sim_*' (default: all)")
     return build_parser(parser, options)
 
 
-def parse_subcommand(name: str, argv: list[str]) -> argparse.Namespace:
+def parse_subcommand(name: str, argv: list[str],
+                     parser_class: type[argparse.ArgumentParser] = OneLineParser) -> argparse.Namespace:
     """Parses ``argv`` for subcommand ``name`` into the namespace every mode reads."""
     args = build_parser().parse_args([])  # every option at its default
-    vars(args).update(vars(subcommand_parser(name).parse_args(argv)))
+    vars(args).update(vars(subcommand_parser(name, parser_class).parse_args(argv)))
     args.list, args.metrics = name == "list", name == "metrics"
     args.task = "ner" if name == "ner" else "report"
     return args
@@ -309,6 +319,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sims.cli_args import fail
 
         fail(PROG, shadow)
+    argv = sweep_flag_as_subcommand(argv)
+    if argv and argv[0] == "sweep":
+        from sims.sweep.cli import run_sweep
+
+        sweep_args = subcommand_parser("sweep").parse_args(argv[1:])
+        return guarded(PROG, lambda: run_sweep(sweep_args),
+                       interrupted="interrupted; run the same command again to resume (finished trials are kept)")
     if argv and argv[0] in SUBCOMMANDS:
         args = parse_subcommand(argv[0], argv[1:])
         return guarded(PROG, lambda: dispatch(args))
@@ -320,6 +337,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"note: the mode flags still work, but `{PROG} {replacement} ...` is the command now "
               f"(see {PROG} {replacement} --help)", file=sys.stderr)
     return code
+
+
+def sweep_flag_as_subcommand(argv: list[str]) -> list[str]:
+    """``--sweep FILE ...`` (as the sweep issue first wrote it) is ``sweep FILE ...``."""
+    for i, token in enumerate(argv):
+        if token == "--sweep" and i + 1 < len(argv):
+            return ["sweep", argv[i + 1], *argv[:i], *argv[i + 2:]]
+        if token.startswith("--sweep="):
+            return ["sweep", token.split("=", 1)[1], *argv[:i], *argv[i + 1:]]
+    return argv
 
 
 def dispatch(args: argparse.Namespace) -> None:

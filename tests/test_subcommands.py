@@ -1,4 +1,4 @@
-"""``python -m sims.run {report,list,metrics,ner}``: each with its own options, and the old flags still working."""
+"""``python -m sims.run {report,list,metrics,ner,sweep}``: each with its own options, and the old flags still working."""
 
 import json
 
@@ -15,7 +15,8 @@ def test_each_subcommand_has_its_own_help(name, capsys):
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith(f"usage: python -m sims.run {name}")
-    foreign = {"report": "--epochs", "list": "--qubits", "metrics": "--head", "ner": "--samples"}[name]
+    foreign = {"report": "--epochs", "list": "--qubits", "metrics": "--head", "ner": "--samples",
+               "sweep": "--qubits"}[name]
     assert foreign not in out
 
 
@@ -26,6 +27,9 @@ def test_each_subcommand_has_its_own_help(name, capsys):
     (["list", "--qubits", "3"], "unrecognized arguments: --qubits"),  # "3" is taken as the pattern
     (["report", "--qubits", "2-4"], "--qubits expects an integer here"),
     (["metrics", "--qubits", "3", "--depth", "0-2"], "depth must be >= 1"),
+    (["sweep", "f.toml", "--depth", "2"], "unrecognized arguments: --depth 2"),
+    (["sweep", "f.toml", "--executor", "slurm"], "invalid choice: 'slurm'"),
+    (["sweep", "f.toml", "--set", "epochs"], "--set 'epochs': expected NAME=VALUE"),
 ])
 def test_an_option_of_another_subcommand_is_one_line_with_exit_code_2(capsys, argv, message):
     assert message in one_line_exit(capsys, lambda: main(argv))

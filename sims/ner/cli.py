@@ -126,14 +126,39 @@ def run_ner(args: argparse.Namespace) -> None:
         run_ner_single(all_options[0])
         return
     root = Path(args.run_dir or "runs/ner-compare")
+    write_comparison(root, compare(args, heads, ansatze, seeds, root))
+
+
+def compare(args: argparse.Namespace, heads: list[str], ansatze: list[str], seeds: list[int],
+            root: Path) -> list[dict]:
+    """Trains heads x ansatze x seeds as a sweep run here, one trial after another, into ``root/trials``.
+
+    The same machinery as ``python -m sims.run sweep``: a trial already finished (its
+    result file) is not trained again, and a cut-off one resumes from its last epoch.
+
+    Returns:
+        One comparison row per trial.
+    """
+    from sims.sweep.executors import run_local
+    from sims.sweep.results import is_done, read_result, trial_dir
+    from sims.sweep.spec import spec_from_data
+    from sims.sweep.tasks import ner_options
+
+    shared = {name: value for name, value in vars(args).items()
+              if name in NER_OPTIONS | {"plugin"} and name not in ("head", "ansatz", "seeds", "run_dir")
+              and value is not None and value is not False and value != []}
+    configurations = [{"head": head, "ansatz": ansatz} if head == "quantum" else {"head": head}
+                      for head in heads for ansatz in (ansatze if head == "quantum" else ansatze[:1])]
+    spec = spec_from_data({"task": "ner", "seeds": seeds, "options": shared, "configurations": configurations},
+                          Path("comparison"))
+    trials = spec.trials()
+    run_local("ner", [t for t in trials if not is_done(root, t)], root, capture=False, raise_errors=True)
     rows = []
-    for options in all_options:
-        name = options.default_run_dir().name + (f"-seed{options.seed}" if len(seeds) > 1 else "")
-        options.run_dir = str(root / name)
-        options.cache_dir = options.cache_dir or str(root / ".encoder_cache")
-        metrics = run_ner_single(options)
-        rows.append(comparison_row(options, metrics))
-    write_comparison(root, rows)
+    for trial in trials:
+        _, options = ner_options(trial.options, trial.seed)
+        options.run_dir = str(trial_dir(root, trial) / "run")
+        rows.append(comparison_row(options, (read_result(root, trial) or {})["values"]))
+    return rows
 
 
 def run_ner_single(options):

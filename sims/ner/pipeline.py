@@ -321,12 +321,17 @@ class TrainingDivergedError(ConfigurationError):
     """The loss became NaN or infinite; the run keeps its last good checkpoint."""
 
 
-def train(options: NerOptions) -> dict[str, Any]:
+def train(options: NerOptions, *, on_epoch: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Trains (or resumes) a run and writes its metrics, best model and plot.
 
     The run folder is locked while training. Every epoch is trained from a random state
     fixed by ``(seed, epoch)`` (the data order and every seed), so a run resumed after a
     kill continues exactly as the uninterrupted run would have.
+
+    Args:
+        options: the run's configuration.
+        on_epoch: called with each finished epoch's history entry (``epoch``, ``loss``,
+            ``dev_entity_f1``, ...), e.g. to report to a sweep's early-stopping scheduler.
 
     Returns:
         The metrics dict written to ``metrics.json``.
@@ -337,10 +342,11 @@ def train(options: NerOptions) -> dict[str, Any]:
     corpus = Corpus.load(options.data_dir, options.max_sentences, options.data_encoding)
     run = RunDir(options.run_dir or options.default_run_dir())
     with run.lock():
-        return _train_locked(options, corpus, run)
+        return _train_locked(options, corpus, run, on_epoch)
 
 
-def _train_locked(options: NerOptions, corpus: Corpus, run: RunDir) -> dict[str, Any]:
+def _train_locked(options: NerOptions, corpus: Corpus, run: RunDir,
+                  on_epoch: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     saved_options = {k: v for k, v in dataclasses.asdict(options).items() if k != "run_dir"}
     config = {"options": saved_options, "tags": corpus.tags, "files": {k: str(v) for k, v in corpus.files.items()}}
     defaults = {f.name: f.default for f in dataclasses.fields(NerOptions) if f.default is not dataclasses.MISSING}
@@ -435,6 +441,8 @@ def _train_locked(options: NerOptions, corpus: Corpus, run: RunDir) -> dict[str,
                 f"The training loss became {value} at epoch {at_epoch}, step {step}; stopped. The run keeps its "
                 f"last good checkpoint ({kept}); lower --learning-rate (now {options.learning_rate}) and run again "
                 "to resume from it.")
+        if on_epoch is not None and state["history"]:
+            on_epoch(state["history"][-1])
         if tagger.model.stop_training:
             break
     return evaluate_run(run, tagger, corpus, state, options, best_manager, predict_split)

@@ -1,4 +1,4 @@
-"""Timing helper shared by the benchmarks."""
+"""Timing helper shared by the benchmarks and the layer-bench sweep task."""
 
 from __future__ import annotations
 

@@ -114,12 +114,16 @@ def finite(value: Any) -> Any:
 
 
 def write_csv(path: str | os.PathLike, rows: list[dict[str, Any]]) -> None:
-    """Writes dicts with the same keys as CSV (header from the first row) atomically."""
+    """Writes dicts as CSV atomically: the header is every key, in order of first appearance.
+
+    A row without one of the keys gets an empty cell (rows of a sweep differ when its
+    configurations set different options).
+    """
     import csv
     import io
 
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer = csv.DictWriter(buffer, fieldnames=list(dict.fromkeys(key for row in rows for key in row)))
     writer.writeheader()
     writer.writerows(rows)
     write_text(path, buffer.getvalue())

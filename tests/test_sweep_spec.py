@@ -158,3 +158,11 @@ def test_list_report_and_the_layers_do_not_import_ray():
     result = run_python("-c", code)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_tables_take_every_rows_columns(tmp_path):
+    """Configurations may set different options: the CSV has every column, empty where a row lacks one."""
+    from sims.atomic import write_csv
+
+    write_csv(tmp_path / "t.csv", [{"head": "bottleneck", "seed": 0}, {"head": "quantum", "ansatz": "sim_14", "seed": 0}])
+    assert (tmp_path / "t.csv").read_text().splitlines() == ["head,seed,ansatz", "bottleneck,0,", "quantum,0,sim_14"]

@@ -238,7 +238,7 @@ def test_predict_input_errors_are_one_line(trained_run, tmp_path, capsys, argv, 
 
 def test_the_encoder_cache_keys_on_what_changes_the_vectors(tmp_path):
     from sims.ner.features import cache_key
-    from sims.ner.pipeline import NerOptions, cache_variant
+    from sims.ner.options import NerOptions, cache_variant
 
     source = tmp_path / "train.txt"
     source.write_text("Rom B-LOC\n")

@@ -53,7 +53,7 @@ def test_sentences_longer_than_the_window_get_a_tag_for_every_word(data_dir, tmp
     _train(data_dir, run, "--epochs", "1", "--max-length", "8")
     token = json.loads((run / "metrics.json").read_text())["test"]["token"]
     assert token["micro avg"]["support"] == len(long_words) == 26
-    from sims.ner.pipeline import Tagger
+    from sims.ner.tagger import Tagger
 
     assert len(Tagger.load(run).predict([tuple(long_words)])[0]) == len(long_words)
 
@@ -212,7 +212,7 @@ def test_fine_tuning_trains_encoder_and_head_with_their_own_rates_and_resumes(da
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["fine_tune"] and metrics["epochs_done"] == 2
     # The saved best model holds a fine-tuned encoder: it differs from a fresh tiny one.
-    from sims.ner.pipeline import Tagger
+    from sims.ner.tagger import Tagger
 
     tagger = Tagger.load(run)
     fresh = tiny_encoder()

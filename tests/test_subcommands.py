@@ -1,4 +1,4 @@
-"""``python -m sims.run {report,list,metrics,ner,sweep}``: each with its own options, and the old flags still working."""
+"""``python -m sims.run`` subcommands: each with its own options, and the old flags still working."""
 
 import json
 

@@ -87,7 +87,7 @@ def add_ner_arguments(parser: argparse.ArgumentParser, *, with_circuit: bool = T
 
 
 def options_from_args(args: argparse.Namespace, head: str):
-    from sims.ner.pipeline import NerOptions
+    from sims.ner.options import NerOptions
 
     return NerOptions(
         data_dir=args.data_dir, data_encoding=args.data_encoding, run_dir=args.run_dir, head=head,
@@ -162,7 +162,7 @@ def compare(args: argparse.Namespace, heads: list[str], ansatze: list[str], seed
 
 
 def run_ner_single(options):
-    from sims.ner.pipeline import train
+    from sims.ner.trainer import train
 
     return train(options)
 
@@ -266,8 +266,8 @@ def _predict(args: argparse.Namespace) -> None:
         tag_file(args.run_dir, args.input, output=args.output, input_format=args.format,
                  encoding=args.data_encoding)
         return
-    from sims.ner.metrics import entities
-    from sims.ner.pipeline import Tagger
+    from sims.ner.scores import entities
+    from sims.ner.tagger import Tagger
 
     tagger = Tagger.load(args.run_dir)
     sentences = [split_words(t) for t in args.text]

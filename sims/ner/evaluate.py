@@ -8,14 +8,14 @@ from typing import Any
 from qcircuits.errors import ConfigurationError
 from sims.atomic import check_writable, ensure_dir, write_json, write_text
 from sims.ner.conll import check_known_tags, read_conll, read_tokens
-from sims.ner.metrics import entity_report, format_report, token_report
 from sims.ner.rundir import RunDir
+from sims.ner.scores import entity_report, format_report, token_report
 
 
 def _load_tagger(run_dir: str | Path):
     """The run's best model; the run folder is checked before TensorFlow loads."""
     config = RunDir(run_dir).read_config()
-    from sims.ner.pipeline import Tagger
+    from sims.ner.tagger import Tagger
 
     return config, Tagger.load(run_dir)
 

@@ -121,7 +121,7 @@ def _check_ner(options: dict[str, Any], seed: int) -> None:
 
 def _run_ner(options: dict[str, Any], seed: int, folder: Path, report: Report) -> dict[str, Any]:
     import plugins
-    from sims.ner.pipeline import train
+    from sims.ner.trainer import train
 
     args, ner = ner_options(options, seed)
     plugins.load_plugins(args.plugin)

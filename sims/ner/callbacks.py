@@ -6,8 +6,8 @@ import math
 import time
 from typing import Callable
 
-from sims.ner.metrics import entity_f1
 from sims.ner.rundir import RunDir
+from sims.ner.scores import entity_f1
 from sims.tf_env import keras, tf
 
 

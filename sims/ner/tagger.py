@@ -1,0 +1,84 @@
+"""A trained tagger: an encoder plus a head, predicting a tag for every word; loading one from its run folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from qcircuits.errors import ConfigurationError
+from sims.ner.encoder import Encoder, load_encoder
+from sims.ner.features import feature_width, sentence_offsets, word_vectors
+from sims.ner.heads import FineTuneTagger, FrozenTagger, TaggingHead, word_model
+from sims.ner.options import NerOptions, options_from_config
+from sims.ner.rundir import RunDir, RunDirError
+from sims.tf_env import tf
+
+
+def make_head(options: NerOptions, n_tags: int, encoder: Encoder) -> TaggingHead:
+    if options.qubits > encoder.hidden_size:
+        raise ConfigurationError(
+            f"--qubits {options.qubits} is larger than the encoder width {encoder.hidden_size}; "
+            f"expected at most {encoder.hidden_size}.")
+    return TaggingHead(options.head, n_tags, qubits=options.qubits, ansatz=options.ansatz,
+                       ansatz_options=options.ansatz_options(), backend=options.backend, design=options.design(),
+                       seed=options.seed)
+
+
+def split_by_sentence(flat: np.ndarray, sentences: list[tuple[str, ...]]) -> list[np.ndarray]:
+    offsets = sentence_offsets(sentences)
+    return [flat[offsets[i]:offsets[i + 1]] for i in range(len(sentences))]
+
+
+class Tagger:
+    """An encoder plus a head: predicts tags for every word of every sentence."""
+
+    def __init__(self, encoder: Encoder, head: TaggingHead, tags: list[str], *, fine_tune: bool,
+                 max_length: int, encoder_features: str = "last"):
+        self.encoder, self.head, self.tags = encoder, head, tags
+        self.fine_tune, self.max_length, self.encoder_features = fine_tune, max_length, encoder_features
+        width = feature_width(encoder, encoder_features)
+        # Word vectors -> logits; it shares the head with the trained model.
+        self.word_model = word_model(head, width)
+        if fine_tune:
+            self.model = FineTuneTagger(encoder.model, head)
+            dummy = {"input_ids": tf.zeros((1, 4), tf.int32), "attention_mask": tf.ones((1, 4), tf.int32),
+                     "word_positions": tf.ones((1, 2), tf.int32), "word_mask": tf.ones((1, 2), tf.bool)}
+            self.model(dummy)
+        else:
+            self.model = FrozenTagger(head, width)
+
+    def predict_vectors(self, vectors: np.ndarray, sentences: list[tuple[str, ...]]) -> list[list[str]]:
+        """Tags from precomputed word vectors (``[total_words, hidden]``)."""
+        logits = self.word_model.predict(vectors, batch_size=4096, verbose=0) if len(vectors) else np.zeros((0, 1))
+        ids = np.argmax(logits, axis=-1)
+        return [[self.tags[i] for i in row] for row in split_by_sentence(ids, sentences)]
+
+    def predict(self, sentences: list[tuple[str, ...]]) -> list[list[str]]:
+        """Tags for every word; long sentences are windowed, never truncated."""
+        vectors = word_vectors(self.encoder, sentences, max_length=self.max_length, desc="predicting",
+                               layers=self.encoder_features)
+        return self.predict_vectors(vectors, sentences)
+
+    def checkpoint(self) -> tf.train.Checkpoint:
+        return tf.train.Checkpoint(model=self.model)
+
+    @classmethod
+    def load(cls, run_dir: str | Path) -> "Tagger":
+        """Rebuilds the best model of a finished (or interrupted) run."""
+        run = RunDir(run_dir)
+        config = run.read_config()
+        options = options_from_config(run, config)
+        encoder = load_encoder(options.encoder)
+        tagger = cls(encoder, make_head(options, len(config["tags"]), encoder), config["tags"],
+                     fine_tune=options.fine_tune, max_length=options.max_length,
+                     encoder_features=options.encoder_features)
+        best = tf.train.latest_checkpoint(str(run.path / "best"))
+        if best is None:
+            raise ConfigurationError(f"Run folder {str(run.path)!r} has no trained model yet (no best/ checkpoint).")
+        try:
+            tagger.checkpoint().restore(best).expect_partial()
+        except (tf.errors.OpError, ValueError, AssertionError, IndexError, KeyError, OSError) as exc:
+            raise RunDirError(f"The best model of run {str(run.path)!r} ({best}) cannot be read; it may be "
+                              f"truncated ({type(exc).__name__}). Train the run again.") from None
+        return tagger

@@ -1,0 +1,222 @@
+"""Training (or resuming) a NER run, and scoring its best model on dev and test."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from qcircuits.errors import ConfigurationError
+from sims.atomic import write_json
+from sims.ner.callbacks import DivergenceGuard, EpochEnd, ThroughputMeter
+from sims.ner.corpus import Corpus
+from sims.ner.encoder import Encoder, load_encoder
+from sims.ner.features import cached_word_vectors
+from sims.ner.options import NerOptions, cache_variant
+from sims.ner.plots import plot_history
+from sims.ner.rundir import RunDir
+from sims.ner.scores import entity_report, format_report, token_report
+from sims.ner.tagger import Tagger, make_head
+from sims.tf_env import keras, tf
+
+
+def _fine_tune_batches(encoder: Encoder, corpus: Corpus, tag_index: dict[str, int], batch_size: int,
+                       max_length: int, seed: int) -> keras.utils.Sequence:
+    from sims.ner.alignment import split_sentences, tokenize_segments
+    from sims.ner.features import length_batches
+
+    sentences = corpus.words("train")
+    gold = corpus.gold("train")
+    segments = split_sentences(encoder.tokenizer, sentences, max_length)
+    batches = length_batches(segments, batch_size)
+
+    class Batches(keras.utils.Sequence):
+        """Length-grouped batches in an order fixed by (seed, epoch): a resumed run sees the same order."""
+
+        order = np.arange(len(batches))
+
+        def set_epoch(self, epoch: int) -> None:
+            self.order = np.random.default_rng(seed + epoch).permutation(len(batches))
+
+        def __len__(self):
+            return len(batches)
+
+        def __getitem__(self, index):
+            chosen = [segments[i] for i in batches[self.order[index]]]
+            arrays = tokenize_segments(encoder.tokenizer, chosen, max_length)
+            labels = np.zeros(arrays["word_mask"].shape, np.int32)
+            for row, s in enumerate(chosen):
+                labels[row, :len(s.words)] = [tag_index[t] for t in gold[s.sentence][s.start:s.start + len(s.words)]]
+            return arrays, labels, arrays["word_mask"].astype(np.float32)
+
+    return Batches()
+
+
+class TrainingDivergedError(ConfigurationError):
+    """The loss became NaN or infinite; the run keeps its last good checkpoint."""
+
+
+def train(options: NerOptions, *, on_epoch: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Trains (or resumes) a run and writes its metrics, best model and plot.
+
+    The run folder is locked while training. Every epoch is trained from a random state
+    fixed by ``(seed, epoch)`` (the data order and every seed), so a run resumed after a
+    kill continues exactly as the uninterrupted run would have.
+
+    Args:
+        options: the run's configuration.
+        on_epoch: called with each finished epoch's history entry (``epoch``, ``loss``,
+            ``dev_entity_f1``, ...), e.g. to report to a sweep's early-stopping scheduler.
+
+    Returns:
+        The metrics dict written to ``metrics.json``.
+
+    Raises:
+        TrainingDivergedError: when the loss becomes NaN or infinite (naming epoch and step).
+    """
+    corpus = Corpus.load(options.data_dir, options.max_sentences, options.data_encoding)
+    run = RunDir(options.run_dir or options.default_run_dir())
+    with run.lock():
+        return _train_locked(options, corpus, run, on_epoch)
+
+
+def _train_locked(options: NerOptions, corpus: Corpus, run: RunDir,
+                  on_epoch: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    saved_options = {k: v for k, v in dataclasses.asdict(options).items() if k != "run_dir"}
+    config = {"options": saved_options, "tags": corpus.tags, "files": {k: str(v) for k, v in corpus.files.items()}}
+    defaults = {f.name: f.default for f in dataclasses.fields(NerOptions) if f.default is not dataclasses.MISSING}
+    resuming = run.check_resume(config, defaults)  # before the encoder loads: a mismatch is reported at once
+    state = run.read_state() if resuming else None
+    encoder = load_encoder(options.encoder)
+    keras.utils.set_random_seed(options.seed)
+    tagger = Tagger(encoder, make_head(options, len(corpus.tags), encoder), corpus.tags,
+                    fine_tune=options.fine_tune, max_length=options.max_length,
+                    encoder_features=options.encoder_features)
+    if not resuming:
+        run.prepare(config, defaults)
+        state = run.read_state()
+    tag_index = {t: i for i, t in enumerate(corpus.tags)}
+    selection = getattr(getattr(tagger.head, "hidden", None), "backend_selection", None)
+    print(f"run folder {run.path} ({'resuming after epoch ' + str(state['epochs_done']) if resuming else 'new'}); "
+          f"{len(corpus.splits['train'])} training sentences, tags: {' '.join(corpus.tags)}"
+          + (f"; quantum backend: {selection}" if selection else ""))
+
+    cache = Path(options.cache_dir) if options.cache_dir else run.path.parent / ".encoder_cache"
+    frozen_vectors: dict[str, np.ndarray] = {}  # frozen encoder: each split is encoded once
+
+    def split_vectors(split: str) -> np.ndarray:
+        if split not in frozen_vectors:
+            frozen_vectors[split] = cached_word_vectors(encoder, corpus.words(split), corpus.files[split], cache,
+                                                        max_length=options.max_length, desc=f"encoding {split}",
+                                                        variant=cache_variant(options, split),
+                                                        layers=options.encoder_features)
+        return frozen_vectors[split]
+
+    def predict_split(split: str) -> list[list[str]]:
+        if options.fine_tune:  # the encoder changes while training: encode again
+            return tagger.predict(corpus.words(split))
+        return tagger.predict_vectors(split_vectors(split), corpus.words(split))
+
+    if options.fine_tune:
+        batches = _fine_tune_batches(encoder, corpus, tag_index, options.batch_size, options.max_length, options.seed)
+
+        def epoch_data(epoch: int) -> dict[str, Any]:
+            batches.set_epoch(epoch)
+            return {"x": batches}
+    else:
+        x_train = split_vectors("train")
+        y_train = np.array([tag_index[t] for s in corpus.splits["train"] for t in s.tags], np.int32)
+        split_vectors("dev")  # encode before training starts, not inside the first epoch
+
+        def epoch_data(epoch: int) -> dict[str, Any]:
+            order = np.random.default_rng(options.seed + epoch).permutation(len(y_train))
+            return {"x": x_train[order], "y": y_train[order], "batch_size": options.batch_size, "shuffle": False}
+
+    optimizer = keras.optimizers.Adam(options.learning_rate)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    # One optimizer per learning rate: frozen (model, circuits), fine-tuned (encoder, head, circuits).
+    rates = {"optimizer": options.learning_rate}
+    if options.fine_tune:
+        rates["head_optimizer"] = options.head_learning_rate
+    rates["circuit_optimizer"] = options.circuit_rate()
+    optimizers = {name: optimizer if name == "optimizer" else keras.optimizers.Adam(rate)
+                  for name, rate in rates.items()}
+    trackables: dict[str, Any] = {"model": tagger.model, **optimizers}
+    tagger.model.compile(optimizer=optimizer, extra_optimizers=[optimizers[n] for n in rates if n != "optimizer"],
+                         loss=loss)
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(**trackables), str(run.checkpoint_dir), max_to_keep=2)
+    best_manager = tf.train.CheckpointManager(tagger.checkpoint(), str(run.path / "best"), max_to_keep=1)
+    if state["checkpoint"]:
+        tf.train.Checkpoint(**trackables).restore(run.checkpoint_path(state["checkpoint"])).expect_partial()
+        # The checkpoint restores the optimizers' learning rates too; the ones asked for now win.
+        for name, rate in rates.items():
+            optimizers[name].learning_rate.assign(rate)
+
+    words_per_epoch = sum(len(s.words) for s in corpus.splits["train"])
+    guard = DivergenceGuard()
+    # The best model (the encoder too when fine-tuned) is a checkpoint of its own, numbered by epoch.
+    callbacks = [ThroughputMeter(words_per_epoch), guard,
+                 EpochEnd(run, lambda epoch: best_manager.save(checkpoint_number=epoch), manager,
+                          lambda: predict_split("dev"), corpus.gold("dev"), state, options.patience, guard)]
+    if options.tensorboard:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run.path / "tensorboard")))
+    # One fit call per epoch, each from the random state of (seed, epoch): resumed and
+    # uninterrupted runs see the same data order and the same seeds. A finished run
+    # continues when asked for more epochs, unless early stopping ended it.
+    for epoch in range(state["epochs_done"], options.epochs):
+        if state["wait"] >= options.patience:
+            break
+        keras.utils.set_random_seed(options.seed + epoch)
+        tagger.model.fit(epochs=epoch + 1, initial_epoch=epoch, callbacks=callbacks,
+                         verbose=1 if sys.stdout.isatty() else 2, **epoch_data(epoch))
+        if guard.diverged is not None:
+            at_epoch, step, value = guard.diverged
+            kept = f"epoch {state['epochs_done']}" if state["epochs_done"] else "none yet"
+            raise TrainingDivergedError(
+                f"The training loss became {value} at epoch {at_epoch}, step {step}; stopped. The run keeps its "
+                f"last good checkpoint ({kept}); lower --learning-rate (now {options.learning_rate}) and run again "
+                "to resume from it.")
+        if on_epoch is not None and state["history"]:
+            on_epoch(state["history"][-1])
+        if tagger.model.stop_training:
+            break
+    return evaluate_run(run, tagger, corpus, state, options, best_manager, predict_split)
+
+
+def evaluate_run(run: RunDir, tagger: Tagger, corpus: Corpus, state: dict, options: NerOptions,
+                 best_manager: tf.train.CheckpointManager,
+                 predict_split: Callable[[str], list[list[str]]]) -> dict[str, Any]:
+    """Scores the best model on dev (and test) and writes metrics.json and training.png."""
+    if best_manager.latest_checkpoint:
+        tagger.checkpoint().restore(best_manager.latest_checkpoint).expect_partial()
+    metrics: dict[str, Any] = {
+        "head": options.head, "ansatz": options.ansatz if options.head == "quantum" else None,
+        "qubits": options.qubits, "depth": options.depth, "encoder": options.encoder,
+        "fine_tune": options.fine_tune, "epochs_done": state["epochs_done"], "best_epoch": state["best_epoch"],
+        "best_dev_entity_f1": state["best_f1"],
+        # Mean over every epoch of the run, resumed ones included.
+        "train_tokens_per_s": (float(np.mean([h["train_tokens_per_s"] for h in state["history"]]))
+                               if state["history"] else None),
+        "trainable_parameters": int(sum(np.prod(w.shape) for w in tagger.head.trainable_weights)),
+        "circuit_parameters": int(sum(np.prod(w.shape) for w in tagger.head.circuit_variables())),
+        "design": options.design().to_config(), "entangler": options.entangler, "encoding": options.encoding,
+        "encoder_features": options.encoder_features, "seed": options.seed,
+        "history": state["history"],
+    }
+    for split in ("dev", "test"):
+        if split not in corpus.splits:
+            continue
+        predicted = predict_split(split)
+        gold = corpus.gold(split)
+        metrics[split] = {"entity": entity_report(gold, predicted),
+                          "token": token_report(gold, predicted, corpus.tags)}
+        print(format_report(metrics[split]["entity"], f"\n{split}: entity level (seqeval)"))
+        print(format_report(metrics[split]["token"], f"\n{split}: token level, per tag"))
+    write_json(run.metrics_path, metrics)
+    if state["history"]:
+        plot_history(state["history"], run.plot_path, title=f"{options.head} head ({run.path.name})")
+    print(f"\nmetrics: {run.metrics_path}  plot: {run.plot_path}  model: {run.path / 'best'}")
+    return metrics

@@ -265,16 +265,7 @@ def step_cost(step: "PhaseRun | DenseBlock") -> float:
     product = 0.11 * 2 ** (k + 1) + 3.5
     if step.per_sample:
         product *= 2.0  # batched small products are less efficient
-    else:
-        # Building a shared block's 2^k x 2^k matrix (and its gradient) costs the same at any
-        # batch size: about 3e-5 ms per gate per matrix element here. Without this term an
-        # 8-qubit block of 32 gates looked cheapest, and ran 6.7x slower than 4-qubit blocks at
-        # the NER batch of 128 words (sim_14: 65 ms against 9.7 ms per forward+gradient step).
-        product += BUILD_MS_PER_GATE_ELEMENT * step.n_gates * 4 ** k
     return product + (11.0 if step.axes is not None else 0.0)
-
-
-BUILD_MS_PER_GATE_ELEMENT = 3e-5
 
 
 def plan_cost(plan: "Plan") -> float:

@@ -164,5 +164,6 @@ def test_tables_take_every_rows_columns(tmp_path):
     """Configurations may set different options: the CSV has every column, empty where a row lacks one."""
     from sims.atomic import write_csv
 
-    write_csv(tmp_path / "t.csv", [{"head": "bottleneck", "seed": 0}, {"head": "quantum", "ansatz": "sim_14", "seed": 0}])
+    rows = [{"head": "bottleneck", "seed": 0}, {"head": "quantum", "ansatz": "sim_14", "seed": 0}]
+    write_csv(tmp_path / "t.csv", rows)
     assert (tmp_path / "t.csv").read_text().splitlines() == ["head,seed,ansatz", "bottleneck,0,", "quantum,0,sim_14"]

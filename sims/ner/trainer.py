@@ -99,7 +99,8 @@ def _train_locked(options: NerOptions, corpus: Corpus, run: RunDir,
         run.prepare(config, defaults)
         state = run.read_state()
     tag_index = {t: i for i, t in enumerate(corpus.tags)}
-    selection = getattr(getattr(tagger.head, "hidden", None), "backend_selection", None)
+    circuits = [b for b in tagger.head.blocks if hasattr(b, "backend_selection")]
+    selection = circuits[0].backend_selection if circuits else None
     print(f"run folder {run.path} ({'resuming after epoch ' + str(state['epochs_done']) if resuming else 'new'}); "
           f"{len(corpus.splits['train'])} training sentences, tags: {' '.join(corpus.tags)}"
           + (f"; quantum backend: {selection}" if selection else ""))

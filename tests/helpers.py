@@ -36,6 +36,21 @@ Rome B-LOC
 """
 
 
+# A small descriptor sweep (2 ansatze x 2 depths x 2 seeds, seconds to run) for the sweep tests.
+DESCRIPTOR_SWEEP = """
+task = "metrics"
+seeds = [0, 1]
+[options]
+qubits = 3
+samples = 100
+grad-samples = 20
+metric-seeds = 2
+[grid]
+ansatz = ["hardware_efficient", "sim_14"]
+depth = [1, 2]
+"""
+
+
 def write_ner_data(folder: Path) -> Path:
     """A tiny train/dev/test corpus in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)

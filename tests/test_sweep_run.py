@@ -14,25 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import DESCRIPTOR_SWEEP as DESCRIPTORS
 from helpers import ROOT, run_sims, write_ner_data
 
 from sims.descriptors import DescriptorOptions, describe_ansatz
 from sims.metrics_cli import flat_row
 from sims.sweep.results import read_result, trial_dir
 from sims.sweep.spec import load_spec
-
-DESCRIPTORS = """
-task = "metrics"
-seeds = [0, 1]
-[options]
-qubits = 3
-samples = 100
-grad-samples = 20
-metric-seeds = 2
-[grid]
-ansatz = ["hardware_efficient", "sim_14"]
-depth = [1, 2]
-"""
 
 
 def ner_sweep(tmp_path: Path, *, bad: bool = False, seeds: str = "[0, 1]") -> Path:

@@ -6,24 +6,12 @@ import socket
 from pathlib import Path
 
 import pytest
+from helpers import DESCRIPTOR_SWEEP as DESCRIPTORS
 from helpers import one_line_error, run_sims
 
 from qcircuits.errors import ConfigurationError
 from sims.sweep.executors import check_address
 from sims.sweep.spec import load_spec
-
-DESCRIPTORS = """
-task = "metrics"
-seeds = [0, 1]
-[options]
-qubits = 3
-samples = 100
-grad-samples = 20
-metric-seeds = 2
-[grid]
-ansatz = ["hardware_efficient", "sim_14"]
-depth = [1, 2]
-"""
 
 
 def write(tmp_path: Path, text: str, name: str = "sweep.toml") -> Path:

@@ -45,11 +45,13 @@ def run_sweep(args: argparse.Namespace) -> int:
     out_dir = Path(args.out_dir or Path("runs") / "sweeps" / Path(args.sweep_file).stem)
     trials = spec.trials()
     pending = [t for t in trials if not is_done(out_dir, t)]
+    pending_keys = {t.key for t in pending}
     print(f"sweep {spec.path}: task {spec.task}, {len(trials)} trials ({len(trials) - len(pending)} done, "
           f"{len(pending)} to run); output {out_dir}")
     if args.dry_run:
         for trial in trials:
-            print(f"  {'done' if trial not in pending else 'todo'}  {trial.label}  seed {trial.seed}  [{trial.key}]")
+            state = "todo" if trial.key in pending_keys else "done"
+            print(f"  {state}  {trial.label}  seed {trial.seed}  [{trial.key}]")
         return 0
     if args.executor == "ray":  # before any folder is made
         import_tune()

@@ -185,11 +185,13 @@ def _recorder(tune, out_dir: Path, by_key: dict[str, Trial]):
 
 def run_ray(spec: SweepSpec, trials: list[Trial], out_dir: Path, *, address: str | None = None,
             max_concurrent: int | None = None) -> None:
-    """Runs ``trials`` as a Ray Tune grid: on this machine's cores, or on the cluster at ``address``."""
+    """Runs ``trials`` as a Ray Tune grid: on this machine's cores, or on the cluster at ``address``.
+
+    The caller checks ``address`` first (:func:`check_address`), before it writes anything.
+    """
     tune = import_tune()
     import ray
 
-    check_address(address)
     if not ray.is_initialized():
         # Trials write their output to trial.log in their own folders; the driver shows Tune's table.
         ray.init(address=None if address in (None, "", "local") else address, include_dashboard=False,

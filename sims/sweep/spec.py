@@ -29,6 +29,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -283,19 +284,13 @@ def spec_from_data(data: dict[str, Any], path: Path) -> SweepSpec:
     spec = SweepSpec(path=path, task=task.name, options=options, configurations=configurations, grid=grid,
                      seeds=_seeds(data, path), resources=_resources(data, path), metric=metric,
                      mode=task.metrics[metric], scheduler=scheduler)
-    count = len(configurations) * len(spec.seeds) * _product(len(v) for v in grid.values())
+    count = len(configurations) * len(spec.seeds) * math.prod(len(v) for v in grid.values())
     if count > MAX_TRIALS:
         raise ConfigurationError(f"{path}: the sweep has {count} trials; expected at most {MAX_TRIALS}.")
     for trial in spec.trials():  # every value, in every combination, before the first trial starts
         try:
-            task.check(trial.options, trial.seed)
+            task.validate(trial.options, trial.seed)
         except ConfigurationError as exc:
             raise ConfigurationError(f"{path}: trial {trial.label} seed {trial.seed}: {exc}") from None
     return spec
 
-
-def _product(values) -> int:
-    total = 1
-    for value in values:
-        total *= value
-    return total

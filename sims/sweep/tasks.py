@@ -55,6 +55,15 @@ class Task:
                 resolved[name] = [_absolute(v) if isinstance(v, str) else v for v in value]
         return resolved
 
+    def validate(self, options: dict[str, Any], seed: int) -> None:
+        """Checks a trial's options without running it: known names first, then the task's own checks.
+
+        Raises:
+            ConfigurationError: naming the option and what was expected.
+        """
+        self.check_names(options)
+        self.check(options, seed)
+
     def check_names(self, options: dict[str, Any]) -> None:
         for name in options:
             if name in self.refused:
@@ -241,12 +250,4 @@ def get_task(name: Any, where: Any = "sweep") -> Task:
     """
     if name not in TASK_NAMES:
         raise ConfigurationError(f"{where}: unknown task {name!r}; expected one of {', '.join(TASK_NAMES)}.")
-    task = _tasks()[name]
-    return dataclasses.replace(task, check=_checked_names(task, task.check))
-
-
-def _checked_names(task: Task, check: Callable[[dict[str, Any], int], None]) -> Callable[[dict[str, Any], int], None]:
-    def checked(options: dict[str, Any], seed: int) -> None:
-        task.check_names(options)
-        check(options, seed)
-    return checked
+    return _tasks()[name]

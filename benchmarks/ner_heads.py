@@ -61,6 +61,7 @@ def main(argv=None) -> int:
     parser.add_argument("--extra", default="", help="options added to every run, e.g. '--encoder-features sum4'")
     parser.add_argument("--run-dir", default="runs/ner-heads")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "ner_heads.json"))
+    parser.add_argument("--plot", default=str(ROOT / "docs" / "img" / "ner_heads.png"), help="where the plot goes")
     args = parser.parse_args(argv)
 
     from sims.atomic import write_csv, write_json
@@ -99,7 +100,7 @@ def main(argv=None) -> int:
             write_csv(out.with_suffix(".csv"), rows)
     summary = summarize(rows)
     write_json(out.with_name(out.stem + "_summary.json"), summary)
-    plot_comparison(rows, ROOT / "docs" / "img" / "ner_heads.png")
+    plot_comparison(rows, Path(args.plot))
     print("\n| configuration | dev entity F1 (mean ± std) | seeds | head parameters (circuit) | tokens/s |")
     print("| --- | --- | --- | --- | --- |")
     for s in summary:

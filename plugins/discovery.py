@@ -18,7 +18,7 @@ from typing import Iterable
 
 from plugins.errors import PluginError
 from plugins.registry import REGISTRY, Registry
-from plugins.sources import BUILTIN_PACKAGE, BUILTIN_SOURCE, loading_source
+from plugins.sources import BUILTIN_PACKAGE, BUILTIN_SOURCE, loading_source, names_elsewhere
 
 ENTRY_POINT_GROUP = "qcircuits.ansatze"
 
@@ -63,11 +63,11 @@ def load_plugin(spec: str, registry: Registry = REGISTRY) -> list[str]:
         registry: the registry to register into.
 
     Returns:
-        Names the plugin registered.
+        Names the plugin registered (ansatze, then those of other registries such as NER heads).
 
     Raises:
         PluginError: if the module or file is missing, fails to import, or
-            registers no ansatz.
+            registers nothing.
     """
     registry.list()  # discover built-ins first, so a clash is reported against them
     if not isinstance(spec, str) or not spec.strip():
@@ -76,7 +76,7 @@ def load_plugin(spec: str, registry: Registry = REGISTRY) -> list[str]:
         raise PluginError(f"Plugin {spec!r} is a folder; expected a .py file or an importable module name.")
     looks_like_file = spec.endswith(".py") or os.sep in spec or "/" in spec
     source = _load_file(Path(spec)) if looks_like_file else _load_module(spec)
-    names = registry.names_from(source)
+    names = registry.names_from(source) + names_elsewhere(source)
     if not names:
         raise PluginError(
             f"Plugin {spec!r} registered no ansatz; decorate a factory with "

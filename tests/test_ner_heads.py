@@ -38,14 +38,14 @@ def test_identity_start_makes_the_quantum_head_a_sine_twin_of_the_bottleneck():
     # H, RY(x) with every weight (CRZ entanglers included) at zero: <Z_i> = -sin(x_i), monotone like tanh.
     head = _head(design=HeadDesign(scaling="tanh", init="zeros"))
     x = tf.random.stateless_normal((7, 12), seed=(1, 2))
-    np.testing.assert_allclose(head._hidden(x, None).numpy(), -np.sin(_angles(head, x)), atol=1e-5)
+    np.testing.assert_allclose(head.features(x).numpy(), -np.sin(_angles(head, x)), atol=1e-5)
 
 
 def test_zz_readouts_widen_both_heads_by_the_same_pairs():
     design = HeadDesign(scaling="tanh", init="zeros", readout="zz")
     quantum, twin = _head(design=design), _head("bottleneck", design=design)
     x = tf.random.stateless_normal((5, 12), seed=(3, 4))
-    q, c = quantum._hidden(x, None).numpy(), twin._hidden(x, None).numpy()
+    q, c = quantum.features(x).numpy(), twin.features(x).numpy()
     assert q.shape == c.shape == (5, 4 + 3)
     z = -np.sin(_angles(quantum, x))  # separable at the start: <Z_i Z_j> = <Z_i><Z_j>
     np.testing.assert_allclose(q[:, 4:], z[:, :-1] * z[:, 1:], atol=1e-5)
@@ -59,7 +59,7 @@ def test_residual_blocks_add_each_circuit_onto_its_input():
     x = tf.random.stateless_normal((6, 12), seed=(5, 6))
     first = -np.sin(_angles(head, x))
     expected = first - np.sin((np.pi / 2) * np.tanh(first))
-    np.testing.assert_allclose(head._hidden(x, None).numpy(), expected, atol=1e-5)
+    np.testing.assert_allclose(head.features(x).numpy(), expected, atol=1e-5)
     assert len(head.circuit_variables()) == 2
     twin = _head("bottleneck", design=HeadDesign(blocks=3))
     assert len([w for w in twin.trainable_weights if "units" in w.name]) == 4  # 2 residual Dense layers

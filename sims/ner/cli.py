@@ -11,6 +11,7 @@ from typing import Sequence
 from qcircuits.errors import ConfigurationError
 from sims.cli_args import OneLineParser, guarded, integer, positive_float, positive_int, seed, seed_list
 from sims.ner.design import ENCODER_FEATURES, INITS, READOUTS, SCALINGS  # no TensorFlow
+from sims.ner.head_registry import get_head, head_names
 
 # Options of a NER run as sims.run names them (argparse dests), for its mode checks.
 NER_OPTIONS = {"data_dir", "data_encoding", "run_dir", "head", "encoder", "fine_tune", "epochs", "batch_size",
@@ -31,7 +32,8 @@ def add_ner_arguments(parser: argparse.ArgumentParser, *, with_circuit: bool = T
     group.add_argument("--run-dir", help="output folder (default: runs/ner-<data>-<head>...); "
                                          "running again with the same options resumes it")
     group.add_argument("--head", default="quantum",
-                       help="quantum, bottleneck, linear, or a comma list to compare heads (default: quantum)")
+                       help=f"{', '.join(head_names())} (or one registered by a --plugin module), or a comma "
+                            "list to compare heads (default: %(default)s)")
     group.add_argument("--encoder", default="minilm",
                        help="minilm (offline default), a local model folder, a hub name, or tiny (random, tests)")
     group.add_argument("--fine-tune", action="store_true", help="train the encoder too (default: frozen)")
@@ -118,7 +120,7 @@ def run_ner(args: argparse.Namespace) -> None:
     seeds = args.seeds or [args.seed]
     all_options = []  # validate every configuration before training any
     for head in heads:
-        for ansatz in (ansatze if head == "quantum" else ansatze[:1]):
+        for ansatz in (ansatze if get_head(head).uses_circuit else ansatze[:1]):
             for run_seed in seeds:
                 all_options.append(options_from_args(
                     argparse.Namespace(**{**vars(args), "ansatz": ansatz, "seed": run_seed}), head))
@@ -147,8 +149,8 @@ def compare(args: argparse.Namespace, heads: list[str], ansatze: list[str], seed
     shared = {name: value for name, value in vars(args).items()
               if name in NER_OPTIONS | {"plugin"} and name not in ("head", "ansatz", "seeds", "run_dir")
               and value is not None and value is not False and value != []}
-    configurations = [{"head": head, "ansatz": ansatz} if head == "quantum" else {"head": head}
-                      for head in heads for ansatz in (ansatze if head == "quantum" else ansatze[:1])]
+    configurations = [{"head": head, "ansatz": ansatz} if get_head(head).uses_circuit else {"head": head}
+                      for head in heads for ansatz in (ansatze if get_head(head).uses_circuit else ansatze[:1])]
     spec = spec_from_data({"task": "ner", "seeds": seeds, "options": shared, "configurations": configurations},
                           Path("comparison"))
     trials = spec.trials()
@@ -169,8 +171,8 @@ def run_ner_single(options):
 
 def comparison_row(options, metrics: dict) -> dict:
     """One run of a comparison: its configuration label, seed, score, speed and size."""
-    label = options.head if options.head != "quantum" else f"quantum:{options.ansatz}"
-    return {"label": label + options.design_tag(), "head": options.head, "seed": options.seed,
+    return {"label": options.head_type().label(options) + options.design_tag(), "head": options.head,
+            "seed": options.seed,
             "run_dir": options.run_dir, "best_dev_entity_f1": metrics["best_dev_entity_f1"],
             "train_tokens_per_s": metrics["train_tokens_per_s"],
             "trainable_parameters": metrics["trainable_parameters"],

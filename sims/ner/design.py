@@ -11,7 +11,6 @@ import numpy as np
 from qcircuits.errors import ConfigurationError
 from qcircuits.validation import check_int
 
-HEADS = ("quantum", "bottleneck", "linear")
 SCALINGS = ("linear", "tanh", "layernorm")
 READOUTS = ("z", "zz", "zz_all")
 INITS = ("uniform", "small", "zeros")

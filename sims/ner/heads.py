@@ -1,12 +1,10 @@
-"""Tagging heads: what turns a word vector into tag scores.
+"""The Keras side of a NER head: :class:`TaggingHead` and the taggers that train it.
 
-* ``quantum``: a learned projection to the circuit's features -> angle scaling ->
-  :class:`~sims.layers.QuantumLayer` (readouts in [-1, 1]), optionally several residual
-  blocks deep -> a linear layer to the tags.
-* ``bottleneck``: the classical twin of the same width: the same projection and scaling
-  options, ``tanh`` units instead of the circuit, the same readout widening (pairwise
-  products of the units) and the same residual stacking.
-* ``linear``: one linear layer to the tags.
+What a head computes is its kind, a :class:`~sims.ner.head_registry.Head` from the head
+registry (``quantum``, ``bottleneck``, ``linear``, or a user's own). :class:`TaggingHead`
+is the one Keras layer for every kind: it owns the sub-layers (so checkpoints name them
+alike), the shared design steps (layer normalisation and trainable scaling of the
+projection, angle scaling, readout widening) and the final linear layer to the tags.
 
 Every head works on ``[words, hidden]`` and on ``[batch, words, hidden]`` with a mask,
 where only real words are computed. :class:`HeadDesign` holds the options that shape
@@ -20,108 +18,81 @@ from typing import Any
 
 import numpy as np
 
-from qcircuits.errors import ConfigurationError
 from sims.layers import QuantumLayer
-from sims.ner.design import HEADS, HeadDesign
+from sims.ner.design import HeadDesign
+from sims.ner.head_registry import get_head
 from sims.tf_env import keras, tf
-
-
-def circuit_initializer(design: HeadDesign, seed: int):
-    """The Keras initializer of the circuit weights that ``design.init`` names."""
-    if design.init == "small":
-        return keras.initializers.RandomUniform(-0.1, 0.1, seed=seed)
-    if design.init == "zeros":
-        return keras.initializers.Zeros()
-    return keras.initializers.RandomUniform(0.0, 2 * np.pi, seed=seed)
 
 
 @keras.utils.register_keras_serializable(package="qcircuits")
 class TaggingHead(keras.layers.Layer):
-    """A per-word tagging head.
+    """A per-word tagging head of a registered kind.
 
     Args:
-        kind: ``quantum``, ``bottleneck`` or ``linear``.
+        kind: a registered head name (``quantum``, ``bottleneck``, ``linear``, ...).
         n_tags: number of tags.
         qubits: width of the quantum layer and of the classical bottleneck.
-        ansatz: registered ansatz (quantum head).
+        ansatz: registered ansatz (heads that run a circuit).
         ansatz_options: options for the ansatz (depth, entanglement, encoding, ...).
         backend: quantum layer backend (``auto``, ``statevector`` or ``tfq`` for training).
         design: a :class:`HeadDesign` (or its dict); the defaults reproduce the plain head.
         seed: initialiser seed.
+
+    Raises:
+        ConfigurationError: for an unknown kind.
     """
 
     def __init__(self, kind: str, n_tags: int, *, qubits: int = 8, ansatz: str = "strongly_entangling",
                  ansatz_options: dict | None = None, backend: str = "auto",
                  design: HeadDesign | dict | None = None, seed: int = 0, **kwargs: Any):
         super().__init__(**kwargs)
-        if kind not in HEADS:
-            raise ConfigurationError(f"Unknown head {kind!r}; expected one of {', '.join(HEADS)}.")
+        self.head_type = get_head(kind)
         self.kind, self.n_tags, self.qubits, self.seed = kind, int(n_tags), int(qubits), seed
         self.ansatz_name, self.ansatz_options, self.backend = ansatz, dict(ansatz_options or {}), backend
         self.design = design if isinstance(design, HeadDesign) else HeadDesign(**(design or {}))
         self.supports_masking = True
-        init = keras.initializers.GlorotUniform(seed=seed)
         self.blocks: list[keras.layers.Layer] = []
-        self.projection = self.norm = None
-        self.pairs = self.design.pairs(self.qubits)
-        if kind == "quantum":
-            options = {**self.ansatz_options, "qubits": self.qubits}
-            if self.pairs:
-                options["readout"] = self.design.circuit_readout(self.qubits)
-            for block in range(self.design.blocks):
-                self.blocks.append(QuantumLayer(
-                    ansatz, backend=backend, projection="none", seed=seed + block, ansatz_options=options,
-                    weight_initializer=circuit_initializer(self.design, seed + block), name=f"circuit_{block}"))
-            self.projection = keras.layers.Dense(self.blocks[0].ansatz.n_features, kernel_initializer=init,
-                                                 name="projection")
-        elif kind == "bottleneck":
-            self.projection = keras.layers.Dense(self.qubits, kernel_initializer=init, name="projection")
-            self.blocks = [keras.layers.Dense(self.qubits, activation="tanh", name=f"units_{block}",
-                                              kernel_initializer=keras.initializers.GlorotUniform(seed=seed + block))
-                           for block in range(1, self.design.blocks)]
+        self.projection: keras.layers.Dense | None = None
+        self.norm = None
+        self.pairs = self.design.pairs(self.qubits) if self.head_type.uses_design else []
+        self.head_type.build(self)
         if self.projection is not None and self.design.scaling == "layernorm":
             self.norm = keras.layers.LayerNormalization(name="norm")
-        self.output_layer = keras.layers.Dense(self.n_tags, kernel_initializer=init, name="tags")
+        self.output_layer = keras.layers.Dense(self.n_tags, kernel_initializer=keras.initializers.GlorotUniform(
+            seed=seed), name="tags")
 
     def build(self, input_shape):
         if self.projection is not None and self.design.trainable_scaling:
-            width = self.blocks[0].ansatz.n_features if self.kind == "quantum" else self.qubits
-            self.input_scale = self.add_weight(name="input_scale", shape=(width,), initializer="ones")
+            self.input_scale = self.add_weight(name="input_scale", shape=(self.projection.units,), initializer="ones")
         super().build(input_shape)
 
-    def _angles(self, u: tf.Tensor) -> tf.Tensor:
+    def projected(self, x: tf.Tensor) -> tf.Tensor:
+        """The projection, then layer normalisation and trainable scaling where the design asks."""
+        u = self.projection(x)
+        if self.norm is not None:
+            u = self.norm(u)
+        if self.design.trainable_scaling:
+            u = u * self.input_scale
+        return u
+
+    def angles(self, u: tf.Tensor) -> tf.Tensor:
+        """Rotation angles: as is (``linear`` scaling) or ``pi/2 * tanh(u)``."""
         return u if self.design.scaling == "linear" else (np.pi / 2) * tf.tanh(u)
 
-    def _widened(self, h: tf.Tensor) -> tf.Tensor:
-        """The twin's readout widening: the units and the products of the design's pairs."""
+    def widened(self, h: tf.Tensor) -> tf.Tensor:
+        """A classical head's readout widening: the units and the products of the design's pairs."""
         if not self.pairs:
             return h
         index = np.array(self.pairs, dtype=np.int32)
         products = tf.gather(h, index[:, 0], axis=-1) * tf.gather(h, index[:, 1], axis=-1)
         return tf.concat([h, products], axis=-1)
 
-    def _hidden(self, x: tf.Tensor, mask) -> tf.Tensor:
-        u = self.projection(x)
-        if self.norm is not None:
-            u = self.norm(u)
-        if self.design.trainable_scaling:
-            u = u * self.input_scale
-        if self.kind == "bottleneck":
-            h = tf.tanh(u)
-            for block in self.blocks:  # residual: h + tanh(W h + b)
-                h = h + block(h)
-            return self._widened(h)
-        n = self.qubits
-        out = self.blocks[0](self._angles(u), mask=mask)
-        for block in self.blocks[1:]:  # residual on the Z readouts: h + Q(h)
-            h = out[..., :n]
-            step = block(self._angles(h), mask=mask)
-            out = tf.concat([h + step[..., :n], step[..., n:]], axis=-1)
-        return out
+    def features(self, x: tf.Tensor, mask=None) -> tf.Tensor:
+        """What the tag layer reads: the head kind's features of ``x``."""
+        return self.head_type.features(self, x, mask)
 
     def call(self, inputs, mask=None):
-        x = inputs if self.kind == "linear" else self._hidden(inputs, mask)
-        return self.output_layer(x)
+        return self.output_layer(self.features(inputs, mask))
 
     def compute_mask(self, inputs, mask=None):
         return mask

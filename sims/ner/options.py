@@ -13,7 +13,8 @@ from typing import Any
 
 from qcircuits.errors import ConfigurationError
 from qcircuits.validation import check_int
-from sims.ner.design import ENCODER_FEATURES, HEADS, HeadDesign, check_choice
+from sims.ner.design import ENCODER_FEATURES, HeadDesign, check_choice
+from sims.ner.head_registry import Head, get_head
 from sims.ner.rundir import RunDir, RunDirError
 
 DEMO_DATA = Path(__file__).parent / "demo_data"
@@ -65,8 +66,7 @@ class NerOptions:
     cache_dir: str | None = None
 
     def __post_init__(self):
-        if self.head not in HEADS:
-            raise ConfigurationError(f"Unknown head {self.head!r}; expected one of {', '.join(HEADS)}.")
+        head = get_head(self.head)
         check_int("qubits", self.qubits, minimum=1)
         check_int("depth", self.depth, minimum=1)
         check_int("epochs", self.epochs, minimum=1)
@@ -98,9 +98,13 @@ class NerOptions:
             from qcircuits.builder import check_entangler
 
             check_entangler(self.entangler)
-        if self.head == "quantum" and self.backend not in TRAINING_BACKENDS:
+        if head.uses_circuit and self.backend not in TRAINING_BACKENDS:
             raise ConfigurationError(f"Training needs gradients; backend {self.backend!r} gives none. "
                                      f"Expected one of {', '.join(TRAINING_BACKENDS)}.")
+
+    def head_type(self) -> Head:
+        """The registered kind of ``head``."""
+        return get_head(self.head)
 
     def ansatz_options(self) -> dict[str, Any]:
         options = {"depth": self.depth, "encoding": self.encoding, "reupload": self.reupload}
@@ -123,26 +127,23 @@ class NerOptions:
 
     def default_run_dir(self) -> Path:
         data = Path(self.data_dir).name if self.data_dir else "demo"
-        name = f"ner-{data}-{self.head}"
-        if self.head == "quantum":
-            name += f"-{self.ansatz}-q{self.qubits}-d{self.depth}"
-        elif self.head == "bottleneck":
-            name += f"-w{self.qubits}"
+        name = f"ner-{data}-{self.head}" + self.head_type().run_name(self)
         return Path("runs") / (name + self.design_tag() + ("-finetuned" if self.fine_tune else ""))
 
     def design_tag(self) -> str:
         """The head options that differ from the defaults, for folder names and labels (``-tanh-zz``)."""
         parts = []
-        if self.head != "linear":
+        head = self.head_type()
+        if head.uses_design:
             defaults = HeadDesign()
             design = self.design()
             # The twin's units are tanh either way: its scaling shows only when it adds layer normalisation.
-            shown = design.scaling != defaults.scaling and (self.head == "quantum" or design.scaling == "layernorm")
+            shown = design.scaling != defaults.scaling and (head.uses_circuit or design.scaling == "layernorm")
             parts += [design.scaling] if shown else []
             parts += [design.readout] if design.readout != defaults.readout else []
             parts += ["scaled"] if design.trainable_scaling else []
             parts += [f"b{design.blocks}"] if design.blocks > 1 else []
-        if self.head == "quantum":
+        if head.uses_circuit:
             parts += [f"init-{self.init}"] if self.init != "uniform" else []
             parts += [self.entangler] if self.entangler else []
             parts += [self.encoding] if self.encoding != "angle_y" else []

@@ -194,7 +194,7 @@ def evaluate_run(run: RunDir, tagger: Tagger, corpus: Corpus, state: dict, optio
     if best_manager.latest_checkpoint:
         tagger.checkpoint().restore(best_manager.latest_checkpoint).expect_partial()
     metrics: dict[str, Any] = {
-        "head": options.head, "ansatz": options.ansatz if options.head == "quantum" else None,
+        "head": options.head, "ansatz": options.ansatz if options.head_type().uses_circuit else None,
         "qubits": options.qubits, "depth": options.depth, "encoder": options.encoder,
         "fine_tune": options.fine_tune, "epochs_done": state["epochs_done"], "best_epoch": state["best_epoch"],
         "best_dev_entity_f1": state["best_f1"],

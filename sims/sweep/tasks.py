@@ -116,24 +116,24 @@ def ner_options(options: dict[str, Any], seed: int):
         value = getattr(args, name) or ""
         if "," in value:
             raise ConfigurationError(f"{name} {value!r} is a list; in a sweep, vary it in [grid] instead.")
+    import plugins
+
+    plugins.load_plugins(args.plugin)  # before the options: a plugin may register the head or the ansatz
     return args, options_from_args(args, args.head)
 
 
 def _check_ner(options: dict[str, Any], seed: int) -> None:
     import plugins
 
-    args, ner = ner_options(options, seed)
-    plugins.load_plugins(args.plugin)
-    if ner.head == "quantum":
+    _, ner = ner_options(options, seed)
+    if ner.head_type().uses_circuit:
         plugins.create(ner.ansatz, qubits=ner.qubits, **ner.ansatz_options())
 
 
 def _run_ner(options: dict[str, Any], seed: int, folder: Path, report: Report) -> dict[str, Any]:
-    import plugins
     from sims.ner.trainer import train
 
-    args, ner = ner_options(options, seed)
-    plugins.load_plugins(args.plugin)
+    _, ner = ner_options(options, seed)
     ner.run_dir = str(folder / "run")  # resumes from its last epoch when the trial is run again
     ner.cache_dir = ner.cache_dir or str(folder.parent.parent / ".encoder_cache")  # shared by the sweep's trials
     metrics = train(ner, on_epoch=lambda entry: report({"dev_entity_f1": entry.get("dev_entity_f1"),

@@ -1,0 +1,65 @@
+"""The ``quantum`` head: a dressed quantum circuit (Mari et al. 2020) per word."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sims.ner.head_registry import Head, register_head
+
+
+def circuit_initializer(init: str, seed: int) -> Any:
+    """The Keras initializer of the circuit weights that ``init`` names (see ``HeadDesign.init``)."""
+    from sims.tf_env import keras
+
+    if init == "small":
+        return keras.initializers.RandomUniform(-0.1, 0.1, seed=seed)
+    if init == "zeros":
+        return keras.initializers.Zeros()
+    return keras.initializers.RandomUniform(0.0, 2 * np.pi, seed=seed)
+
+
+@register_head
+class QuantumHead(Head):
+    """Projection -> angle scaling -> :class:`~sims.layers.QuantumLayer` (readouts in [-1, 1]).
+
+    Several blocks are residual on the Z readouts, ``h + Q(angles(h))``; ZZ readouts
+    (``HeadDesign.readout``) are appended by the circuit itself.
+    """
+
+    name = "quantum"
+    description = "projection -> angles -> parameterised circuit (Z, ZZ readouts)"
+    uses_circuit = True
+
+    def build(self, layer: Any) -> None:
+        from sims.layers import QuantumLayer
+        from sims.tf_env import keras
+
+        options = {**layer.ansatz_options, "qubits": layer.qubits}
+        if layer.pairs:
+            options["readout"] = layer.design.circuit_readout(layer.qubits)
+        layer.blocks = [
+            QuantumLayer(layer.ansatz_name, backend=layer.backend, projection="none", seed=layer.seed + block,
+                         ansatz_options=options, name=f"circuit_{block}",
+                         weight_initializer=circuit_initializer(layer.design.init, layer.seed + block))
+            for block in range(layer.design.blocks)]
+        layer.projection = keras.layers.Dense(layer.blocks[0].ansatz.n_features, name="projection",
+                                              kernel_initializer=keras.initializers.GlorotUniform(seed=layer.seed))
+
+    def features(self, layer: Any, x: Any, mask: Any) -> Any:
+        from sims.tf_env import tf
+
+        n = layer.qubits
+        out = layer.blocks[0](layer.angles(layer.projected(x)), mask=mask)
+        for block in layer.blocks[1:]:  # residual on the Z readouts: h + Q(h)
+            h = out[..., :n]
+            step = block(layer.angles(h), mask=mask)
+            out = tf.concat([h + step[..., :n], step[..., n:]], axis=-1)
+        return out
+
+    def run_name(self, options: Any) -> str:
+        return f"-{options.ansatz}-q{options.qubits}-d{options.depth}"
+
+    def label(self, options: Any) -> str:
+        return f"quantum:{options.ansatz}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +81,10 @@ def one_line_error(result: subprocess.CompletedProcess) -> str:
     return lines[0]
 
 
+# A tqdm line: "desc: 100%|█████| 1/1 [00:01<00:00,  1.85s/batch]" (s/batch when slow, batch/s when fast).
+PROGRESS_BAR = re.compile(r"\| *\d+/\d+ \[[^\]]*(batch/s|s/batch)\]")
+
+
 def one_line_exit(capsys, action) -> str:
     """Runs an in-process command ``action`` that must exit with code 2; returns its one stderr line.
 
@@ -91,6 +96,6 @@ def one_line_exit(capsys, action) -> str:
         action()
     assert info.value.code == 2
     err = [line for line in capsys.readouterr().err.strip().splitlines()
-           if line.strip() and "batch/s]" not in line]
+           if line.strip() and not PROGRESS_BAR.search(line)]
     assert len(err) == 1, err
     return err[0]

@@ -8,6 +8,7 @@ from typing import Callable
 
 from sims.ner.rundir import RunDir
 from sims.ner.scores import entity_f1
+from sims.ner.state import TrainingState
 from sims.tf_env import keras, tf
 
 
@@ -71,7 +72,7 @@ class EpochEnd(keras.callbacks.Callback):
 
     def __init__(self, run: RunDir, save_best: Callable[[int], object], manager: tf.train.CheckpointManager,
                  predict_dev: Callable[[], list[list[str]]], dev_gold: list[list[str]],
-                 state: dict, patience: int, guard: DivergenceGuard | None = None):
+                 state: TrainingState, patience: int, guard: DivergenceGuard | None = None):
         super().__init__()
         self.run, self.save_best, self.manager = run, save_best, manager
         self.predict_dev, self.dev_gold = predict_dev, dev_gold
@@ -83,18 +84,13 @@ class EpochEnd(keras.callbacks.Callback):
         logs = logs if logs is not None else {}
         f1 = entity_f1(self.dev_gold, self.predict_dev())
         logs["dev_entity_f1"] = f1
-        record = {"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}}
         print(f"\nepoch {epoch + 1}: dev entity F1 {f1:.4f}")
-        state = self.state
-        state["history"].append(record)
-        if state["best_f1"] is None or f1 > state["best_f1"]:
-            state["best_f1"], state["best_epoch"], state["wait"] = f1, epoch + 1, 0
+        # The best model is saved before the epoch's checkpoint, and the state written last.
+        if self.state.best_f1 is None or f1 > self.state.best_f1:
             self.save_best(epoch + 1)
-        else:
-            state["wait"] += 1
-        state["checkpoint"] = self.run.relative(self.manager.save(checkpoint_number=epoch + 1))
-        state["epochs_done"] = epoch + 1
-        self.run.write_state(state)
-        if state["wait"] >= self.patience:
+        checkpoint = self.run.relative(self.manager.save(checkpoint_number=epoch + 1))
+        self.state.record_epoch(epoch + 1, {k: float(v) for k, v in logs.items()}, checkpoint)
+        self.run.write_state(self.state)
+        if self.state.stopped_early(self.patience):
             print(f"early stopping: no dev F1 gain for {self.patience} epoch(s)")
             self.model.stop_training = True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from qcircuits.errors import ConfigurationError
 from sims.atomic import check_writable, ensure_dir, write_json, write_text
@@ -21,12 +21,13 @@ def _load_tagger(run_dir: str | Path):
 
 
 def evaluate_file(run_dir: str | Path, path: str | Path, *, out_dir: str | Path | None = None,
-                  encoding: str = "utf-8") -> dict[str, Any]:
+                  encoding: str = "utf-8", load_tagger: Callable[[], Any] | None = None) -> dict[str, Any]:
     """Tags a CoNLL file with a saved run, prints the reports, and writes the outputs.
 
     Writes ``predictions.conll`` (word, gold tag, predicted tag; gold tags in IOB2) and
     ``evaluation.json`` (entity and per-tag token reports) into ``out_dir`` (default:
-    ``RUN_DIR/eval-<file name>``).
+    ``RUN_DIR/eval-<file name>``). ``load_tagger`` gives the run's best model (default: it
+    is loaded from the folder, after the file is checked).
 
     Raises:
         ConfigurationError: for a missing or incomplete run folder, a file that is empty or
@@ -39,7 +40,7 @@ def evaluate_file(run_dir: str | Path, path: str | Path, *, out_dir: str | Path 
     target = Path(out_dir) if out_dir else run.path / f"eval-{Path(path).name}"
     ensure_dir(target, "Evaluation folder (--out-dir)")
     check_writable(target / "evaluation.json")
-    _, tagger = _load_tagger(run_dir)
+    tagger = load_tagger() if load_tagger is not None else _load_tagger(run_dir)[1]
     gold = [list(s.tags) for s in sentences]
     predicted = tagger.predict([s.words for s in sentences])
     metrics = {"run_dir": str(run.path), "file": str(path), "sentences": len(sentences),

@@ -4,7 +4,7 @@ Layout::
 
     RUN_DIR/config.json        options, tag set, encoder spec (written once)
     RUN_DIR/checkpoints/       tf.train checkpoints, one per finished epoch
-    RUN_DIR/state.json         epoch history and early-stopping state
+    RUN_DIR/state.json         epoch history and early-stopping state (a TrainingState)
     RUN_DIR/best/              the best model (by dev entity F1), a tf.train checkpoint
     RUN_DIR/metrics.json       final metrics; RUN_DIR/training.png the per-epoch plot
 
@@ -22,13 +22,13 @@ from typing import Any, Iterator
 
 from qcircuits.errors import ConfigurationError
 from sims.atomic import check_writable, ensure_dir, write_json
+from sims.ner.state import StateError, TrainingState
 
 # Options that may differ when a run is resumed (they do not change the model or the data; a
 # learning rate may be lowered after a divergence).
 RESUMABLE_DIFFERENCES = {"epochs", "tensorboard", "patience", "run_dir", "cache_dir", "learning_rate",
                          "head_learning_rate"}
 LOCK_NAME = ".lock"
-STATE_KEYS = {"epochs_done": int, "history": list, "wait": int}
 
 
 class RunDirError(ConfigurationError):
@@ -111,29 +111,28 @@ class RunDir:
                               "'options' and 'tags' (was it written by another tool?).")
         return config
 
-    def read_state(self) -> dict[str, Any]:
+    def read_state(self) -> TrainingState:
         """The training state, checked; a fresh one when training has not finished an epoch.
 
         Raises:
-            RunDirError: for a state file that is not valid (truncated, edited) or names a
-                checkpoint that is missing.
+            RunDirError: for a state file that is not valid (truncated, edited, from a newer
+                version) or names a checkpoint that is missing.
         """
         if not self.state_path.is_file():
-            return {"epochs_done": 0, "history": [], "best_f1": None, "best_epoch": None, "wait": 0,
-                    "checkpoint": None}
+            return TrainingState()
         try:
-            state = json.loads(self.state_path.read_text())
+            data = json.loads(self.state_path.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise RunDirError(
                 f"{str(self.state_path)!r} is not valid JSON ({exc.__class__.__name__}: {exc}); it may be "
                 "truncated. Delete it to train this run again from epoch 0.") from None
-        bad = [k for k, kind in STATE_KEYS.items() if not isinstance(state, dict) or not isinstance(state.get(k), kind)]
-        if bad:
-            raise RunDirError(f"{str(self.state_path)!r} is not a training state (bad or missing: "
-                              f"{', '.join(bad)}). Delete it to train this run again from epoch 0.")
-        state.setdefault("checkpoint", None)
-        if state["checkpoint"]:
-            self.checkpoint_path(state["checkpoint"])  # fails now, not half-way, if it is missing
+        try:
+            state = TrainingState.from_json(data)
+        except StateError as exc:
+            raise RunDirError(f"{str(self.state_path)!r} is not a training state ({exc}). Delete it to train "
+                              "this run again from epoch 0.") from None
+        if state.checkpoint:
+            self.checkpoint_path(state.checkpoint)  # fails now, not half-way, if it is missing
         return state
 
     def checkpoint_path(self, stored: str) -> str:
@@ -157,8 +156,8 @@ class RunDir:
         """``path`` relative to the run folder, as stored in state.json (so the folder can move)."""
         return os.path.relpath(path, self.path)
 
-    def write_state(self, state: dict[str, Any]) -> None:
-        write_json(self.state_path, state)
+    def write_state(self, state: TrainingState) -> None:
+        write_json(self.state_path, state.to_json())
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:

@@ -53,7 +53,7 @@ def _raw(layer, x, batch):
     ansatz = layer.ansatz
     expectation = tfq.layers.Expectation(differentiator=tfq.differentiators.Adjoint())
     names = tf.constant([s.name for s in ansatz.symbols])
-    circuits = tf.tile(tfq.convert_to_tensor([ansatz.circuit]), [batch])
+    circuits = tf.tile(tfq.convert_to_tensor([ansatz.circuit.unfreeze(copy=False)]), [batch])
     operators = tf.tile(tfq.convert_to_tensor([list(ansatz.readouts)]), [batch, 1])
     values = tf.Variable(tf.concat([x, tf.tile(layer.circuit_weights[None], [batch, 1])], axis=1))
 

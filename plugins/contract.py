@@ -41,7 +41,7 @@ def _is_scaled_symbol(expr: sympy.Basic) -> bool:
 def contract_problems(ansatz: Ansatz) -> list[str]:
     """Every way ``ansatz`` breaks the contract (empty when it is valid)."""
     problems = []
-    if not isinstance(ansatz.circuit, cirq.Circuit):
+    if not isinstance(ansatz.circuit, cirq.AbstractCircuit):
         return [f"circuit is {type(ansatz.circuit).__name__}, expected cirq.Circuit"]
     declared = list(ansatz.symbols)
     if len(set(declared)) != len(declared):

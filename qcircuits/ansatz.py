@@ -25,7 +25,10 @@ class Ansatz:
 
     Attributes:
         family: registry name of the family that built it.
-        circuit: the ``cirq.Circuit`` (data encoding included).
+        circuit: the circuit (data encoding included), a ``cirq.FrozenCircuit``: a built
+            ansatz cannot change under the simulators that compiled it. A factory may
+            return a ``cirq.Circuit``; it is frozen here. Libraries that want a mutable
+            one (TensorFlow Quantum) get ``circuit.unfreeze(copy=False)``.
         qubits: the qubits, in index order.
         encoding: the bound data encoding (its symbols and feature map).
         weight_symbols: trainable symbols.
@@ -37,7 +40,7 @@ class Ansatz:
     """
 
     family: str
-    circuit: cirq.Circuit
+    circuit: cirq.AbstractCircuit
     qubits: tuple[cirq.Qid, ...]
     encoding: EncodingPlan
     weight_symbols: tuple[sympy.Symbol, ...]
@@ -46,6 +49,10 @@ class Ansatz:
     entanglement: str
     reupload: bool = False
     options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.circuit, cirq.Circuit):
+            object.__setattr__(self, "circuit", self.circuit.freeze())
 
     @property
     def data_symbols(self) -> tuple[sympy.Symbol, ...]:

@@ -21,7 +21,6 @@ import numpy as np
 
 import plugins
 from qcircuits.ansatz import Ansatz
-from qcircuits.encodings import product_values
 from qcircuits.errors import ConfigurationError
 from sims.atomic import to_plain
 from sims.backends import AUTO, backend_names, backend_spec, make_backend
@@ -29,6 +28,19 @@ from sims.tf_env import keras, tf, tfq
 
 LAYER_BACKENDS = backend_names(with_auto=True)  # non-differentiable ones: forward only, for cross-checks
 PROJECTIONS = ("auto", "learned", "fixed", "none")
+
+
+class TensorFlowOps:
+    """The array operations an encoding's values need (``qcircuits.encodings.ArrayOps``), for tensors."""
+
+    def take(self, array: tf.Tensor, index: np.ndarray) -> tf.Tensor:
+        return tf.gather(array, index, axis=-1)
+
+    def concat(self, arrays: list[tf.Tensor]) -> tf.Tensor:
+        return tf.concat(arrays, axis=-1)
+
+
+TF_OPS = TensorFlowOps()
 
 
 def resolve_ansatz(name: str, options: dict[str, Any], source: str | None = None) -> Ansatz:
@@ -186,10 +198,10 @@ class QuantumLayer(keras.layers.Layer):
 
     def _data_values(self, features: tf.Tensor | None) -> tf.Tensor | None:
         """Values of the data symbols: the features, then the IQP products ``(pi - x_i)(pi - x_j)``."""
-        if features is None or not self.ansatz.encoding.product_pairs:
-            return features
-        products = product_values(self.ansatz.encoding, features, lambda a, index: tf.gather(a, index, axis=-1))
-        return tf.concat([features, products], axis=-1)
+        if features is None:
+            return None
+        plan = self.ansatz.encoding
+        return plan.encoding.values(plan, features, TF_OPS)
 
     def _evaluate_flat(self, x: tf.Tensor) -> tf.Tensor:
         """``[n, width] -> [n, n_readouts]`` on the chosen backend."""
@@ -279,10 +291,11 @@ def pqc_layer(ansatz: str, *, controlled: bool = False, repetitions: int | None 
     model = plugins.create(ansatz, **{**ansatz_options, "encoding": "none"})
     differentiator = (tfq.differentiators.ParameterShift() if repetitions
                       else tfq.differentiators.Adjoint())
+    circuit = model.circuit.unfreeze(copy=False)  # TFQ takes a cirq.Circuit only
     if controlled:
-        return tfq.layers.ControlledPQC(model.circuit, list(model.readouts), repetitions=repetitions,
+        return tfq.layers.ControlledPQC(circuit, list(model.readouts), repetitions=repetitions,
                                         differentiator=differentiator)
-    return tfq.layers.PQC(model.circuit, list(model.readouts), repetitions=repetitions,
+    return tfq.layers.PQC(circuit, list(model.readouts), repetitions=repetitions,
                           differentiator=differentiator)
 
 

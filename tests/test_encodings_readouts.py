@@ -53,3 +53,35 @@ def test_readouts_default_subset_and_pauli_strings():
 def test_readouts_reject_bad_specs(spec, match):
     with pytest.raises(ConfigurationError, match=match):
         build_readouts(spec, cirq.LineQubit.range(3))
+
+
+def test_a_new_encoding_is_one_class_and_every_family_takes_it():
+    import plugins
+    from qcircuits.encodings import ENCODINGS, Encoding, register_encoding
+
+    class RyRx(Encoding):  # one feature per qubit, loaded twice: RY(x) then RX(x)
+        def operations(self, plan, qubits):
+            return [g(s).on(qubits[i]) for i, s in enumerate(plan.feature_symbols) for g in (cirq.ry, cirq.rx)]
+
+    register_encoding(RyRx("ry_rx_test", 1, "RY then RX"))
+    try:
+        ansatz = plugins.create("hardware_efficient", qubits=2, depth=1, encoding="ry_rx_test")
+        q = ansatz.qubits
+        for qubit, x in zip(q, ansatz.data_symbols):
+            first = [op for op in ansatz.circuit.all_operations() if op.qubits == (qubit,)][:2]
+            assert first == [cirq.ry(x).on(qubit), cirq.rx(x).on(qubit)]
+        with pytest.raises(ConfigurationError, match="Encoding 'ry_rx_test' is already registered"):
+            register_encoding(RyRx("ry_rx_test", 1, "another"))
+    finally:
+        del ENCODINGS["ry_rx_test"]
+    with pytest.raises(ConfigurationError, match="register_encoding takes an Encoding"):
+        register_encoding("angle_y")
+
+
+def test_iqp_values_are_the_same_formula_in_numpy_and_tensorflow():
+    tf = pytest.importorskip("tensorflow")
+    from sims.layers import TF_OPS
+
+    plan = plan_encoding("iqp", 4)
+    x = np.random.default_rng(0).uniform(-2, 2, (5, 4))
+    np.testing.assert_allclose(plan.encoding.values(plan, tf.constant(x), TF_OPS).numpy(), feature_values(plan, x))

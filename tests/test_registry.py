@@ -59,7 +59,8 @@ def test_decorator_registers_and_create_builds(clean_registry):
 
 def test_create_with_keywords_from_the_issue():
     ansatz = plugins.create("strongly_entangling", qubits=6, depth=3, entanglement="circular")
-    assert isinstance(ansatz.circuit, cirq.Circuit)
+    assert isinstance(ansatz.circuit, cirq.FrozenCircuit)  # built once: nothing can change it under a simulator
+    assert not hasattr(ansatz.circuit, "append")
     assert ansatz.n_weights == plugins.shape("strongly_entangling", qubits=6, depth=3) == 54
     assert ansatz.entanglement == "circular"
     assert len(ansatz.data_symbols) == 6 and len(ansatz.readouts) == 6

@@ -47,7 +47,7 @@ class ExpectationKernel:
         from sims.tf_env import tf, tfq
 
         self.ansatz = ansatz
-        self.circuit = tfq.convert_to_tensor([ansatz.circuit])
+        self.circuit = tfq.convert_to_tensor([ansatz.circuit.unfreeze(copy=False)])
         self.symbol_names = tf.constant([s.name for s in ansatz.symbols])
         self.operators = tfq.convert_to_tensor([list(ansatz.readouts)])
         self.repetitions = repetitions
@@ -109,7 +109,7 @@ class TfqBackend(Backend):
 
         values = self._checked_values(ansatz, values)
         self.check_fits(ansatz.n_qubits)
-        circuits = tf.tile(tfq.convert_to_tensor([ansatz.circuit]), [len(values)])
+        circuits = tf.tile(tfq.convert_to_tensor([ansatz.circuit.unfreeze(copy=False)]), [len(values)])
         states = tfq.layers.State()(circuits, symbol_names=[s.name for s in ansatz.symbols],
                                     symbol_values=tf.constant(values, tf.float32))
         return states.to_tensor().numpy()

@@ -4,106 +4,64 @@ and predict (``examples/ner_predict.py``)."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 from pathlib import Path
 from typing import Sequence
 
 from qcircuits.errors import ConfigurationError
-from sims.cli_args import OneLineParser, guarded, integer, positive_float, positive_int, seed, seed_list
-from sims.ner.design import ENCODER_FEATURES, INITS, READOUTS, SCALINGS  # no TensorFlow
-from sims.ner.head_registry import get_head, head_names
+from sims.cli_args import OneLineParser, guarded, seed_list
+from sims.ner.head_registry import get_head  # no TensorFlow
 
-# Options of a NER run as sims.run names them (argparse dests), for its mode checks.
-NER_OPTIONS = {"data_dir", "data_encoding", "run_dir", "head", "encoder", "fine_tune", "epochs", "batch_size",
-               "learning_rate", "head_learning_rate", "patience", "max_length", "max_sentences", "tensorboard",
-               "cache_dir", "ansatz", "qubits", "depth", "entanglement", "encoding", "reupload", "backend",
-               "entangler", "scaling", "trainable_scaling", "head_readout", "circuit_init", "blocks",
-               "circuit_learning_rate", "encoder_features", "seeds"}
+
+def _ner_option_dests() -> set[str]:
+    from sims.ner.options import NerOptions, option_dest
+
+    return {option_dest(f) for f in dataclasses.fields(NerOptions)} - {"seed"} | {"seeds"}
+
+
+# Options of a NER run as sims.run names them (argparse dests), for its mode checks; --seed is
+# everyone's (and a sweep's seeds are its own list).
+NER_OPTIONS = _ner_option_dests()
 
 
 def add_ner_arguments(parser: argparse.ArgumentParser, *, with_circuit: bool = True) -> None:
-    """NER options; ``with_circuit`` adds the circuit options that ``sims.run`` already has."""
-    group = parser.add_argument_group("NER")
-    group.add_argument("--data-dir", help="folder with train/dev(/test) CoNLL files "
-                                          "(default: the small demo corpus shipped with the project)")
-    group.add_argument("--data-encoding", default="utf-8",
-                       help="text encoding of the data files (default: utf-8; latin-1 for older corpora such as "
-                            "the German CoNLL-2003 files)")
-    group.add_argument("--run-dir", help="output folder (default: runs/ner-<data>-<head>...); "
-                                         "running again with the same options resumes it")
-    group.add_argument("--head", default="quantum",
-                       help=f"{', '.join(head_names())} (or one registered by a --plugin module), or a comma "
-                            "list to compare heads (default: %(default)s)")
-    group.add_argument("--encoder", default="minilm",
-                       help="minilm (offline default), a local model folder, a hub name, or tiny (random, tests)")
-    group.add_argument("--fine-tune", action="store_true", help="train the encoder too (default: frozen)")
-    group.add_argument("--epochs", type=positive_int, default=10)
-    group.add_argument("--batch-size", type=positive_int,
-                       help="words per batch (frozen: 128, 16 on the demo corpus) or windows per batch (fine-tune: 16)")
-    group.add_argument("--learning-rate", type=positive_float,
-                       help="Adam learning rate (default 5e-3 frozen, 5e-5 fine-tune)")
-    group.add_argument("--head-learning-rate", type=positive_float, default=5e-3,
-                       help="with --fine-tune: Adam learning rate of the head (default: %(default)s)")
-    group.add_argument("--patience", type=positive_int, default=3, help="early stopping on dev entity F1")
-    group.add_argument("--max-length", type=positive_int, default=128, help="sub-tokens per window")
-    group.add_argument("--max-sentences", type=positive_int, help="use only the first N training sentences")
-    group.add_argument("--tensorboard", action="store_true", help="write TensorBoard logs in the run folder")
-    group.add_argument("--cache-dir", help="where frozen encoder outputs are cached")
-    group.add_argument("--encoder-features", choices=ENCODER_FEATURES, default="last",
-                       help="frozen encoder: its last layer (default), or the sum or concatenation of the last four "
-                            "(feature-based NER in the BERT paper)")
-    group.add_argument("--seeds", type=seed_list,
-                       help="comma list of seeds: every configuration is trained once per seed, and the comparison "
-                            "reports mean ± std over them (overrides --seed)")
-    design = parser.add_argument_group("head design (quantum head and its classical twin)")
-    design.add_argument("--scaling", choices=SCALINGS, default="linear",
-                        help="projection -> angles: linear (as is), tanh (pi/2 tanh), layernorm (then pi/2 tanh); "
-                             "the bottleneck twin applies tanh (after layernorm) (default: %(default)s)")
-    design.add_argument("--trainable-scaling", action="store_true",
-                        help="a trainable per-feature factor before the scaling (both heads)")
-    design.add_argument("--head-readout", choices=READOUTS, default="z",
-                        help="z: one readout per qubit; zz: plus Z_i Z_i+1; zz_all: plus every pair (the twin "
-                             "appends the same products of its units) (default: %(default)s)")
-    design.add_argument("--circuit-init", choices=INITS, default="uniform",
-                        help="circuit weights: uniform in [0, 2pi), small in [-0.1, 0.1], or zeros (identity "
-                             "blocks with a parametrised --entangler) (default: %(default)s)")
-    design.add_argument("--blocks", type=positive_int, default=1,
-                        help="residual blocks h + Q(h) (the twin: h + tanh(W h + b)) (default: %(default)s)")
-    design.add_argument("--entangler", help="hardware_efficient: cx (default), cz, or parametrised crz, crx, cry, rzz")
-    design.add_argument("--circuit-learning-rate", type=positive_float,
-                        help="Adam learning rate of the circuit weights (default: that of the head)")
+    """The NER options, generated from the fields of :class:`~sims.ner.options.NerOptions`' three parts.
+
+    ``with_circuit`` adds the options that ``sims.run`` already has for every subcommand
+    (ansatz, qubits, depth, entanglement, encoding, reupload, backend, seed, plugin).
+    """
+    from sims.ner.options import ARGUMENT_GROUPS, option_dest, option_flag
+
+    for title, kind in ARGUMENT_GROUPS:
+        group = parser.add_argument_group(title)
+        for field in dataclasses.fields(kind):
+            meta = field.metadata
+            if meta["circuit"] and not with_circuit:
+                continue
+            if field.default is False:
+                group.add_argument(option_flag(field), dest=option_dest(field), action="store_true", help=meta["help"])
+                continue
+            group.add_argument(option_flag(field), dest=option_dest(field), default=field.default, type=meta["type"],
+                               choices=meta["choices"], help=meta["help"])
+    parser.add_argument("--seeds", type=seed_list,
+                        help="comma list of seeds: every configuration is trained once per seed, and the comparison "
+                             "reports mean ± std over them (overrides --seed)")
     if with_circuit:
-        circuit = parser.add_argument_group("quantum head")
-        circuit.add_argument("--ansatz", default="strongly_entangling",
-                             help="registered ansatz, or a comma list to compare several quantum heads")
-        circuit.add_argument("--qubits", type=integer, default=8, help="quantum width = bottleneck width")
-        circuit.add_argument("--depth", type=integer, default=2)
-        circuit.add_argument("--entanglement")
-        circuit.add_argument("--encoding", default="angle_y")
-        circuit.add_argument("--reupload", action="store_true")
-        circuit.add_argument("--backend", default="auto",
-                             help="quantum layer backend: auto (default), statevector or tfq "
-                                  "(training needs gradients)")
-        circuit.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FILE")
-        parser.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2^32-1 (default: %(default)s)")
+        parser.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FILE",
+                            help="a module or .py file that registers ansatze or heads (repeatable)")
 
 
 def options_from_args(args: argparse.Namespace, head: str):
-    from sims.ner.options import NerOptions
+    """The run's :class:`~sims.ner.options.NerOptions` from parsed arguments; an option not given
+    (``None``, as ``sims.run`` leaves its shared ones) takes the field's default."""
+    from sims.ner.options import NerOptions, option_dest
 
-    return NerOptions(
-        data_dir=args.data_dir, data_encoding=args.data_encoding, run_dir=args.run_dir, head=head,
-        ansatz=args.ansatz or "strongly_entangling",
-        qubits=args.qubits if args.qubits is not None else 8, depth=args.depth if args.depth is not None else 2,
-        entanglement=args.entanglement, encoding=args.encoding or "angle_y", reupload=bool(args.reupload),
-        backend=args.backend or "auto",
-        encoder=args.encoder, fine_tune=args.fine_tune, epochs=args.epochs, batch_size=args.batch_size,
-        learning_rate=args.learning_rate, head_learning_rate=args.head_learning_rate, patience=args.patience,
-        seed=args.seed, max_length=args.max_length,
-        max_sentences=args.max_sentences, tensorboard=args.tensorboard, cache_dir=args.cache_dir,
-        entangler=args.entangler, scaling=args.scaling, trainable_scaling=bool(args.trainable_scaling),
-        readout=args.head_readout, init=args.circuit_init, blocks=args.blocks,
-        circuit_learning_rate=args.circuit_learning_rate, encoder_features=args.encoder_features)
+    values = {}
+    for field in dataclasses.fields(NerOptions):
+        value = getattr(args, option_dest(field), None)
+        values[field.name] = field.default if value is None else value
+    return NerOptions(**{**values, "head": head})
 
 
 def run_ner(args: argparse.Namespace) -> None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from qcircuits.errors import ConfigurationError
 from qcircuits.validation import check_int
-from sims.ner.design import ENCODER_FEATURES, HeadDesign, check_choice
-from sims.ner.head_registry import Head, get_head
+from sims.cli_args import integer, positive_float, positive_int
+from sims.cli_args import seed as seed_type
+from sims.ner.design import ENCODER_FEATURES, INITS, READOUTS, SCALINGS, HeadDesign, check_choice
+from sims.ner.head_registry import Head, get_head, head_names
 from sims.ner.rundir import RunDir, RunDirError
 
 DEMO_DATA = Path(__file__).parent / "demo_data"
@@ -29,41 +31,115 @@ def _training_backends() -> tuple[str, ...]:
 TRAINING_BACKENDS = _training_backends()
 
 
-@dataclasses.dataclass
-class NerOptions:
-    """Everything that defines a NER run (saved in the run's config.json)."""
+def option(default: Any, help: str, *, flag: str | None = None, type: Callable[[str], Any] | None = None,
+           choices: Sequence[str] | None = None, circuit: bool = False) -> Any:
+    """A dataclass field that is also a command-line option (its default declared here only).
 
-    data_dir: str | None = None
-    data_encoding: str = "utf-8"
-    run_dir: str | None = None
-    head: str = "quantum"
-    ansatz: str = "strongly_entangling"
-    qubits: int = 8
-    depth: int = 2
-    entanglement: str | None = None
-    encoding: str = "angle_y"
-    reupload: bool = False
-    entangler: str | None = None
-    scaling: str = "linear"
-    trainable_scaling: bool = False
-    readout: str = "z"
-    init: str = "uniform"
-    blocks: int = 1
-    encoder_features: str = "last"
-    backend: str = "auto"
-    encoder: str = "minilm"
-    fine_tune: bool = False
-    epochs: int = 10
-    batch_size: int | None = None
-    learning_rate: float | None = None
-    head_learning_rate: float = 5e-3
-    circuit_learning_rate: float | None = None
-    patience: int = 3
-    seed: int = 0
-    max_length: int = 128
-    max_sentences: int | None = None
-    tensorboard: bool = False
-    cache_dir: str | None = None
+    Args:
+        default: the field's default, which is also the option's.
+        help: the ``--help`` text.
+        flag: the option, when it is not ``--`` plus the field name with dashes.
+        type: argparse's ``type`` (a converter with a one-line error).
+        choices: the allowed values.
+        circuit: an option that ``python -m sims.run`` already has for every subcommand
+            (ansatz, qubits, depth, ...); the NER parser adds it only for its own scripts.
+    """
+    return dataclasses.field(default=default, metadata={"help": help, "flag": flag, "type": type,
+                                                        "choices": choices, "circuit": circuit})
+
+
+@dataclasses.dataclass
+class DataArguments:
+    """What the run reads: the corpus, how much of it, and where encoder outputs are cached."""
+
+    data_dir: str | None = option(None, "folder with train/dev(/test) CoNLL files (default: the small demo "
+                                        "corpus shipped with the project)")
+    data_encoding: str = option("utf-8", "text encoding of the data files (default: utf-8; latin-1 for older "
+                                         "corpora such as the German CoNLL-2003 files)")
+    max_sentences: int | None = option(None, "use only the first N training sentences", type=positive_int)
+    max_length: int = option(128, "sub-tokens per window", type=positive_int)
+    cache_dir: str | None = option(None, "where frozen encoder outputs are cached")
+
+
+@dataclasses.dataclass
+class ModelArguments:
+    """The model: the encoder, the head and its design, and the circuit of a quantum head."""
+
+    head: str = option("quantum", f"{', '.join(head_names())} (or one registered by a --plugin module), or a "
+                                  "comma list to compare heads (default: %(default)s)")
+    encoder: str = option("minilm", "minilm (offline default), a local model folder, a hub name, or tiny "
+                                    "(random, tests)")
+    encoder_features: str = option("last", "frozen encoder: its last layer (default), or the sum or "
+                                           "concatenation of the last four (feature-based NER in the BERT paper)",
+                                   choices=ENCODER_FEATURES)
+    fine_tune: bool = option(False, "train the encoder too (default: frozen)")
+    ansatz: str = option("strongly_entangling", "registered ansatz, or a comma list to compare several quantum "
+                                                "heads", circuit=True)
+    qubits: int = option(8, "quantum width = bottleneck width", type=integer, circuit=True)
+    depth: int = option(2, "circuit layers", type=integer, circuit=True)
+    entanglement: str | None = option(None, "entanglement pattern of the circuit", circuit=True)
+    encoding: str = option("angle_y", "data encoding of the circuit", circuit=True)
+    reupload: bool = option(False, "repeat the encoding before every layer", circuit=True)
+    backend: str = option("auto", "quantum layer backend: auto (default), statevector or tfq (training needs "
+                                  "gradients)", circuit=True)
+    entangler: str | None = option(None, "hardware_efficient: cx (default), cz, or parametrised crz, crx, cry, rzz")
+    scaling: str = option("linear", "projection -> angles: linear (as is), tanh (pi/2 tanh), layernorm (then "
+                                    "pi/2 tanh); the bottleneck twin applies tanh (after layernorm) "
+                                    "(default: %(default)s)", choices=SCALINGS)
+    trainable_scaling: bool = option(False, "a trainable per-feature factor before the scaling (both heads)")
+    readout: str = option("z", "z: one readout per qubit; zz: plus Z_i Z_i+1; zz_all: plus every pair (the twin "
+                               "appends the same products of its units) (default: %(default)s)",
+                          flag="--head-readout", choices=READOUTS)
+    init: str = option("uniform", "circuit weights: uniform in [0, 2pi), small in [-0.1, 0.1], or zeros (identity "
+                                  "blocks with a parametrised --entangler) (default: %(default)s)",
+                       flag="--circuit-init", choices=INITS)
+    blocks: int = option(1, "residual blocks h + Q(h) (the twin: h + tanh(W h + b)) (default: %(default)s)",
+                         type=positive_int)
+
+
+@dataclasses.dataclass
+class TrainingArguments:
+    """How the model is trained, and where the run goes."""
+
+    run_dir: str | None = option(None, "output folder (default: runs/ner-<data>-<head>...); running again with "
+                                       "the same options resumes it")
+    epochs: int = option(10, "training epochs (default: %(default)s)", type=positive_int)
+    batch_size: int | None = option(None, "words per batch (frozen: 128, 16 on the demo corpus) or windows per "
+                                          "batch (fine-tune: 16)", type=positive_int)
+    learning_rate: float | None = option(None, "Adam learning rate (default 5e-3 frozen, 5e-5 fine-tune)",
+                                         type=positive_float)
+    head_learning_rate: float = option(5e-3, "with --fine-tune: Adam learning rate of the head "
+                                             "(default: %(default)s)", type=positive_float)
+    circuit_learning_rate: float | None = option(None, "Adam learning rate of the circuit weights (default: "
+                                                       "that of the head)", type=positive_float)
+    patience: int = option(3, "early stopping on dev entity F1 (default: %(default)s)", type=positive_int)
+    seed: int = option(0, "random seed, 0 to 2^32-1 (default: %(default)s)", type=seed_type, circuit=True)
+    tensorboard: bool = option(False, "write TensorBoard logs in the run folder")
+
+
+ARGUMENT_GROUPS: tuple[tuple[str, type], ...] = (
+    ("NER data", DataArguments), ("NER model: encoder, head and circuit", ModelArguments),
+    ("NER training", TrainingArguments))
+
+
+def option_flag(field: dataclasses.Field) -> str:
+    """A field's command-line option, e.g. ``--head-readout`` for ``readout``."""
+    return field.metadata.get("flag") or "--" + field.name.replace("_", "-")
+
+
+def option_dest(field: dataclasses.Field) -> str:
+    """The argparse name of a field's option (``head_readout`` for ``readout``)."""
+    return option_flag(field)[2:].replace("-", "_")
+
+
+@dataclasses.dataclass
+class NerOptions(DataArguments, ModelArguments, TrainingArguments):
+    """Everything that defines a NER run (saved flat in the run's config.json).
+
+    The union of :class:`DataArguments`, :class:`ModelArguments` and
+    :class:`TrainingArguments`, checked as a whole; :meth:`parts` gives them apart and
+    :meth:`combine` puts them together.
+    """
 
     def __post_init__(self):
         head = get_head(self.head)
@@ -101,6 +177,16 @@ class NerOptions:
         if head.uses_circuit and self.backend not in TRAINING_BACKENDS:
             raise ConfigurationError(f"Training needs gradients; backend {self.backend!r} gives none. "
                                      f"Expected one of {', '.join(TRAINING_BACKENDS)}.")
+
+    @classmethod
+    def combine(cls, data: DataArguments, model: ModelArguments, training: TrainingArguments) -> NerOptions:
+        """The options of a run from its three parts (each default declared once, in its part)."""
+        return cls(**dataclasses.asdict(data), **dataclasses.asdict(model), **dataclasses.asdict(training))
+
+    def parts(self) -> tuple[DataArguments, ModelArguments, TrainingArguments]:
+        """The data, model and training arguments of this run."""
+        return tuple(kind(**{f.name: getattr(self, f.name) for f in dataclasses.fields(kind)})
+                     for _, kind in ARGUMENT_GROUPS)  # type: ignore[return-value]
 
     def head_type(self) -> Head:
         """The registered kind of ``head``."""

@@ -71,6 +71,7 @@ def main(argv=None) -> int:
     ner = argparse.ArgumentParser()
     add_ner_arguments(ner)
     out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)  # benchmarks/results is not versioned: a clone lacks it
     rows = json.loads(out.read_text()) if out.exists() else []
     done = {(r["label"], r["seed"]) for r in rows}
     chosen = [c for c in CONFIGURATIONS if not args.only or any(o in c[0] for o in args.only)]

@@ -1,11 +1,8 @@
 """The backend registry: capabilities, options, and the lists that come from it."""
 
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from helpers import run_sims
 
 import plugins
 from qcircuits import ConfigurationError
@@ -13,7 +10,6 @@ from sims.backends import REGISTRY, backend_names, backend_spec, make_backend
 
 pytestmark = pytest.mark.tf  # needs TensorFlow: left out of `make test-fast`
 
-ROOT = Path(__file__).resolve().parents[1]
 CPU_BACKENDS = [n for n in backend_names() if not REGISTRY[n].gpu or n == "statevector"]
 
 
@@ -63,15 +59,13 @@ def test_a_readout_on_a_qubit_no_gate_touches_is_simulated_on_every_backend():
 
 
 def test_cli_backend_choices_come_from_the_registry():
-    result = subprocess.run([sys.executable, "-m", "sims.run", "--backend", "nonesuch", "--qubits", "3"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = run_sims("--backend", "nonesuch", "--qubits", "3")
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "statevector" in lines[0] and "tfq" in lines[0]
 
 
 def test_report_runs_on_the_engine():
-    result = subprocess.run([sys.executable, "-m", "sims.run", "--backend", "statevector", "--qubits", "3",
-                             "--batch", "4"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = run_sims("--backend", "statevector", "--qubits", "3", "--batch", "4")
     assert result.returncode == 0, result.stderr
     assert "statevector engine" in result.stdout and "<Z2>" in result.stdout

@@ -2,11 +2,9 @@
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
-from helpers import ROOT, run_sims
+from helpers import run_python, run_sims
 
 from sims.run import main
 
@@ -43,7 +41,7 @@ def test_same_seed_gives_same_expectations(tmp_path):
 def test_list_shows_builtins_with_source_and_does_not_import_tensorflow():
     code = ("import sys; from sims.run import main; main(['--list']); "
             "print('TF LOADED' if 'tensorflow' in sys.modules else 'NO TF')")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    result = run_python("-c", code)
     assert result.returncode == 0, result.stderr
     assert "NO TF" in result.stdout
     assert "strongly_entangling" in result.stdout and "[built-in]" in result.stdout

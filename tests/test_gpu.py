@@ -2,10 +2,10 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT, run_sims
 
 import plugins
 import sims.gpu_info
@@ -15,7 +15,6 @@ from sims.gpu_info import GpuStatus, gpu_status
 
 pytestmark = pytest.mark.tf  # needs TensorFlow: left out of `make test-fast`
 
-ROOT = Path(__file__).resolve().parents[1]
 CPU_ONLY = GpuStatus("0.22.1", False, False, False, False)
 BUILT_NO_DEVICE = GpuStatus("0.22.0", True, False, False, False)
 WITH_DEVICE = GpuStatus("0.22.0", True, True, True, True)
@@ -59,8 +58,7 @@ def test_auto_picks_the_cpu_for_small_circuits_and_says_why(status):
 
 
 def test_cli_reports_the_auto_choice():
-    result = subprocess.run([sys.executable, "-m", "sims.run", "--backend", "auto", "--qubits", "3", "--batch", "2"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = run_sims("--backend", "auto", "--qubits", "3", "--batch", "2")
     assert result.returncode == 0 and result.stdout.startswith("auto -> qsim: 3 qubits < 20")
 
 

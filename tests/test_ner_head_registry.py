@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
 import pytest
-from helpers import ROOT, write_ner_data
+from helpers import run_python, write_ner_data
 
 from qcircuits.errors import ConfigurationError
 from sims.ner.head_registry import Head, get_head, head_names, register_head, unregister_head
@@ -90,7 +88,7 @@ def test_listing_heads_and_checking_options_load_no_tensorflow():
     code = ("import sys; from sims.ner.head_registry import head_names; from sims.ner.options import NerOptions; "
             "NerOptions(head='bottleneck', readout='zz'); print(head_names()); "
             "print('TF LOADED' if 'tensorflow' in sys.modules else 'NO TF')")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    result = run_python("-c", code)
     assert result.returncode == 0, result.stderr
     assert "NO TF" in result.stdout and "'quantum', 'bottleneck', 'linear'" in result.stdout
 

@@ -23,7 +23,7 @@ import numpy as np
 import qsimcirq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import plugins  # noqa: E402
+from qcircuits import plugins  # noqa: E402
 from sims.atomic import write_json  # noqa: E402
 from sims.backends import make_backend  # noqa: E402
 from sims.timing import median_seconds  # noqa: E402

@@ -1,25 +1,39 @@
-"""The ansatz registry.
+"""``import plugins`` is :mod:`qcircuits.plugins`, the ansatz registry, under its short name.
 
-Register a family with the :func:`register_ansatz` decorator, load one from a
-module or file with :func:`load_plugin`, or install a distribution that declares
-an entry point in the group ``qcircuits.ansatze``. Then::
-
-    import plugins
-    plugins.list_ansatze("strongly*")
-    ansatz = plugins.create("strongly_entangling", qubits=6, depth=3, entanglement="circular")
-    plugins.shape("strongly_entangling", qubits=6, depth=3)  # weights, before building
+This package only makes the short name give the canonical module objects
+(``plugins.registry is qcircuits.plugins.registry``; ``plugins.builtin.x`` too, imported
+when first asked for), so registrations, monkeypatches and ``isinstance`` checks agree
+whichever name a user imports.
 """
 
-from plugins import discovery, registry
-from plugins.contract import SUPPORTED_GATES, check_ansatz, contract_problems
-from plugins.discovery import ENTRY_POINT_GROUP, load_plugin, load_plugins
-from plugins.errors import ContractError, DuplicateAnsatzError, PluginError, UnknownAnsatzError, UnknownOptionError
-from plugins.registry import REGISTRY, AnsatzEntry, Registry, create, get, list_ansatze, register_ansatz, shape
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import types
 
-__all__ = [
-    "AnsatzEntry", "ContractError", "DuplicateAnsatzError", "ENTRY_POINT_GROUP", "PluginError",
-    "REGISTRY", "Registry", "SUPPORTED_GATES", "UnknownAnsatzError", "UnknownOptionError", "check_ansatz",
-    "contract_problems", "create", "get", "list_ansatze", "load_plugin", "load_plugins", "register_ansatz", "shape",
-]
+import qcircuits.plugins as _canonical
 
-registry.DISCOVERERS[:] = [discovery.load_builtins, discovery.scan_entry_points]
+_CANONICAL = _canonical.__name__
+
+
+class _AliasLoader(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds ``plugins.X`` as the module ``qcircuits.plugins.X`` (the same object, not a copy)."""
+
+    def find_spec(self, fullname: str, path: object = None,
+                  target: object = None) -> importlib.machinery.ModuleSpec | None:
+        if not fullname.startswith(__name__ + "."):
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        return importlib.import_module(_CANONICAL + spec.name[len(__name__):])
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """Nothing to run: the canonical module ran when it was imported."""
+
+
+if not any(isinstance(finder, _AliasLoader) for finder in sys.meta_path):
+    sys.meta_path.insert(0, _AliasLoader())
+sys.modules[__name__] = _canonical  # `import plugins` returns the canonical package

@@ -22,7 +22,7 @@ from typing import Any
 import cirq
 import numpy as np
 
-import plugins
+from qcircuits import plugins
 from qcircuits.ansatz import Ansatz
 from qcircuits.descriptors import expressibility, meyer_wallach, pair_fidelities
 from qcircuits.errors import ConfigurationError

@@ -35,7 +35,7 @@ def check_bench(args: argparse.Namespace) -> None:
     Raises:
         ConfigurationError: naming the bad value.
     """
-    import plugins
+    from qcircuits import plugins
     from qcircuits.errors import ConfigurationError
     from sims.backends import backend_names
 
@@ -51,7 +51,7 @@ def check_bench(args: argparse.Namespace) -> None:
 
 def measure_layer(args: argparse.Namespace) -> dict[str, Any]:
     """Median seconds of a forward call and of a forward+gradient call, as samples per second."""
-    import plugins
+    from qcircuits import plugins
     from sims.layers import QuantumLayer
     from sims.tf_env import tf
     from sims.timing import median_seconds

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-import plugins
+from qcircuits import plugins
 from qcircuits.ansatz import Ansatz
 from qcircuits.errors import ConfigurationError
 from sims.atomic import to_plain

@@ -138,7 +138,7 @@ def _default_stem(names, qubit_counts, depths, args) -> str:
 
 def metric_names(args: argparse.Namespace) -> list[str]:
     """The ansatz names to measure: ``--compare`` pattern(s) or the single ``--ansatz``."""
-    import plugins
+    from qcircuits import plugins
 
     if not args.compare:
         return [args.ansatz or "hardware_efficient"]

@@ -139,7 +139,7 @@ def ansatz_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def print_list(pattern: str = "*") -> None:
-    import plugins
+    from qcircuits import plugins
 
     rows = plugins.REGISTRY.describe(pattern)
     width = max((len(name) for name, _, _ in rows), default=4)
@@ -151,7 +151,7 @@ def print_list(pattern: str = "*") -> None:
 
 
 def run_report(args: argparse.Namespace) -> None:
-    import plugins
+    from qcircuits import plugins
     from sims.atomic import check_writable, write_json
     from sims.backends import make_backend
     from sims.report import format_report, simulate_report
@@ -293,22 +293,23 @@ def legacy_replacement(args: argparse.Namespace) -> str | None:
     return "ner" if args.task == "ner" else None
 
 
-def shadowing_package() -> str | None:
-    """A folder that shadows our ``plugins`` or ``sims`` package on ``sys.path``, described in one line.
+def shadowing_package(names: Sequence[str] = ("sims",)) -> str | None:
+    """A folder that shadows one of our packages on ``sys.path``, described in one line.
 
-    A user project with its own ``plugins/`` folder on the path would otherwise fail far from
-    the cause (an AttributeError inside the registry).
+    A user project with its own ``sims/`` folder on the path would otherwise fail far from
+    the cause. The toolkit itself imports the registry as ``qcircuits.plugins``, so a
+    ``plugins/`` folder only matters to plugin files that ``import plugins`` (see :func:`main`).
     """
     import importlib.util
     from pathlib import Path
 
     ours = Path(__file__).resolve().parents[1]
-    for name in ("plugins", "sims"):
+    for name in names:
         spec = importlib.util.find_spec(name)
         origin = Path(spec.origin).resolve() if spec is not None and spec.origin else None
         if origin is not None and origin.parent.parent != ours:
             return (f"the {name!r} package imported from {origin.parent} is not this toolkit's ({ours / name}); "
-                    f"a folder named {name!r} on the path shadows it: rename it, or run from another folder")
+                    f"a folder named {name!r} on the path shadows it")
     return None
 
 
@@ -318,7 +319,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if shadow:
         from sims.cli_args import fail
 
-        fail(PROG, shadow)
+        fail(PROG, shadow + ": rename it, or run from another folder")
+    shadow = shadowing_package(("plugins",))
+    if shadow:  # harmless to the toolkit; a plugin file that does `import plugins` gets that folder
+        print(f"note: {shadow}; plugin files should use 'from qcircuits import plugins'", file=sys.stderr)
     argv = sweep_flag_as_subcommand(argv)
     if argv and argv[0] == "sweep":
         from sims.sweep.cli import run_sweep
@@ -351,7 +355,7 @@ def sweep_flag_as_subcommand(argv: list[str]) -> list[str]:
 
 def dispatch(args: argparse.Namespace) -> None:
     """Runs the command the arguments ask for."""
-    import plugins
+    from qcircuits import plugins
 
     plugins.load_plugins(args.plugin)
     if args.list:

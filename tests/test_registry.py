@@ -6,7 +6,7 @@ import textwrap
 import cirq
 import pytest
 import sympy
-from helpers import ROOT, one_line_error
+from helpers import ROOT
 
 import plugins
 from plugins import ContractError, DuplicateAnsatzError, PluginError, UnknownAnsatzError
@@ -219,15 +219,30 @@ def test_the_registry_module_does_not_import_discovery():
     tree = ast.parse(inspect.getsource(registry))
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    assert "plugins.discovery" not in imported and "plugins" not in imported
+    assert not imported & {"plugins", "plugins.discovery", "qcircuits.plugins", "qcircuits.plugins.discovery"}
     assert len(plugins.Registry().list("sim_*")) == 19  # a fresh registry still discovers the built-ins
 
 
-def test_a_folder_that_shadows_plugins_is_named_in_one_line(tmp_path):
+def test_a_folder_that_shadows_plugins_does_not_stop_the_toolkit(tmp_path):
     (tmp_path / "plugins").mkdir()
     (tmp_path / "plugins" / "__init__.py").write_text("SOMETHING_ELSE = 1\n")
     result = subprocess.run([sys.executable, "-m", "sims.run", "list"], capture_output=True, text=True,
                             cwd=tmp_path, env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"},
                             timeout=120)
-    line = one_line_error(result)
-    assert f"imported from {tmp_path / 'plugins'} is not this toolkit's" in line
+    assert result.returncode == 0, result.stderr
+    assert "strongly_entangling" in result.stdout and "[built-in]" in result.stdout  # it uses qcircuits.plugins
+    note = result.stderr.strip().splitlines()
+    assert len(note) == 1 and f"imported from {tmp_path / 'plugins'} is not this toolkit's" in note[0]
+    assert "from qcircuits import plugins" in note[0]
+
+
+def test_the_short_name_is_the_canonical_registry():
+    import importlib
+
+    import qcircuits.plugins
+
+    assert plugins is qcircuits.plugins and plugins.REGISTRY is qcircuits.plugins.REGISTRY
+    assert importlib.import_module("plugins.registry") is qcircuits.plugins.registry
+    family = importlib.import_module("plugins.builtin.sim_circuits")
+    assert family is importlib.import_module("qcircuits.plugins.builtin.sim_circuits")
+    assert plugins.get("sim_14").source == "built-in"

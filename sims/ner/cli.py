@@ -70,7 +70,7 @@ def run_ner(args: argparse.Namespace) -> None:
     A comparison writes one row per run (``comparison.json/.csv``), a summary over seeds
     (mean ± std, the best configuration first: ``summary.json/.csv``) and a plot.
     """
-    import plugins
+    from qcircuits import plugins
 
     plugins.load_plugins(getattr(args, "plugin", []))
     heads = [h.strip() for h in args.head.split(",") if h.strip()]
@@ -217,7 +217,7 @@ def _predict(args: argparse.Namespace) -> None:
     from sims.ner.rundir import RunDir
 
     RunDir(args.run_dir).read_config()  # a clear error before TensorFlow loads
-    import plugins
+    from qcircuits import plugins
 
     plugins.load_plugins(args.plugin)
     if args.input:
@@ -253,7 +253,7 @@ def evaluate_main(argv: Sequence[str] | None = None, prog: str = "ner_evaluate.p
     args = parser.parse_args(argv)
 
     def evaluate() -> None:
-        import plugins
+        from qcircuits import plugins
         from sims.ner.evaluate import evaluate_file
 
         plugins.load_plugins(args.plugin)

@@ -13,8 +13,8 @@ import difflib
 import re
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from plugins.sources import add_source_lister, current_source
 from qcircuits.errors import ConfigurationError
+from qcircuits.plugins.sources import add_source_lister, current_source
 
 if TYPE_CHECKING:  # pragma: no cover - type names only
     from sims.ner.options import NerOptions

@@ -116,14 +116,14 @@ def ner_options(options: dict[str, Any], seed: int):
         value = getattr(args, name) or ""
         if "," in value:
             raise ConfigurationError(f"{name} {value!r} is a list; in a sweep, vary it in [grid] instead.")
-    import plugins
+    from qcircuits import plugins
 
     plugins.load_plugins(args.plugin)  # before the options: a plugin may register the head or the ansatz
     return args, options_from_args(args, args.head)
 
 
 def _check_ner(options: dict[str, Any], seed: int) -> None:
-    import plugins
+    from qcircuits import plugins
 
     _, ner = ner_options(options, seed)
     if ner.head_type().uses_circuit:
@@ -161,7 +161,7 @@ def _descriptor_job(options: dict[str, Any], seed: int):
 
 
 def _check_metrics(options: dict[str, Any], seed: int) -> None:
-    import plugins
+    from qcircuits import plugins
     from sims.descriptors import checked_metric_ansatz
 
     args, name, qubits, depth, _ = _descriptor_job(options, seed)
@@ -170,7 +170,7 @@ def _check_metrics(options: dict[str, Any], seed: int) -> None:
 
 
 def _run_metrics(options: dict[str, Any], seed: int, folder: Path, report: Report) -> dict[str, Any]:
-    import plugins
+    from qcircuits import plugins
     from sims.descriptors import describe_ansatz
     from sims.metrics_cli import flat_row
 

@@ -177,7 +177,7 @@ def gate_terms(circuit: cirq.Circuit, qubits, symbols) -> list[GateTerm]:
         if parts is None or depth > 8:
             raise ConfigurationError(
                 f"Operation {op!r} is not supported by the statevector engine: its angles must be "
-                "number * symbol on gates from plugins.SUPPORTED_GATES.")
+                "number * symbol on gates from qcircuits.plugins.SUPPORTED_GATES.")
         for part in parts:
             add(part, depth + 1)
 

@@ -10,7 +10,7 @@ import contextlib
 import contextvars
 from typing import Callable, Iterator
 
-BUILTIN_PACKAGE = "plugins.builtin"
+BUILTIN_PACKAGE = "qcircuits.plugins.builtin"
 BUILTIN_SOURCE = "built-in"
 
 # Registries besides the ansatz registry that a plugin may fill (the NER heads in sims): each

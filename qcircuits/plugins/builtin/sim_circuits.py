@@ -28,10 +28,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from plugins.registry import register_ansatz
 from qcircuits import Ansatz, AnsatzBuilder
 from qcircuits.entanglement import EntanglementSpec
 from qcircuits.errors import ConfigurationError
+from qcircuits.plugins.registry import register_ansatz
 from qcircuits.readouts import ReadoutSpec
 
 Pairs = list[tuple[int, int]]
@@ -143,7 +143,7 @@ def _make_family(number: int) -> Callable[..., Ansatz]:
 
     factory.__name__ = factory.__qualname__ = name
     factory.__doc__ = (f"Sim et al. (2019) circuit {number}: {summary}.\n\n"
-                       "See plugins/builtin/sim_circuits.py for gate order and directions.")
+                       "See qcircuits/plugins/builtin/sim_circuits.py for gate order and directions.")
     register_ansatz(name, shape=lambda qubits=4, depth=1, **_: count(qubits, depth))(factory)
     return factory
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 
-from plugins.registry import register_ansatz
 from qcircuits import Ansatz, AnsatzBuilder
 from qcircuits.entanglement import EntanglementSpec
 from qcircuits.errors import ConfigurationError
+from qcircuits.plugins.registry import register_ansatz
 from qcircuits.readouts import ReadoutSpec
 
 

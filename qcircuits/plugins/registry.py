@@ -16,10 +16,10 @@ import fnmatch
 import re
 from typing import Any, Callable, TypeVar, overload
 
-from plugins.errors import DuplicateAnsatzError, PluginError, UnknownAnsatzError, UnknownOptionError
-from plugins.sources import BUILTIN_PACKAGE, current_source, loading_source
 from qcircuits.ansatz import Ansatz
 from qcircuits.errors import ConfigurationError
+from qcircuits.plugins.errors import DuplicateAnsatzError, PluginError, UnknownAnsatzError, UnknownOptionError
+from qcircuits.plugins.sources import BUILTIN_PACKAGE, current_source, loading_source
 
 Factory = Callable[..., Ansatz]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -224,7 +224,7 @@ class Registry:
         Raises:
             UnknownAnsatzError, PluginError, ContractError, ConfigurationError.
         """
-        from plugins.contract import check_ansatz  # local: contract imports cirq gate tables
+        from qcircuits.plugins.contract import check_ansatz  # local: contract imports cirq gate tables
 
         entry = self.get(name)
         _bind_options(name, entry, options)

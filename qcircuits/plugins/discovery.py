@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 from typing import Iterable
 
-from plugins.errors import PluginError
-from plugins.registry import REGISTRY, Registry
-from plugins.sources import BUILTIN_PACKAGE, BUILTIN_SOURCE, loading_source, names_elsewhere
+from qcircuits.plugins.errors import PluginError
+from qcircuits.plugins.registry import REGISTRY, Registry
+from qcircuits.plugins.sources import BUILTIN_PACKAGE, BUILTIN_SOURCE, loading_source, names_elsewhere
 
 ENTRY_POINT_GROUP = "qcircuits.ansatze"
 

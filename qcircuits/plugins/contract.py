@@ -10,8 +10,8 @@ from __future__ import annotations
 import cirq
 import sympy
 
-from plugins.errors import ContractError
 from qcircuits.ansatz import Ansatz
+from qcircuits.plugins.errors import ContractError
 
 # Gate types that TFQ's serializer, qsim and cirq all support (with controls).
 SUPPORTED_GATES: tuple[type, ...] = (
@@ -59,7 +59,7 @@ def contract_problems(ansatz: Ansatz) -> list[str]:
     for op in ansatz.circuit.all_operations():
         gate = _base_gate(op.gate) if op.gate is not None else None
         if not isinstance(gate, SUPPORTED_GATES):
-            problems.append(f"unsupported operation {op!r}; use gates from plugins.contract.SUPPORTED_GATES")
+            problems.append(f"unsupported operation {op!r}; use gates from qcircuits.plugins.contract.SUPPORTED_GATES")
             continue
         for attribute in _ANGLE_ATTRIBUTES:
             value = getattr(gate, attribute, None)

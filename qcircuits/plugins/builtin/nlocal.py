@@ -8,9 +8,9 @@ default entanglement for both is ``reverse_linear``.
 
 from __future__ import annotations
 
-from plugins.registry import register_ansatz
 from qcircuits import Ansatz, AnsatzBuilder
 from qcircuits.entanglement import EntanglementSpec
+from qcircuits.plugins.registry import register_ansatz
 from qcircuits.readouts import ReadoutSpec
 
 

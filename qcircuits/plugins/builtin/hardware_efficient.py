@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from plugins.registry import register_ansatz
 from qcircuits import Ansatz, AnsatzBuilder
 from qcircuits.builder import PARAMETRISED_ENTANGLERS, check_entangler
 from qcircuits.entanglement import EntanglementSpec, entangling_pairs
+from qcircuits.plugins.registry import register_ansatz
 from qcircuits.readouts import ReadoutSpec
 
 

@@ -68,9 +68,9 @@ def run_python(*args: str, env: dict | None = None, cwd: Path = ROOT,
                           env={**os.environ, **(env or {})}, timeout=timeout)
 
 
-def run_sims(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def run_sims(*args: str, env: dict | None = None, cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess:
     """``python -m sims.run ARGS`` in a fresh process."""
-    return run_python("-m", "sims.run", *args, env=env, cwd=cwd)
+    return run_python("-m", "sims.run", *args, env=env, cwd=cwd, timeout=timeout)
 
 
 def one_line_error(result: subprocess.CompletedProcess) -> str:

@@ -139,7 +139,7 @@ def test_ray_sweep_of_ner_and_descriptor_trials(tmp_path):
     out = tmp_path / "ner"
     path = ner_sweep(tmp_path)
     path.write_text('scheduler = "asha"\n' + path.read_text().replace("epochs = 1", "epochs = 2"))
-    result = run_sims("sweep", str(path), "--out-dir", str(out))
+    result = run_sims("sweep", str(path), "--out-dir", str(out), timeout=1200)  # a guard: Ray on 2 busy cores is slow
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     rows = json.loads((out / "sweep.json").read_text())["rows"]
     assert len(rows) == 4
@@ -179,7 +179,7 @@ def test_ray_sweep_interrupted_by_ctrl_c_resumes_without_redoing_finished_trials
     output = driver.communicate(timeout=120)[0]
     finished = result_files(out)
     assert 1 <= len(finished) < 4, output[-3000:]
-    result = run_sims("sweep", str(path), "--out-dir", str(out))
+    result = run_sims("sweep", str(path), "--out-dir", str(out), timeout=1200)  # a guard: Ray on 2 busy cores is slow
     assert result.returncode == 0, result.stdout[-3000:]
     assert f"4 trials ({len(finished)} done, {4 - len(finished)} to run)" in result.stdout
     after = result_files(out)

@@ -307,7 +307,8 @@ def shadowing_package(names: Sequence[str] = ("sims",)) -> str | None:
     for name in names:
         spec = importlib.util.find_spec(name)
         origin = Path(spec.origin).resolve() if spec is not None and spec.origin else None
-        if origin is not None and origin.parent.parent != ours:
+        # Once imported, `plugins` is qcircuits.plugins (its canonical home): ours too.
+        if origin is not None and origin.parent not in (ours / name, ours / "qcircuits" / name):
             return (f"the {name!r} package imported from {origin.parent} is not this toolkit's ({ours / name}); "
                     f"a folder named {name!r} on the path shadows it")
     return None

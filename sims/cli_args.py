@@ -56,6 +56,11 @@ def guarded(prog: str, action: Callable[[], object], *, interrupted: str = "inte
         fail(prog, str(exc))
     except KeyboardInterrupt:
         fail(prog, interrupted)
+    except BrokenPipeError:  # the reader went away (`... | head`): stop quietly, as Unix tools do
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 141  # 128 + SIGPIPE, what a shell reports for such a pipe
     return result if isinstance(result, int) and not isinstance(result, bool) else 0
 
 

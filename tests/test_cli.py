@@ -127,3 +127,12 @@ def test_failed_run_leaves_existing_json_untouched(tmp_path):
     result = run_sims("--qubits", "0", "--json", str(old))
     assert result.returncode == 2
     assert old.read_text() == '{"old": true}'
+
+
+def test_a_closed_pipe_ends_the_command_quietly():
+    # stdout is a pipe whose reader has gone (as with `... | head -1`): every write fails with EPIPE.
+    code = ("import os, sys; r, w = os.pipe(); os.close(r); sys.stdout = os.fdopen(w, 'w', buffering=1); "
+            "from sims.run import main; code = main(['list']); sys.stderr.write('code=' + str(code))")
+    result = run_python("-c", code)
+    assert result.returncode == 0 and result.stderr.endswith("code=141"), result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import re
 from pathlib import Path
 from typing import Sequence
 
 from qcircuits.errors import ConfigurationError
 from sims.cli_args import OneLineParser, guarded, seed_list
+from sims.ner.conll import split_words  # noqa: F401  (re-exported: its old home)
 from sims.ner.head_registry import get_head  # no TensorFlow
 
 
@@ -181,14 +181,6 @@ def train_main(argv: Sequence[str] | None = None, prog: str = "ner_conll.py") ->
     args = parser.parse_args(argv)
     return guarded(prog, lambda: run_ner(args),
                    interrupted="interrupted; run the same command again to resume from the last finished epoch")
-
-
-_WORDS = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
-
-
-def split_words(text: str) -> tuple[str, ...]:
-    """Splits raw text into words and punctuation, CoNLL-style."""
-    return tuple(_WORDS.findall(text))
 
 
 def predict_main(argv: Sequence[str] | None = None, prog: str = "ner_predict.py") -> int:

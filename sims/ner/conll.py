@@ -234,3 +234,11 @@ def check_known_tags(sentences: list[Sentence], known: list[str], split: str, pa
                 raise ConllFormatError(
                     f"Tag {tag!r} in the {split} file {str(path)!r} never occurs in the training data; "
                     f"known tags: {', '.join(known)}.")
+
+
+_WORDS = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
+
+
+def split_words(text: str) -> tuple[str, ...]:
+    """Splits raw text into words and punctuation, CoNLL-style."""
+    return tuple(_WORDS.findall(text))

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from qcircuits.errors import ConfigurationError
 from sims.atomic import check_writable, ensure_dir, write_json, write_text
-from sims.ner.conll import check_known_tags, read_conll, read_tokens
+from sims.ner.conll import ConllFormatError, check_known_tags, file_lines, read_conll, read_tokens, split_words
 from sims.ner.rundir import RunDir
 from sims.ner.scores import entity_report, format_report, token_report
 
@@ -76,8 +76,6 @@ def read_input(path: str | Path, input_format: str = "auto", encoding: str = "ut
     Raises:
         ConfigurationError: for a missing or empty file, or an unknown format.
     """
-    from sims.ner.cli import split_words
-    from sims.ner.conll import ConllFormatError, file_lines
 
     if input_format not in INPUT_FORMATS:
         raise ConfigurationError(f"Unknown input format {input_format!r}; expected one of {', '.join(INPUT_FORMATS)}.")

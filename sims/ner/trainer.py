@@ -136,7 +136,7 @@ class NerTrainer:
         Raises:
             ConfigurationError: for an empty sentence, or a run with no trained model yet.
         """
-        from sims.ner.cli import split_words
+        from sims.ner.conll import split_words
 
         words = [split_words(s) if isinstance(s, str) else tuple(s) for s in sentences]
         if not all(words):

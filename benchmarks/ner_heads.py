@@ -23,17 +23,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CIRCUIT = ["--ansatz", "hardware_efficient", "--qubits", "8", "--depth", "2"]
+# Every option the rows compare is spelled out, so that the table does not move with the
+# defaults (which these measurements chose). The encoder's last layer unless --extra says.
+CIRCUIT = ["--ansatz", "hardware_efficient", "--qubits", "8", "--depth", "2", "--encoder-features", "last"]
 DRESSED = ["--scaling", "tanh", "--encoding", "angle_y_plus"]
 IDENTITY = ["--entangler", "crz", "--circuit-init", "zeros"]
+CNOT = ["--entangler", "cx"]
 
 # (name, head options). "twin" rows are the classical model of the same width and options.
 CONFIGURATIONS = [
     ("linear", ["--head", "linear"]),
     ("bottleneck (twin of the plain head)", ["--head", "bottleneck"]),
-    ("quantum: plain (RY on |0>, unbounded angles, uniform init, CNOT)", ["--head", "quantum"]),
-    ("quantum: tanh angles + H,RY encoding", ["--head", "quantum", *DRESSED]),
-    ("quantum: tanh + H,RY + small init", ["--head", "quantum", *DRESSED, "--circuit-init", "small"]),
+    ("quantum: plain (RY on |0>, unbounded angles, uniform init, CNOT)",
+     ["--head", "quantum", "--scaling", "linear", "--encoding", "angle_y", *CNOT, "--circuit-init", "uniform"]),
+    ("quantum: tanh angles + H,RY encoding", ["--head", "quantum", *DRESSED, *CNOT, "--circuit-init", "uniform"]),
+    ("quantum: tanh + H,RY + small init", ["--head", "quantum", *DRESSED, *CNOT, "--circuit-init", "small"]),
     ("quantum: tanh + H,RY + CRZ entanglers, identity init", ["--head", "quantum", *DRESSED, *IDENTITY]),
     ("quantum: tanh + H,RY, zero init, separable (no entanglers)",
      ["--head", "quantum", *DRESSED, "--circuit-init", "zeros", "--entanglement", "none"]),
@@ -48,6 +52,11 @@ CONFIGURATIONS = [
     ("bottleneck + layernorm (twin)", ["--head", "bottleneck", "--scaling", "layernorm"]),
     ("quantum: tanh + H,RY + CRZ, identity init, circuit lr 0.02",
      ["--head", "quantum", *DRESSED, *IDENTITY, "--circuit-learning-rate", "0.02"]),
+    # The same learning-rate search for the identity-start head and its twin (5e-3 is the rows above).
+    *[(f"lr search: {name}, Adam {rate}", [*options, "--learning-rate", rate])
+      for rate in ("2e-3", "1e-2")
+      for name, options in (("bottleneck", ["--head", "bottleneck"]),
+                            ("quantum identity start", ["--head", "quantum", *DRESSED, *IDENTITY]))],
 ]
 
 
@@ -62,11 +71,14 @@ def main(argv=None) -> int:
     parser.add_argument("--run-dir", default="runs/ner-heads")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "ner_heads.json"))
     parser.add_argument("--plot", default=str(ROOT / "docs" / "img" / "ner_heads.png"), help="where the plot goes")
+    parser.add_argument("--rows", help="train nothing: summarise and plot these per-run rows (a CSV this script "
+                                       "wrote, e.g. docs/ner_heads_runs.csv); --only picks labels")
     args = parser.parse_args(argv)
+    if args.rows:
+        return report(read_rows(Path(args.rows), args.only), Path(args.plot))
 
     from sims.atomic import write_csv, write_json
     from sims.ner.cli import add_ner_arguments, comparison_row, options_from_args, summarize
-    from sims.ner.plots import plot_comparison
 
     ner = argparse.ArgumentParser()
     add_ner_arguments(ner)
@@ -99,9 +111,32 @@ def main(argv=None) -> int:
             print(f"{label} seed {seed}: dev entity F1 {metrics['best_dev_entity_f1']:.4f}", flush=True)
             write_json(out, rows)
             write_csv(out.with_suffix(".csv"), rows)
+    write_json(out.with_name(out.stem + "_summary.json"), summarize(rows))
+    return report(rows, Path(args.plot))
+
+
+def read_rows(path: Path, only: list[str]) -> list[dict]:
+    """Per-run rows from a CSV this script wrote (numbers parsed back), those whose label has an ``only``."""
+    import csv
+
+    numbers = {"seed": int, "best_dev_entity_f1": float, "train_tokens_per_s": float, "trainable_parameters": int,
+               "circuit_parameters": int, "epochs_done": int}
+    with path.open(newline="") as handle:
+        rows = [{k: numbers[k](v) if k in numbers and v != "" else v for k, v in row.items()}
+                for row in csv.DictReader(handle)]
+    return [r for r in rows if not only or any(o in r["label"] for o in only)]
+
+
+def report(rows: list[dict], plot: Path) -> int:
+    """Prints the Markdown table (mean ± std over seeds, best first) and plots the rows."""
+    from sims.ner.cli import summarize
+    from sims.ner.plots import plot_comparison
+
+    if not rows:
+        print("no rows to report", file=sys.stderr)
+        return 1
     summary = summarize(rows)
-    write_json(out.with_name(out.stem + "_summary.json"), summary)
-    plot_comparison(rows, Path(args.plot))
+    plot_comparison(rows, plot)
     print("\n| configuration | dev entity F1 (mean ± std) | seeds | head parameters (circuit) | tokens/s |")
     print("| --- | --- | --- | --- | --- |")
     for s in summary:

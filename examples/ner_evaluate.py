@@ -1,6 +1,6 @@
 """Score a saved NER run on a CoNLL file; write predictions.conll (word, gold, predicted) and evaluation.json.
 
-    python examples/ner_evaluate.py runs/ner-demo-quantum-strongly_entangling-q8-d2 sims/ner/demo_data/test.txt
+    python examples/ner_evaluate.py runs/ner-demo-quantum-hardware_efficient-q8-d2 sims/ner/demo_data/test.txt
 """
 
 import sys

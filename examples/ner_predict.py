@@ -1,6 +1,6 @@
 """Print the entities a saved NER run finds in text.
 
-    python examples/ner_predict.py runs/ner-demo-quantum-strongly_entangling-q8-d2 "Angela Merkel visited Paris ."
+    python examples/ner_predict.py runs/ner-demo-quantum-hardware_efficient-q8-d2 "Angela Merkel visited Paris ."
 """
 
 import sys

@@ -5,7 +5,7 @@ Subcommands, each with its own options, defaults and ``--help``::
     python -m sims.run report --ansatz strongly_entangling --qubits 6 --depth 3 --entanglement circular
     python -m sims.run list "sim_*"
     python -m sims.run report --plugin my_ansatz.py --ansatz my_ansatz --json report.json
-    python -m sims.run ner --ansatz strongly_entangling --data-dir DIR
+    python -m sims.run ner --data-dir DIR
     python -m sims.run metrics --ansatz sim_19 --depth 2
     python -m sims.run metrics --compare "sim_*" --qubits 4 --depth 1-5
     python -m sims.run sweep examples/sweeps/descriptors.toml [--ray-address HOST:PORT]
@@ -76,8 +76,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None,
     parser.add_argument("--task", choices=("report", "ner"), default="report",
                         help="report: simulate and describe a circuit (default); ner: train a NER tagger "
                              "(options as examples/ner_conll.py)")
-    parser.add_argument("--ansatz", help="registered ansatz name (default: hardware_efficient; "
-                                         "strongly_entangling for --task ner)")
+    parser.add_argument("--ansatz", help="registered ansatz name (default: hardware_efficient)")
     parser.add_argument("--list", action="store_true", help="list registered ansatze and exit")
     parser.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FILE",
                         help="load ansatze from a module or .py file (repeatable)")
@@ -87,7 +86,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None,
     circuit.add_argument("--entanglement",
                          help="linear, reverse_linear, circular, full, pairwise, sca, star, "
                               "or pairs like 0-1,1-2")
-    circuit.add_argument("--encoding", help="angle_x, angle_y, angle_z, dense_angle, iqp (zz), none")
+    circuit.add_argument("--encoding", help="angle_x, angle_y, angle_z, angle_y_plus, dense_angle, iqp (zz), none "
+                                            "(ner: angle_y_plus)")
     circuit.add_argument("--features", type=integer, help="number of input features")
     circuit.add_argument("--reupload", action="store_true", default=None,
                          help="repeat the encoding before every layer (data re-uploading)")

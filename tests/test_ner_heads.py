@@ -41,6 +41,18 @@ def test_identity_start_makes_the_quantum_head_a_sine_twin_of_the_bottleneck():
     np.testing.assert_allclose(head.features(x).numpy(), -np.sin(_angles(head, x)), atol=1e-5)
 
 
+def test_the_default_options_build_the_identity_start_head():
+    # What a user gets without choosing: the measured best head, starting as the sine twin.
+    from types import SimpleNamespace
+
+    from sims.ner.options import NerOptions
+    from sims.ner.tagger import make_head
+
+    head = make_head(NerOptions(qubits=4, depth=1), 5, SimpleNamespace(hidden_size=12))
+    x = tf.random.stateless_normal((7, 12), seed=(3, 4))
+    np.testing.assert_allclose(head.features(x).numpy(), -np.sin(_angles(head, x)), atol=1e-5)
+
+
 def test_zz_readouts_widen_both_heads_by_the_same_pairs():
     design = HeadDesign(scaling="tanh", init="zeros", readout="zz")
     quantum, twin = _head(design=design), _head("bottleneck", design=design)

@@ -71,10 +71,11 @@ def run_ner(args: argparse.Namespace) -> None:
     (mean ± std, the best configuration first: ``summary.json/.csv``) and a plot.
     """
     from qcircuits import plugins
+    from sims.ner.options import DEFAULTS
 
     plugins.load_plugins(getattr(args, "plugin", []))
     heads = [h.strip() for h in args.head.split(",") if h.strip()]
-    ansatze = [a.strip() for a in (args.ansatz or "strongly_entangling").split(",") if a.strip()]
+    ansatze = [a.strip() for a in (args.ansatz or DEFAULTS["ansatz"]).split(",") if a.strip()]
     seeds = args.seeds or [args.seed]
     all_options = []  # validate every configuration before training any
     for head in heads:

@@ -13,7 +13,7 @@ from qcircuits.validation import check_int
 
 SCALINGS = ("linear", "tanh", "layernorm")
 READOUTS = ("z", "zz", "zz_all")
-INITS = ("uniform", "small", "zeros")
+INITS = ("auto", "uniform", "small", "zeros")
 ENCODER_FEATURES = ("last", "sum4", "concat4")
 MAX_BLOCKS = 16
 
@@ -43,7 +43,9 @@ class HeadDesign:
             ``zz_all`` (plus every pair). The twin appends the same products of its units.
         init: circuit weight initialisation: ``uniform`` in [0, 2 pi), ``small`` in
             [-0.1, 0.1], or ``zeros`` (the identity where every gate is a rotation, e.g.
-            ``entangler="crz"``: identity-block initialisation, Grant et al. 2019).
+            ``entangler="crz"``: identity-block initialisation, Grant et al. 2019). ``auto``
+            is for :class:`~sims.ner.options.NerOptions`, which resolves it for its ansatz
+            (``sims.ner.defaults``); a circuit cannot be built with it.
         blocks: how many circuits (or tanh layers, for the twin) are stacked; each after the
             first is residual, ``h + Q(h)``.
     """

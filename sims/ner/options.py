@@ -15,6 +15,7 @@ from qcircuits.errors import ConfigurationError
 from qcircuits.validation import check_int
 from sims.cli_args import integer, positive_float, positive_int
 from sims.cli_args import seed as seed_type
+from sims.ner.defaults import AUTO, LEGACY_DEFAULTS, resolve_encoder_features, resolve_entangler, resolve_init
 from sims.ner.design import ENCODER_FEATURES, INITS, READOUTS, SCALINGS, HeadDesign, check_choice
 from sims.ner.head_registry import Head, get_head, head_names
 from sims.ner.rundir import RunDir, RunDirError
@@ -69,29 +70,34 @@ class ModelArguments:
                                   "comma list to compare heads (default: %(default)s)")
     encoder: str = option("minilm", "minilm (offline default), a local model folder, a hub name, or tiny "
                                     "(random, tests)")
-    encoder_features: str = option("last", "frozen encoder: its last layer (default), or the sum or "
-                                           "concatenation of the last four (feature-based NER in the BERT paper)",
-                                   choices=ENCODER_FEATURES)
+    encoder_features: str | None = option(None, "frozen encoder: the sum of the last four layers (default, as in "
+                                                  "the BERT paper's feature-based NER), their concatenation, or the "
+                                                  "last layer; with --fine-tune the head reads the last layer",
+                                          choices=ENCODER_FEATURES)
     fine_tune: bool = option(False, "train the encoder too (default: frozen)")
-    ansatz: str = option("strongly_entangling", "registered ansatz, or a comma list to compare several quantum "
-                                                "heads", circuit=True)
+    ansatz: str = option("hardware_efficient", "registered ansatz, or a comma list to compare several quantum "
+                                               "heads (default: %(default)s)", circuit=True)
     qubits: int = option(8, "quantum width = bottleneck width", type=integer, circuit=True)
     depth: int = option(2, "circuit layers", type=integer, circuit=True)
     entanglement: str | None = option(None, "entanglement pattern of the circuit", circuit=True)
-    encoding: str = option("angle_y", "data encoding of the circuit", circuit=True)
+    encoding: str = option("angle_y_plus", "data encoding of the circuit (default: %(default)s, H then RY: "
+                                           "each readout starts monotone, like a tanh unit)", circuit=True)
     reupload: bool = option(False, "repeat the encoding before every layer", circuit=True)
     backend: str = option("auto", "quantum layer backend: auto (default), statevector or tfq (training needs "
                                   "gradients)", circuit=True)
-    entangler: str | None = option(None, "hardware_efficient: cx (default), cz, or parametrised crz, crx, cry, rzz")
-    scaling: str = option("linear", "projection -> angles: linear (as is), tanh (pi/2 tanh), layernorm (then "
+    entangler: str | None = option(AUTO, "hardware_efficient's entangler: cx, cz, or parametrised crz, crx, cry, "
+                                         "rzz; auto (default): crz where the ansatz takes an entangler, so the "
+                                         "circuit can start as the identity")
+    scaling: str = option("tanh", "projection -> angles: linear (as is), tanh (pi/2 tanh), layernorm (then "
                                     "pi/2 tanh); the bottleneck twin applies tanh (after layernorm) "
                                     "(default: %(default)s)", choices=SCALINGS)
     trainable_scaling: bool = option(False, "a trainable per-feature factor before the scaling (both heads)")
     readout: str = option("z", "z: one readout per qubit; zz: plus Z_i Z_i+1; zz_all: plus every pair (the twin "
                                "appends the same products of its units) (default: %(default)s)",
                           flag="--head-readout", choices=READOUTS)
-    init: str = option("uniform", "circuit weights: uniform in [0, 2pi), small in [-0.1, 0.1], or zeros (identity "
-                                  "blocks with a parametrised --entangler) (default: %(default)s)",
+    init: str = option(AUTO, "circuit weights: uniform in [0, 2pi), small in [-0.1, 0.1], zeros (identity blocks "
+                             "with a parametrised --entangler), or auto (default): zeros where every gate is then "
+                             "the identity, else small",
                        flag="--circuit-init", choices=INITS)
     blocks: int = option(1, "residual blocks h + Q(h) (the twin: h + tanh(W h + b)) (default: %(default)s)",
                          type=positive_int)
@@ -166,14 +172,19 @@ class NerOptions(DataArguments, ModelArguments, TrainingArguments):
 
         self.data_encoding = check_encoding(self.data_encoding)
         self.design()  # validates the head options
-        check_choice("encoder features", self.encoder_features, ENCODER_FEATURES)
-        if self.fine_tune and self.encoder_features != "last":
+        if self.encoder_features is not None:
+            check_choice("encoder features", self.encoder_features, ENCODER_FEATURES)
+        if self.fine_tune and self.encoder_features not in (None, "last"):
             raise ConfigurationError(f"encoder_features {self.encoder_features!r} is for a frozen encoder; "
                                      "with --fine-tune the head reads the last layer.")
-        if self.entangler is not None:
+        self.encoder_features = resolve_encoder_features(self.encoder_features, self.fine_tune)
+        if self.entangler not in (None, AUTO):
             from qcircuits.builder import check_entangler
 
             check_entangler(self.entangler)
+        if head.uses_circuit:  # the config records what ran, not "auto"
+            self.entangler = resolve_entangler(self.ansatz, self.entangler)
+            self.init = resolve_init(self.init, self.ansatz, self.qubits, self.ansatz_options())
         if head.uses_circuit and self.backend not in TRAINING_BACKENDS:
             raise ConfigurationError(f"Training needs gradients; backend {self.backend!r} gives none. "
                                      f"Expected one of {', '.join(TRAINING_BACKENDS)}.")
@@ -196,7 +207,7 @@ class NerOptions(DataArguments, ModelArguments, TrainingArguments):
         options = {"depth": self.depth, "encoding": self.encoding, "reupload": self.reupload}
         if self.entanglement:
             options["entanglement"] = self.entanglement
-        if self.entangler:
+        if self.entangler and self.entangler != AUTO:
             options["entangler"] = self.entangler
         return options
 
@@ -217,27 +228,39 @@ class NerOptions(DataArguments, ModelArguments, TrainingArguments):
         return Path("runs") / (name + self.design_tag() + ("-finetuned" if self.fine_tune else ""))
 
     def design_tag(self) -> str:
-        """The head options that differ from the defaults, for folder names and labels (``-tanh-zz``)."""
+        """The head options that differ from the defaults, for folder names and labels (``-linear-zz``).
+
+        ``auto`` options are compared with what ``auto`` gives for this ansatz and these
+        other options, so a run shows only what was chosen by hand.
+        """
         parts = []
         head = self.head_type()
         if head.uses_design:
             defaults = HeadDesign()
             design = self.design()
             # The twin's units are tanh either way: its scaling shows only when it adds layer normalisation.
-            shown = design.scaling != defaults.scaling and (head.uses_circuit or design.scaling == "layernorm")
+            shown = design.scaling != DEFAULTS["scaling"] and (head.uses_circuit or design.scaling == "layernorm")
             parts += [design.scaling] if shown else []
             parts += [design.readout] if design.readout != defaults.readout else []
             parts += ["scaled"] if design.trainable_scaling else []
             parts += [f"b{design.blocks}"] if design.blocks > 1 else []
         if head.uses_circuit:
-            parts += [f"init-{self.init}"] if self.init != "uniform" else []
-            parts += [self.entangler] if self.entangler else []
-            parts += [self.encoding] if self.encoding != "angle_y" else []
+            auto_init = resolve_init(AUTO, self.ansatz, self.qubits, self.ansatz_options())
+            parts += [f"init-{self.init}"] if self.init != auto_init else []
+            if self.entangler != resolve_entangler(self.ansatz, AUTO):
+                parts += [self.entangler or "own-entangler"]
+            parts += [self.encoding] if self.encoding != DEFAULTS["encoding"] else []
             parts += [f"ent-{self.entanglement}"] if self.entanglement else []
             parts += ["reupload"] if self.reupload else []
             parts += [f"clr{self.circuit_learning_rate:g}"] if self.circuit_learning_rate else []
-        parts += [self.encoder_features] if self.encoder_features != "last" else []
+        if self.encoder_features != resolve_encoder_features(None, self.fine_tune):
+            parts += [f"features-{self.encoder_features}"]
         return "".join("-" + p for p in parts)
+
+
+DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(NerOptions)}
+# What an option a saved config lacks meant: it was made before the option existed.
+SAVED_DEFAULTS: dict[str, Any] = {**DEFAULTS, **LEGACY_DEFAULTS}
 
 
 def options_from_config(run: RunDir, config: dict[str, Any]) -> NerOptions:
@@ -250,8 +273,9 @@ def options_from_config(run: RunDir, config: dict[str, Any]) -> NerOptions:
     unknown = sorted(set(config["options"]) - fields)
     if unknown:
         raise RunDirError(f"{str(run.config_path)!r} has options this version does not know: {', '.join(unknown)}.")
+    saved = {**SAVED_DEFAULTS, **config["options"]}
     try:
-        return NerOptions(**config["options"])
+        return NerOptions(**saved)
     except TypeError as exc:
         raise RunDirError(f"{str(run.config_path)!r} is not a NER run config: {exc}") from None
 

@@ -16,7 +16,7 @@ from sims.ner.callbacks import DivergenceGuard, EpochEnd, ThroughputMeter
 from sims.ner.corpus import Corpus
 from sims.ner.encoder import Encoder, load_encoder
 from sims.ner.features import cached_word_vectors
-from sims.ner.options import NerOptions, cache_variant, options_from_config
+from sims.ner.options import SAVED_DEFAULTS, NerOptions, cache_variant, options_from_config
 from sims.ner.plots import plot_history
 from sims.ner.rundir import RunDir
 from sims.ner.scores import entity_report, format_report, token_report
@@ -161,7 +161,7 @@ class _Training:
         saved_options = {k: v for k, v in dataclasses.asdict(options).items() if k != "run_dir"}
         config = {"options": saved_options, "tags": corpus.tags,
                   "files": {k: str(v) for k, v in corpus.files.items()}}
-        defaults = {f.name: f.default for f in dataclasses.fields(NerOptions) if f.default is not dataclasses.MISSING}
+        defaults = SAVED_DEFAULTS
         resuming = run.check_resume(config, defaults)  # before the encoder loads: a mismatch is reported at once
         state = run.read_state() if resuming else TrainingState()  # checked before the encoder loads, too
         self.encoder = load_encoder(options.encoder)

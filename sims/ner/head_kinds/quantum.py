@@ -11,8 +11,12 @@ from sims.ner.head_registry import Head, register_head
 
 def circuit_initializer(init: str, seed: int) -> Any:
     """The Keras initializer of the circuit weights that ``init`` names (see ``HeadDesign.init``)."""
+    from qcircuits.errors import ConfigurationError
     from sims.tf_env import keras
 
+    if init == "auto":  # NerOptions resolves it; a TaggingHead built by hand must say which
+        raise ConfigurationError("circuit init 'auto' depends on the ansatz; resolve it with "
+                                 "sims.ner.defaults.resolve_init, or give uniform, small or zeros.")
     if init == "small":
         return keras.initializers.RandomUniform(-0.1, 0.1, seed=seed)
     if init == "zeros":

@@ -56,7 +56,8 @@ CONFIGURATIONS = [
     *[(f"lr search: {name}, Adam {rate}", [*options, "--learning-rate", rate])
       for rate in ("2e-3", "1e-2")
       for name, options in (("bottleneck", ["--head", "bottleneck"]),
-                            ("quantum identity start", ["--head", "quantum", *DRESSED, *IDENTITY]))],
+                            ("quantum identity start", ["--head", "quantum", *DRESSED, *IDENTITY]),
+                            ("linear", ["--head", "linear"]))],
 ]
 
 
@@ -96,7 +97,10 @@ def main(argv=None) -> int:
                     str(args.epochs), "--patience", str(args.patience), "--seed", str(seed)]
             parsed = ner.parse_args(argv)
             opts = options_from_args(parsed, parsed.head)
-            run_dir = Path(args.run_dir) / (opts.default_run_dir().name + f"-seed{seed}")
+            # A learning rate may change on resume, so it is not in the default folder name: without it
+            # here, a row at another rate would resume (and report) the finished run of the first.
+            rate = f"-lr{opts.learning_rate:g}" if "--learning-rate" in argv else ""
+            run_dir = Path(args.run_dir) / (opts.default_run_dir().name + rate + f"-seed{seed}")
             argv += ["--run-dir", str(run_dir), "--cache-dir", str(Path(args.run_dir) / ".encoder_cache")]
             # One process per run: a run that fails is reported, and no state leaks into the next.
             result = subprocess.run([sys.executable, str(ROOT / "examples" / "ner_conll.py"), *argv],

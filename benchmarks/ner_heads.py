@@ -74,9 +74,11 @@ def main(argv=None) -> int:
     parser.add_argument("--plot", default=str(ROOT / "docs" / "img" / "ner_heads.png"), help="where the plot goes")
     parser.add_argument("--rows", help="train nothing: summarise and plot these per-run rows (a CSV this script "
                                        "wrote, e.g. docs/ner_heads_runs.csv); --only picks labels")
+    parser.add_argument("--exclude", action="append", default=[], help="with --rows: leave out labels with this")
     args = parser.parse_args(argv)
     if args.rows:
-        return report(read_rows(Path(args.rows), args.only), Path(args.plot))
+        rows = [r for r in read_rows(Path(args.rows), args.only) if not any(e in r["label"] for e in args.exclude)]
+        return report(rows, Path(args.plot))
 
     from sims.atomic import write_csv, write_json
     from sims.ner.cli import add_ner_arguments, comparison_row, options_from_args, summarize

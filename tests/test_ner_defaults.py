@@ -17,6 +17,7 @@ def test_the_defaults_are_the_identity_start_dressed_head_on_the_sum_of_four_lay
     assert (options.head, options.ansatz, options.scaling, options.encoding) == (
         "quantum", "hardware_efficient", "tanh", "angle_y_plus")
     assert (options.entangler, options.init, options.encoder_features) == ("crz", "zeros", "sum4")
+    assert (options.learning_rate, NerOptions(fine_tune=True).learning_rate) == (2e-3, 5e-5)
     assert options.default_run_dir().name == "ner-demo-quantum-hardware_efficient-q8-d2"
 
 

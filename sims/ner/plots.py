@@ -23,6 +23,16 @@ def plot_history(history: list[dict], path: Path, *, title: str) -> None:
     save_png(fig, path)
 
 
+def _runs_circuit(head: str) -> bool:
+    """Whether a row's head kind runs a circuit (its bars are coloured apart)."""
+    from sims.ner.head_registry import get_head
+
+    try:
+        return get_head(head).uses_circuit
+    except Exception:  # a plugin head that is not loaded here: go by its name
+        return "quantum" in head
+
+
 def plot_comparison(rows: list[dict], path: Path) -> None:
     """Dev entity F1 (mean ± std over seeds, each seed a dot) and training speed per configuration."""
     import numpy as np
@@ -31,7 +41,8 @@ def plot_comparison(rows: list[dict], path: Path) -> None:
     labels = list(dict.fromkeys(r["label"] for r in rows))
     f1 = {label: [r["best_dev_entity_f1"] or 0 for r in rows if r["label"] == label] for label in labels}
     speed = {label: [r["train_tokens_per_s"] or 0 for r in rows if r["label"] == label] for label in labels}
-    colours = ["tab:orange" if label.startswith("quantum") else "tab:green" for label in labels]
+    circuit = {r["label"]: _runs_circuit(r.get("head", "")) for r in rows}
+    colours = ["tab:orange" if circuit[label] else "tab:green" for label in labels]
     fig, (left, right) = plt.subplots(1, 2, figsize=(max(10, 0.8 * len(labels) + 4), 4.2))
     x = np.arange(len(labels))
     left.bar(x, [np.mean(f1[k]) for k in labels], yerr=[np.std(f1[k], ddof=1) if len(f1[k]) > 1 else 0

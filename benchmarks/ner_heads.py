@@ -63,7 +63,7 @@ CONFIGURATIONS = [
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--data-dir", help="the CoNLL-2003 folder (needed unless --rows)")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--patience", type=int, default=3)
@@ -79,6 +79,8 @@ def main(argv=None) -> int:
     if args.rows:
         rows = [r for r in read_rows(Path(args.rows), args.only) if not any(e in r["label"] for e in args.exclude)]
         return report(rows, Path(args.plot))
+    if not args.data_dir:
+        parser.error("--data-dir is needed to train (or give --rows to report kept rows)")
 
     from sims.atomic import write_csv, write_json
     from sims.ner.cli import add_ner_arguments, comparison_row, options_from_args, summarize

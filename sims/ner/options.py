@@ -237,12 +237,11 @@ class NerOptions(DataArguments, ModelArguments, TrainingArguments):
         parts = []
         head = self.head_type()
         if head.uses_design:
-            defaults = HeadDesign()
             design = self.design()
             # The twin's units are tanh either way: its scaling shows only when it adds layer normalisation.
             shown = design.scaling != DEFAULTS["scaling"] and (head.uses_circuit or design.scaling == "layernorm")
             parts += [design.scaling] if shown else []
-            parts += [design.readout] if design.readout != defaults.readout else []
+            parts += [design.readout] if design.readout != DEFAULTS["readout"] else []
             parts += ["scaled"] if design.trainable_scaling else []
             parts += [f"b{design.blocks}"] if design.blocks > 1 else []
         if head.uses_circuit:

@@ -25,11 +25,12 @@ def plot_history(history: list[dict], path: Path, *, title: str) -> None:
 
 def _runs_circuit(head: str) -> bool:
     """Whether a row's head kind runs a circuit (its bars are coloured apart)."""
+    from qcircuits.errors import ConfigurationError
     from sims.ner.head_registry import get_head
 
     try:
         return get_head(head).uses_circuit
-    except Exception:  # a plugin head that is not loaded here: go by its name
+    except ConfigurationError:  # a plugin head that is not loaded here: go by its name
         return "quantum" in head
 
 

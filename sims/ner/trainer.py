@@ -161,8 +161,7 @@ class _Training:
         saved_options = {k: v for k, v in dataclasses.asdict(options).items() if k != "run_dir"}
         config = {"options": saved_options, "tags": corpus.tags,
                   "files": {k: str(v) for k, v in corpus.files.items()}}
-        defaults = SAVED_DEFAULTS
-        resuming = run.check_resume(config, defaults)  # before the encoder loads: a mismatch is reported at once
+        resuming = run.check_resume(config, SAVED_DEFAULTS)  # before the encoder loads: a mismatch is reported at once
         state = run.read_state() if resuming else TrainingState()  # checked before the encoder loads, too
         self.encoder = load_encoder(options.encoder)
         keras.utils.set_random_seed(options.seed)
@@ -170,7 +169,7 @@ class _Training:
                              fine_tune=options.fine_tune, max_length=options.max_length,
                              encoder_features=options.encoder_features)
         if not resuming:
-            run.prepare(config, defaults)
+            run.prepare(config, SAVED_DEFAULTS)
         circuits = [b for b in self.tagger.head.blocks if hasattr(b, "backend_selection")]
         selection = circuits[0].backend_selection if circuits else None
         print(f"run folder {run.path} ({'resuming after epoch ' + str(state.epochs_done) if resuming else 'new'}); "

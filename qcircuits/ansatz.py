@@ -35,7 +35,8 @@ class Ansatz:
         readouts: observables whose expectations the ansatz outputs.
         depth: number of variational layers.
         entanglement: human-readable entanglement pattern.
-        reupload: whether the encoding is repeated before every layer.
+        reupload: whether the encoding is repeated before every layer: ``True`` with the
+            same features, ``"per_layer"`` with each layer's own (``n_features`` counts them all).
         options: keyword arguments that rebuild it with ``plugins.create(family, **options)``.
     """
 
@@ -47,7 +48,7 @@ class Ansatz:
     readouts: tuple[cirq.PauliString[cirq.Qid], ...]
     depth: int
     entanglement: str
-    reupload: bool = False
+    reupload: bool | str = False
     options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -9,6 +9,7 @@ calling :meth:`AnsatzBuilder.encode`, :meth:`AnsatzBuilder.rotations` and
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Callable, Sequence
 
 import cirq
@@ -16,7 +17,7 @@ import numpy as np
 import sympy
 
 from qcircuits.ansatz import Ansatz
-from qcircuits.encodings import encoding_operations, plan_encoding
+from qcircuits.encodings import EncodingPlan, encoding_operations, plan_encoding
 from qcircuits.entanglement import EntanglementSpec, describe, entangling_pairs, validate_entanglement
 from qcircuits.errors import ConfigurationError
 from qcircuits.readouts import ReadoutSpec, build_readouts
@@ -49,6 +50,37 @@ def check_entangler(gate: object) -> str:
     return gate
 
 
+PER_LAYER = "per_layer"
+
+
+def check_reupload(reupload: object) -> bool | str:
+    """Returns ``reupload`` if it is ``True``, ``False`` or ``"per_layer"``.
+
+    Raises:
+        ConfigurationError: naming the value and the choices.
+    """
+    if isinstance(reupload, (bool, np.bool_)):
+        return bool(reupload)
+    if reupload == PER_LAYER:
+        return PER_LAYER
+    raise ConfigurationError(f"reupload must be True, False or {PER_LAYER!r}; got {reupload!r}.")
+
+
+def per_layer_plans(plan: EncodingPlan, depth: int) -> list[EncodingPlan]:
+    """``plan`` once per layer, layer ``l`` on features ``x_{l*n} ... x_{l*n+n-1}``.
+
+    Raises:
+        ConfigurationError: for an encoding with product symbols (IQP), whose products would
+            also need a copy per layer.
+    """
+    if plan.product_pairs or not plan.n_features:
+        raise ConfigurationError(f"reupload={PER_LAYER!r} needs an encoding of the features alone "
+                                 f"(angle or dense_angle); got {plan.encoding.name!r}.")
+    n = plan.n_features
+    return [dataclasses.replace(plan, feature_symbols=tuple(sympy.Symbol(f"x_{layer * n + i}") for i in range(n)))
+            for layer in range(depth)]
+
+
 class AnsatzBuilder:
     """Collects operations and weight symbols for one ansatz.
 
@@ -60,7 +92,10 @@ class AnsatzBuilder:
             fixes its own (then ``fixed_entanglement`` names it).
         encoding: data encoding name.
         features: number of input features (default: the encoding's capacity).
-        reupload: repeat the encoding before every layer.
+        reupload: ``False`` (encode once), ``True`` (the same features before every layer),
+            or ``"per_layer"`` (before every layer, each layer its own features: the ansatz
+            takes ``depth`` times as many, layer by layer, so a model can scale or shift the
+            data per layer, Perez-Salinas et al. 2020; Schuld et al. 2021).
         min_qubits: the family's smallest qubit count.
         max_depth: the family's largest depth, if bounded.
         fixed_entanglement: description used when ``entanglement`` is ``None``.
@@ -75,7 +110,7 @@ class AnsatzBuilder:
         entanglement: EntanglementSpec | None,
         encoding: str = "angle_y",
         features: int | None = None,
-        reupload: bool = False,
+        reupload: bool | str = False,
         min_qubits: int = 1,
         max_depth: int | None = None,
         fixed_entanglement: str | None = None,
@@ -91,16 +126,19 @@ class AnsatzBuilder:
             self.entanglement = validate_entanglement(entanglement, self.n_qubits)
             self.entanglement_name = describe(self.entanglement)
         self.plan = plan_encoding(encoding, self.n_qubits, features)
-        if not isinstance(reupload, (bool, np.bool_)):
-            raise ConfigurationError(f"reupload must be True or False; got {reupload!r}.")
-        self.reupload = bool(reupload)
+        self.reupload = check_reupload(reupload)
+        self.layer_plans = [self.plan]
+        if self.reupload == PER_LAYER:
+            self.layer_plans = per_layer_plans(self.plan, self.depth)
+            symbols = tuple(s for layer_plan in self.layer_plans for s in layer_plan.feature_symbols)
+            self.plan = dataclasses.replace(self.plan, n_features=len(symbols), feature_symbols=symbols)
         self.operations: list[cirq.Operation] = []
         self.weights: list[sympy.Symbol] = []
         self.options: dict[str, Any] = {
             "qubits": self.n_qubits,
             "depth": self.depth,
             "encoding": self.plan.encoding.name,
-            "features": self.plan.n_features,
+            "features": self.layer_plans[0].n_features,  # per layer: what rebuilds it
             "reupload": self.reupload,
         }
         if self.entanglement is not None:
@@ -116,9 +154,15 @@ class AnsatzBuilder:
         return symbol
 
     def encode(self, layer: int = 0) -> None:
-        """Adds the data encoding: always before layer 0, before every layer if re-uploading."""
+        """Adds the data encoding: always before layer 0, before every layer if re-uploading.
+
+        Raises:
+            ConfigurationError: for a layer outside ``range(depth)``.
+        """
+        check_int("encoding layer", layer, minimum=0, maximum=self.depth - 1)
         if layer == 0 or self.reupload:
-            self.operations += encoding_operations(self.plan, self.qubits)
+            plan = self.layer_plans[layer] if self.reupload == PER_LAYER else self.plan
+            self.operations += encoding_operations(plan, self.qubits)
 
     def rotations(self, gates: Sequence[str], on: Sequence[int] | None = None) -> None:
         """Adds trainable single-qubit rotations, ``gates`` in order on each qubit."""
@@ -153,6 +197,11 @@ class AnsatzBuilder:
     def build(self, readout: ReadoutSpec = None) -> Ansatz:
         """The finished ansatz, with readouts (Z on every qubit by default)."""
         readouts = build_readouts(readout, self.qubits)  # validates before anything is recorded
+        if self.reupload == PER_LAYER:  # a family that encodes fewer layers would leave features unread
+            used = cirq.parameter_symbols(cirq.Circuit(self.operations))
+            if not set(self.plan.feature_symbols) <= used:
+                raise ConfigurationError(f"{self.family} does not encode before every layer; it cannot take "
+                                         "reupload='per_layer'.")
         if readout is not None:
             self.options["readout"] = readout if isinstance(readout, str) else list(readout)
         return Ansatz(

@@ -61,3 +61,27 @@ def test_reupload_repeats_the_encoding_when_offered(name):
     def count(a):
         return sum(1 for op in a.circuit.all_operations() if "x_0" in str(op))
     assert count(ansatz) == 2 * count(once)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_per_layer_reupload_gives_each_layer_its_own_features(name):
+    depth = 2
+    try:
+        ansatz = plugins.create(name, qubits=4, depth=depth, reupload="per_layer")
+    except ConfigurationError as exc:
+        assert "reupload" in str(exc)
+        return
+    shared = plugins.create(name, qubits=4, depth=depth, reupload=True)
+    assert ansatz.n_features == depth * shared.n_features
+    assert plugins.create(name, **ansatz.options).circuit == ansatz.circuit
+    # The same features in every layer reproduce the shared re-uploading circuit exactly.
+    rng = np.random.default_rng(2)
+    features, weights = rng.uniform(-2, 2, (5, shared.n_features)), rng.uniform(-2, 2, shared.n_weights)
+    backend = make_backend("statevector")
+    np.testing.assert_allclose(
+        backend.expectations(ansatz, ansatz.parameter_values(np.tile(features, depth), weights)),
+        backend.expectations(shared, shared.parameter_values(features, weights)), atol=1e-5)
+    # Other features in layer 2 change the outputs: they are read.
+    other = np.concatenate([features, features[::-1]], axis=-1)
+    assert not np.allclose(backend.expectations(ansatz, ansatz.parameter_values(other, weights)),
+                           backend.expectations(shared, shared.parameter_values(features, weights)), atol=1e-3)

@@ -10,7 +10,7 @@ from helpers import ROOT
 
 import plugins
 from plugins import ContractError, DuplicateAnsatzError, PluginError, UnknownAnsatzError
-from qcircuits import Ansatz, AnsatzBuilder
+from qcircuits import Ansatz, AnsatzBuilder, ConfigurationError
 
 BUILTINS = {"hardware_efficient", "real_amplitudes", "efficient_su2", "basic_entangler",
             "strongly_entangling", "tree_tensor_network"}
@@ -249,3 +249,21 @@ def test_the_short_name_is_the_canonical_registry():
     from sims.run import shadowing_package
 
     assert shadowing_package(("plugins", "sims")) is None  # imported, `plugins` is qcircuits.plugins: ours
+
+
+def test_a_family_option_the_builder_does_not_record_is_kept_so_the_options_rebuild_it():
+    ansatz = plugins.create("hardware_efficient", qubits=3, depth=1, entangler="crz")
+    assert ansatz.options["entangler"] == "crz"
+    assert plugins.create("hardware_efficient", **ansatz.options).circuit == ansatz.circuit
+
+
+@pytest.mark.parametrize("value, message", [("yes", "reupload must be True, False or 'per_layer'; got 'yes'"),
+                                            (2, "reupload must be True, False or 'per_layer'; got 2")])
+def test_bad_reupload_value_is_named(value, message):
+    with pytest.raises(ConfigurationError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        plugins.create("hardware_efficient", qubits=3, depth=1, reupload=value)
+
+
+def test_per_layer_reupload_refuses_an_encoding_with_products():
+    with pytest.raises(ConfigurationError, match="needs an encoding of the features alone"):
+        plugins.create("hardware_efficient", qubits=3, depth=2, encoding="iqp", reupload="per_layer")

@@ -242,6 +242,11 @@ class Registry:
                 "expected a qcircuits.Ansatz (build it with qcircuits.AnsatzBuilder)."
             )
         check_ansatz(ansatz, name=name)
+        # ``options`` must rebuild it: the builder records the common ones (normalised), the
+        # family's own (an entangler, say) are added here so a saved layer rebuilds the same circuit.
+        missing = {k: v for k, v in options.items() if k not in ansatz.options}
+        if missing:
+            ansatz = dataclasses.replace(ansatz, options={**ansatz.options, **missing})
         return ansatz
 
     def shape(self, name: str, **options: Any) -> int:

@@ -257,3 +257,34 @@ def test_layer_without_data_encoding_keeps_the_batch_size(backend):
     out = layer(np.zeros((5, 3), np.float32)).numpy()
     assert out.shape == (5, 2)
     np.testing.assert_allclose(out, np.broadcast_to(out[0], out.shape), atol=1e-6)  # no data: same row
+
+
+def test_a_layer_rebuilt_from_its_config_has_the_same_circuit():
+    # The family's own options (an entangler) travel in the config, not only the builder's.
+    layer = QuantumLayer("hardware_efficient", ansatz_options=dict(qubits=3, depth=1, entangler="crz"))
+    rebuilt = QuantumLayer.from_config(layer.get_config())
+    assert rebuilt.ansatz.circuit == layer.ansatz.circuit and rebuilt.ansatz.n_weights == 8
+
+
+@pytest.mark.parametrize("entangler, entangler_moves", [("crz", False), ("cry", True)])
+def test_from_a_real_start_rz_and_crz_weights_get_no_gradient(entangler, entangler_moves):
+    # H, RY and CRY keep the state real; with Z readouts, RZ and CRZ at angle 0 then sit at a
+    # stationary point (their derivative is <Y>-like, 0 on a real state): an identity-started
+    # hardware_efficient circuit with CRZ never leaves the real, separable circuits, however
+    # its RY weights move. CRY entanglers train from the same start.
+    layer = QuantumLayer("hardware_efficient", qubits=3, depth=2, encoding="angle_y_plus", entangler=entangler)
+    layer.build((None, 3))
+    n = 2 * 3 + 2  # per layer: RY, RZ on each qubit, then two entanglers
+    weights = np.zeros(2 * n, np.float32)
+    ry = [layer_index * n + 2 * q for layer_index in range(2) for q in range(3)]
+    weights[ry] = np.random.default_rng(0).uniform(-1, 1, len(ry))
+    layer.circuit_weights.assign(weights)
+    x = tf.constant(np.random.default_rng(1).uniform(-1, 1, (8, 3)), tf.float32)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(layer(x) * tf.constant([1.0, -2.0, 3.0]))
+    grad = tape.gradient(loss, layer.circuit_weights).numpy()
+    rz = [i + 1 for i in ry]
+    entanglers = [layer_index * n + 6 + k for layer_index in range(2) for k in range(2)]
+    assert np.abs(grad[ry]).max() > 1e-2
+    np.testing.assert_allclose(grad[rz], 0, atol=1e-6)
+    assert (np.abs(grad[entanglers[:2]]).max() > 1e-3) == entangler_moves  # the first layer's, before the RYs

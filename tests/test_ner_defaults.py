@@ -12,11 +12,12 @@ from sims.ner.options import NerOptions, options_from_config
 from sims.ner.rundir import RunDir
 
 
-def test_the_defaults_are_the_identity_start_dressed_head_on_the_sum_of_four_layers():
+def test_the_defaults_are_the_identity_start_normalised_dressed_head_on_the_sum_of_four_layers():
     options = NerOptions()
     assert (options.head, options.ansatz, options.scaling, options.encoding) == (
-        "quantum", "hardware_efficient", "tanh", "angle_y_plus")
-    assert (options.entangler, options.init, options.encoder_features) == ("crz", "zeros", "sum4")
+        "quantum", "hardware_efficient", "layernorm", "angle_y_plus")
+    assert NerOptions(fine_tune=True).scaling == "tanh"  # layer normalisation is not measured fine-tuned
+    assert (options.entangler, options.init, options.encoder_features) == ("cry", "zeros", "sum4")
     assert (options.learning_rate, NerOptions(fine_tune=True).learning_rate) == (2e-3, 5e-5)
     assert options.default_run_dir().name == "ner-demo-quantum-hardware_efficient-q8-d2"
 
@@ -26,7 +27,8 @@ def test_the_defaults_are_the_identity_start_dressed_head_on_the_sum_of_four_lay
     ({"ansatz": "sim_14"}, None, "zeros"),  # RY and CRX only: the identity at zero
     ({"entangler": "cx"}, "cx", "small"),
     ({"entangler": "rzz"}, "rzz", "zeros"),
-    ({"entanglement": "none"}, "crz", "zeros"),
+    ({"entanglement": "none"}, "cry", "zeros"),
+    ({"entangler": "crz"}, "crz", "zeros"),
     ({"ansatz": "strongly_entangling", "init": "uniform"}, None, "uniform"),  # given: kept
 ])
 def test_auto_entangler_and_init_follow_what_the_circuit_can_do(given, entangler, init):
@@ -51,10 +53,15 @@ def test_folder_names_show_only_what_was_chosen_by_hand():
 
     assert name(circuit_learning_rate=None, init="auto", entangler="auto") == name()
     assert name(entangler="cx") == "ner-demo-quantum-hardware_efficient-q8-d2-cx"  # init small is cx's auto
+    assert name(entangler="crz") == "ner-demo-quantum-hardware_efficient-q8-d2-crz"
     assert name(entangler="cx", init="zeros") == "ner-demo-quantum-hardware_efficient-q8-d2-init-zeros-cx"
     assert name(scaling="linear", encoding="angle_y").endswith("-d2-linear-angle_y")
     assert name(encoder_features="last").endswith("-d2-features-last")
     assert name(head="bottleneck") == "ner-demo-bottleneck-w8"
+    assert name(scaling="tanh").endswith("-d2-tanh")
+    assert name(head="bottleneck", scaling="tanh") == name(head="bottleneck", scaling="linear") == \
+        "ner-demo-bottleneck-w8-no-layernorm"  # the twin's units are tanh either way
+    assert name(head="bottleneck", fine_tune=True, scaling="layernorm") == "ner-demo-bottleneck-w8-layernorm-finetuned"
     assert name(fine_tune=True) == "ner-demo-quantum-hardware_efficient-q8-d2-finetuned"
 
 

@@ -72,8 +72,8 @@ def test_options_folder_names_and_labels_come_from_the_head_class():
         name = "wide_test"
 
     try:
-        options = NerOptions(head="wide_test", qubits=5, scaling="layernorm", readout="zz")
-        assert options.default_run_dir().name == "ner-demo-wide_test-w5-layernorm-zz"
+        options = NerOptions(head="wide_test", qubits=5, scaling="tanh", readout="zz")
+        assert options.default_run_dir().name == "ner-demo-wide_test-w5-no-layernorm-zz"
         quantum = NerOptions(ansatz="hardware_efficient", qubits=4, depth=1)
         assert quantum.default_run_dir().name == "ner-demo-quantum-hardware_efficient-q4-d1"
         assert get_head("wide_test").label(options) == "wide_test"

@@ -41,6 +41,20 @@ def test_identity_start_makes_the_quantum_head_a_sine_twin_of_the_bottleneck():
     np.testing.assert_allclose(head.features(x).numpy(), -np.sin(_angles(head, x)), atol=1e-5)
 
 
+def test_gudermannian_angles_make_the_identity_start_head_its_twin_exactly():
+    head = _head(design=HeadDesign(scaling="gudermannian", init="zeros"))
+    x = tf.random.stateless_normal((7, 12), seed=(1, 2)) * 3.0
+    u = head.projection(x).numpy()
+    np.testing.assert_allclose(head.features(x).numpy(), -np.tanh(u), atol=1e-5)  # -sin(gd u) = -tanh u
+    # Far into saturation the angle's gradient stays finite (asin(tanh u) would give inf * 0 there).
+    big = tf.constant([[-60.0, -20.0, 0.0, 20.0, 60.0]])
+    with tf.GradientTape() as tape:
+        tape.watch(big)
+        angles = head.angles(big)
+    np.testing.assert_allclose(angles.numpy(), np.arcsin(np.tanh(big.numpy())), atol=1e-6)
+    assert np.all(np.isfinite(tape.gradient(angles, big).numpy()))
+
+
 def test_the_default_options_build_the_identity_start_head():
     # What a user gets without choosing: the measured best head, starting as the sine twin.
     from types import SimpleNamespace
@@ -50,7 +64,9 @@ def test_the_default_options_build_the_identity_start_head():
 
     head = make_head(NerOptions(qubits=4, depth=1), 5, SimpleNamespace(hidden_size=12))
     x = tf.random.stateless_normal((7, 12), seed=(3, 4))
-    np.testing.assert_allclose(head.features(x).numpy(), -np.sin(_angles(head, x)), atol=1e-5)
+    u = head.projection(x).numpy()
+    normalised = (u - u.mean(-1, keepdims=True)) / np.sqrt(u.var(-1, keepdims=True) + 1e-3)  # layer normalisation
+    np.testing.assert_allclose(head.features(x).numpy(), -np.sin((np.pi / 2) * np.tanh(normalised)), atol=1e-4)
 
 
 def test_zz_readouts_widen_both_heads_by_the_same_pairs():
@@ -82,6 +98,27 @@ def test_layernorm_and_trainable_scaling_add_their_weights_to_both_heads():
     for kind in ("quantum", "bottleneck"):
         names = [w.name for w in _head(kind, design=design).trainable_weights]
         assert any("input_scale" in n for n in names) and any("norm" in n for n in names), names
+
+
+def test_reuploading_with_trainable_scaling_scales_each_layers_angles_on_its_own():
+    from sims.ner.options import NerOptions
+
+    assert NerOptions(reupload=True, trainable_scaling=True).ansatz_options()["reupload"] == "per_layer"
+    assert NerOptions(reupload=True).ansatz_options()["reupload"] is True
+    design = HeadDesign(scaling="tanh", init="small", trainable_scaling=True)
+    options = {**DRESSED["ansatz_options"], "reupload": "per_layer"}
+    head = _head(design=design, ansatz_options=options)
+    shared = _head(design=design, ansatz_options={**options, "reupload": True})
+    assert head.input_scale.shape == (2, 4) and shared.input_scale.shape == (4,)
+    x = tf.random.stateless_normal((6, 12), seed=(7, 8))
+    # Factors at one: the same circuit as re-uploading the same angles (same seed, same weights).
+    np.testing.assert_allclose(head.features(x).numpy(), shared.features(x).numpy(), atol=1e-5)
+    # Layer 2's factors at zero: layer 2 reads angle 0, layer 1 is untouched.
+    head.input_scale.assign(np.stack([np.ones(4), np.zeros(4)]).astype(np.float32))
+    angles = _angles(head, x)
+    expected = head.blocks[0](np.concatenate([angles, np.zeros_like(angles)], axis=-1).astype(np.float32))
+    np.testing.assert_allclose(head.features(x).numpy(), expected.numpy(), atol=1e-5)
+    assert not np.allclose(expected.numpy(), shared.features(x).numpy(), atol=1e-3)
 
 
 def test_the_circuits_train_at_their_own_learning_rate():

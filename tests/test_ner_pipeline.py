@@ -79,7 +79,11 @@ def test_resume_continues_from_the_last_epoch_and_refuses_other_options(data_dir
     assert info.value.code == 2
     assert (run / "metrics.json").read_bytes() == saved  # a refused resume leaves the run as it was
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "different options (" in err[0] and "head: 'quantum' -> 'linear'" in err[0]
+    assert len(err) == 1 and "different options (head: 'quantum' -> 'linear');" in err[0]  # the head alone
+    # A finished run trains no more: a new learning rate is said to be unused, not silently ignored.
+    assert _train(data_dir, run, "--epochs", "2", "--learning-rate", "0.5") == 0
+    assert "finished after epoch 2 at --learning-rate 0.002; 0.5 is not used" in capsys.readouterr().err
+    assert [h["epoch"] for h in json.loads((run / "metrics.json").read_text())["history"]] == [1, 2]
 
 
 @pytest.mark.slow
@@ -118,7 +122,8 @@ def test_head_comparison_writes_table_and_plot(data_dir, tmp_path, capsys):
     assert all(r["train_tokens_per_s"] > 0 for r in rows)
     assert (root / "comparison.csv").read_text().startswith("label,head,seed,run_dir")
     assert (root / "comparison.png").is_file()
-    assert rows[1]["trainable_parameters"] == 32 * 3 + 3 + 3 * 6 + 6  # tiny BERT width 32 -> 3 -> 6 tags
+    # tiny BERT width 32 -> 3 units (layer normalisation: a scale and a shift each) -> 6 tags
+    assert rows[1]["trainable_parameters"] == 32 * 3 + 3 + 2 * 3 + 3 * 6 + 6
 
 
 @pytest.mark.parametrize("args, message", [

@@ -11,7 +11,7 @@ import numpy as np
 from qcircuits.errors import ConfigurationError
 from qcircuits.validation import check_int
 
-SCALINGS = ("linear", "tanh", "layernorm")
+SCALINGS = ("linear", "tanh", "layernorm", "gudermannian")
 READOUTS = ("z", "zz", "zz_all")
 INITS = ("auto", "uniform", "small", "zeros")
 ENCODER_FEATURES = ("last", "sum4", "concat4")
@@ -35,7 +35,10 @@ class HeadDesign:
 
     Attributes:
         scaling: what turns the projection into angles. ``linear``: as is (unbounded);
-            ``tanh``: ``pi/2 * tanh``; ``layernorm``: layer normalisation, then ``pi/2 * tanh``.
+            ``tanh``: ``pi/2 * tanh``; ``layernorm``: layer normalisation, then ``pi/2 * tanh``;
+            ``gudermannian``: ``gd(u) = 2 atan(tanh(u/2)) = asin(tanh(u))``, so that a qubit
+            read after H, RY gives ``-sin(gd(u)) = -tanh(u)``: at the identity start the
+            quantum head is its twin exactly, and ``gd`` saturates more slowly than ``pi/2 tanh``.
             The twin always applies ``tanh`` (after layer normalisation for ``layernorm``).
         trainable_scaling: a trainable per-feature factor (initialised at 1) before the
             scaling (Jerbi et al. 2021); the twin gets it too.
@@ -43,7 +46,7 @@ class HeadDesign:
             ``zz_all`` (plus every pair). The twin appends the same products of its units.
         init: circuit weight initialisation: ``uniform`` in [0, 2 pi), ``small`` in
             [-0.1, 0.1], or ``zeros`` (the identity where every gate is a rotation, e.g.
-            ``entangler="crz"``: identity-block initialisation, Grant et al. 2019). ``auto``
+            ``entangler="cry"``: identity-block initialisation, Grant et al. 2019). ``auto``
             is for :class:`~sims.ner.options.NerOptions`, which resolves it for its ansatz
             (``sims.ner.defaults``); a circuit cannot be built with it.
         blocks: how many circuits (or tanh layers, for the twin) are stacked; each after the

@@ -55,6 +55,7 @@ class TaggingHead(keras.layers.Layer):
         self.projection: keras.layers.Dense | None = None
         self.norm = None
         self.pairs = self.design.pairs(self.qubits) if self.head_type.uses_design else []
+        self.upload_layers = 1  # circuit layers that read their own angles (re-uploading per layer)
         self.head_type.build(self)
         if self.projection is not None and self.design.scaling == "layernorm":
             self.norm = keras.layers.LayerNormalization(name="norm")
@@ -63,21 +64,37 @@ class TaggingHead(keras.layers.Layer):
 
     def build(self, input_shape):
         if self.projection is not None and self.design.trainable_scaling:
-            self.input_scale = self.add_weight(name="input_scale", shape=(self.projection.units,), initializer="ones")
+            shape = (self.projection.units,) if self.upload_layers == 1 else (self.upload_layers, self.projection.units)
+            self.input_scale = self.add_weight(name="input_scale", shape=shape, initializer="ones")
         super().build(input_shape)
 
     def projected(self, x: tf.Tensor) -> tf.Tensor:
-        """The projection, then layer normalisation and trainable scaling where the design asks."""
+        """The projection, then layer normalisation and trainable scaling where the design asks.
+
+        A circuit that re-uploads per layer reads one copy per layer, layer after layer; with
+        trainable scaling each copy has its own factors.
+        """
         u = self.projection(x)
         if self.norm is not None:
             u = self.norm(u)
-        if self.design.trainable_scaling:
-            u = u * self.input_scale
-        return u
+        if not self.design.trainable_scaling:
+            return self.per_layer(u)
+        if self.upload_layers == 1:
+            return u * self.input_scale
+        scaled = u[..., None, :] * self.input_scale  # [..., layers, n]
+        return tf.reshape(scaled, tf.concat([tf.shape(u)[:-1], [self.upload_layers * self.projection.units]], 0))
+
+    def per_layer(self, u: tf.Tensor) -> tf.Tensor:
+        """``u`` once for every layer that reads its own angles: ``[..., n] -> [..., layers * n]``."""
+        return u if self.upload_layers == 1 else tf.concat([u] * self.upload_layers, axis=-1)
 
     def angles(self, u: tf.Tensor) -> tf.Tensor:
-        """Rotation angles: as is (``linear`` scaling) or ``pi/2 * tanh(u)``."""
-        return u if self.design.scaling == "linear" else (np.pi / 2) * tf.tanh(u)
+        """Rotation angles: as is (``linear`` scaling), ``gd(u)`` (``gudermannian``) or ``pi/2 * tanh(u)``."""
+        if self.design.scaling == "linear":
+            return u
+        if self.design.scaling == "gudermannian":  # asin(tanh u), in the form whose gradient stays finite
+            return 2.0 * tf.atan(tf.tanh(u / 2.0))
+        return (np.pi / 2) * tf.tanh(u)
 
     def widened(self, h: tf.Tensor) -> tf.Tensor:
         """A classical head's readout widening: the units and the products of the design's pairs."""

@@ -15,7 +15,14 @@ from qcircuits.errors import ConfigurationError
 from qcircuits.validation import check_int
 from sims.cli_args import integer, positive_float, positive_int
 from sims.cli_args import seed as seed_type
-from sims.ner.defaults import AUTO, LEGACY_DEFAULTS, resolve_encoder_features, resolve_entangler, resolve_init
+from sims.ner.defaults import (
+    AUTO,
+    LEGACY_DEFAULTS,
+    resolve_encoder_features,
+    resolve_entangler,
+    resolve_init,
+    resolve_scaling,
+)
 from sims.ner.design import ENCODER_FEATURES, INITS, READOUTS, SCALINGS, HeadDesign, check_choice
 from sims.ner.head_registry import Head, get_head, head_names
 from sims.ner.rundir import RunDir, RunDirError
@@ -82,15 +89,19 @@ class ModelArguments:
     entanglement: str | None = option(None, "entanglement pattern of the circuit", circuit=True)
     encoding: str = option("angle_y_plus", "data encoding of the circuit (default: %(default)s, H then RY: "
                                            "each readout starts monotone, like a tanh unit)", circuit=True)
-    reupload: bool = option(False, "repeat the encoding before every layer", circuit=True)
+    reupload: bool = option(False, "repeat the encoding before every layer; with --trainable-scaling each layer "
+                                   "scales its angles with its own factors", circuit=True)
     backend: str = option("auto", "quantum layer backend: auto (default), statevector or tfq (training needs "
                                   "gradients)", circuit=True)
-    entangler: str | None = option(AUTO, "hardware_efficient's entangler: cx, cz, or parametrised crz, crx, cry, "
-                                         "rzz; auto (default): crz where the ansatz takes an entangler, so the "
-                                         "circuit can start as the identity")
-    scaling: str = option("tanh", "projection -> angles: linear (as is), tanh (pi/2 tanh), layernorm (then "
-                                    "pi/2 tanh); the bottleneck twin applies tanh (after layernorm) "
-                                    "(default: %(default)s)", choices=SCALINGS)
+    entangler: str | None = option(AUTO, "hardware_efficient's entangler: cx, cz, or parametrised cry, crx, crz, "
+                                         "rzz; auto (default): cry where the ansatz takes an entangler, so the "
+                                         "circuit can start as the identity and still train its entanglers (crz "
+                                         "cannot leave that start)")
+    scaling: str | None = option(None, "projection -> angles: linear (as is), tanh (pi/2 tanh), layernorm "
+                                         "(layer normalisation, then pi/2 tanh), gudermannian (asin(tanh u): an "
+                                         "H,RY qubit then reads -tanh u); the bottleneck twin applies tanh (after "
+                                         "layernorm). Default: layernorm frozen, tanh with --fine-tune",
+                                 choices=SCALINGS)
     trainable_scaling: bool = option(False, "a trainable per-feature factor before the scaling (both heads)")
     readout: str = option("z", "z: one readout per qubit; zz: plus Z_i Z_i+1; zz_all: plus every pair (the twin "
                                "appends the same products of its units) (default: %(default)s)",
@@ -172,6 +183,7 @@ class NerOptions(DataArguments, ModelArguments, TrainingArguments):
         from sims.ner.conll import check_encoding
 
         self.data_encoding = check_encoding(self.data_encoding)
+        self.scaling = resolve_scaling(self.scaling, self.fine_tune)
         self.design()  # validates the head options
         if self.encoder_features is not None:
             check_choice("encoder features", self.encoder_features, ENCODER_FEATURES)
@@ -205,7 +217,12 @@ class NerOptions(DataArguments, ModelArguments, TrainingArguments):
         return get_head(self.head)
 
     def ansatz_options(self) -> dict[str, Any]:
-        options = {"depth": self.depth, "encoding": self.encoding, "reupload": self.reupload}
+        # Re-uploading with trainable scaling scales each layer's angles on its own (Perez-Salinas et
+        # al. 2020): the circuit reads its own features per layer, which the head fills.
+        from qcircuits.builder import PER_LAYER  # here: the command line reads this module without cirq
+
+        reupload = PER_LAYER if self.reupload and self.trainable_scaling else self.reupload
+        options = {"depth": self.depth, "encoding": self.encoding, "reupload": reupload}
         if self.entanglement:
             options["entanglement"] = self.entanglement
         if self.entangler and self.entangler != AUTO:
@@ -238,9 +255,12 @@ class NerOptions(DataArguments, ModelArguments, TrainingArguments):
         head = self.head_type()
         if head.uses_design:
             design = self.design()
-            # The twin's units are tanh either way: its scaling shows only when it adds layer normalisation.
-            shown = design.scaling != DEFAULTS["scaling"] and (head.uses_circuit or design.scaling == "layernorm")
-            parts += [design.scaling] if shown else []
+            default_scaling = resolve_scaling(None, self.fine_tune)
+            if head.uses_circuit:
+                parts += [design.scaling] if design.scaling != default_scaling else []
+            elif (design.scaling == "layernorm") != (default_scaling == "layernorm"):
+                # The twin's units are tanh either way: what differs is the layer normalisation.
+                parts += ["layernorm" if design.scaling == "layernorm" else "no-layernorm"]
             parts += [design.readout] if design.readout != DEFAULTS["readout"] else []
             parts += ["scaled"] if design.trainable_scaling else []
             parts += [f"b{design.blocks}"] if design.blocks > 1 else []

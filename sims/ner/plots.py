@@ -35,7 +35,11 @@ def _runs_circuit(head: str) -> bool:
 
 
 def plot_comparison(rows: list[dict], path: Path) -> None:
-    """Dev entity F1 (mean ± std over seeds, each seed a dot) and training speed per configuration."""
+    """Dev entity F1 (mean ± std over seeds, each seed a dot) and training speed per configuration.
+
+    Bars are horizontal, so that long configuration names stay readable; the F1 axis spans
+    the measured values, so that differences of a point show.
+    """
     import numpy as np
 
     plt = pyplot()
@@ -44,19 +48,23 @@ def plot_comparison(rows: list[dict], path: Path) -> None:
     speed = {label: [r["train_tokens_per_s"] or 0 for r in rows if r["label"] == label] for label in labels}
     circuit = {r["label"]: _runs_circuit(r.get("head", "")) for r in rows}
     colours = ["tab:orange" if circuit[label] else "tab:green" for label in labels]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(max(10, 0.8 * len(labels) + 4), 4.2))
-    x = np.arange(len(labels))
-    left.bar(x, [np.mean(f1[k]) for k in labels], yerr=[np.std(f1[k], ddof=1) if len(f1[k]) > 1 else 0
-                                                         for k in labels], color=colours, alpha=0.75, capsize=3)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 0.32 * len(labels) + 1.6), sharey=True,
+                                      gridspec_kw={"width_ratios": [2, 1]})
+    y = np.arange(len(labels))
+    left.barh(y, [np.mean(f1[k]) for k in labels], xerr=[np.std(f1[k], ddof=1) if len(f1[k]) > 1 else 0
+                                                          for k in labels], color=colours, alpha=0.75, capsize=3)
     for i, label in enumerate(labels):
-        left.plot(np.full(len(f1[label]), i), f1[label], "k.", markersize=4)
-    low = min(min(v) for v in f1.values())
-    left.set(ylabel="dev entity F1", title="quality (mean ± std over seeds; dots: seeds)",
-             ylim=(max(0, low - 0.1), 1) if low > 0.2 else (0, 1))
-    right.bar(x, [np.mean(speed[k]) for k in labels], color=colours, alpha=0.75)
-    right.set(ylabel="training tokens/s", title="speed", yscale="log")
+        left.plot(f1[label], np.full(len(f1[label]), i), "k.", markersize=4)
+    low, high = min(min(v) for v in f1.values()), max(max(v) for v in f1.values())
+    margin = max(0.01, 0.1 * (high - low))
+    left.set(xlabel="dev entity F1", title="quality (mean ± std over seeds; dots: seeds)",
+             xlim=(max(0.0, low - margin), min(1.0, high + margin)) if low > 0.2 else (0, 1))
+    left.set_yticks(y, labels, fontsize=8)
+    left.invert_yaxis()  # the first configuration on top, as in the tables
+    right.barh(y, [np.mean(speed[k]) for k in labels], color=colours, alpha=0.75)
+    right.set(xlabel="training tokens/s", title="speed", xscale="log")
+    right.xaxis.set_minor_formatter(plt.NullFormatter())  # minor labels of a log axis overlap
     for ax in (left, right):
-        ax.set_xticks(x, labels, rotation=35, ha="right", fontsize=8)
-        ax.grid(alpha=0.3, axis="y")
+        ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     save_png(fig, path)

@@ -85,6 +85,8 @@ class RunDir:
         saved_options = {**defaults, **saved["options"]}
         diffs = [k for k in sorted(set(saved_options) | set(config["options"]))
                  if k not in RESUMABLE_DIFFERENCES and saved_options.get(k) != config["options"].get(k)]
+        if "head" in diffs:  # another head kind: its own options (entangler, init, ...) follow from it
+            diffs = ["head"]
         if diffs:
             detail = ", ".join(f"{k}: {saved_options.get(k)!r} -> {config['options'].get(k)!r}" for k in diffs)
             raise RunDirError(
@@ -92,6 +94,12 @@ class RunDir:
                 "use those options to resume, or a new --run-dir.")
         if saved.get("tags") != config.get("tags"):
             raise RunDirError(f"Run folder {str(self.path)!r} was trained on a different tag set.")
+
+    def changed_rates(self, config: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+        """The learning rates ``config`` asks for that differ from the saved run's: ``{name: (saved, now)}``."""
+        saved = self.read_config()["options"]
+        return {k: (saved.get(k), config["options"].get(k)) for k in ("learning_rate", "head_learning_rate")
+                if k in saved and saved.get(k) != config["options"].get(k)}
 
     def read_config(self) -> dict[str, Any]:
         """The saved config.

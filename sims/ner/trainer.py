@@ -149,6 +149,18 @@ class NerTrainer:
         return self._best
 
 
+def warn_finished_rates(run: RunDir, config: dict[str, Any], state: TrainingState) -> None:
+    """Says on stderr that a finished run trains no more, so a learning rate asked for now is not used.
+
+    A run resumes at a new rate (after a divergence, say); a finished one only reports its result,
+    which would otherwise pass for a result at the new rate.
+    """
+    for name, (saved, now) in run.changed_rates(config).items():
+        print(f"note: {run.path} finished after epoch {state.epochs_done} at --{name.replace('_', '-')} {saved}; "
+              f"{now} is not used (a finished run trains no more). Use a new --run-dir to train at {now}.",
+              file=sys.stderr)
+
+
 class _Training:
     """The state of one training call: corpus, run folder, tagger, training state, and the cached splits."""
 
@@ -163,6 +175,8 @@ class _Training:
                   "files": {k: str(v) for k, v in corpus.files.items()}}
         resuming = run.check_resume(config, SAVED_DEFAULTS)  # before the encoder loads: a mismatch is reported at once
         state = run.read_state() if resuming else TrainingState()  # checked before the encoder loads, too
+        if resuming and (state.epochs_done >= options.epochs or state.stopped_early(options.patience)):
+            warn_finished_rates(run, config, state)
         self.encoder = load_encoder(options.encoder)
         keras.utils.set_random_seed(options.seed)
         self.tagger = Tagger(self.encoder, make_head(options, len(corpus.tags), self.encoder), corpus.tags,

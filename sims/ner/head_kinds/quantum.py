@@ -37,6 +37,7 @@ class QuantumHead(Head):
     uses_circuit = True
 
     def build(self, layer: Any) -> None:
+        from qcircuits.builder import PER_LAYER
         from sims.layers import QuantumLayer
         from sims.tf_env import keras
 
@@ -48,7 +49,11 @@ class QuantumHead(Head):
                          ansatz_options=options, name=f"circuit_{block}",
                          weight_initializer=circuit_initializer(layer.design.init, layer.seed + block))
             for block in range(layer.design.blocks)]
-        layer.projection = keras.layers.Dense(layer.blocks[0].ansatz.n_features, name="projection",
+        ansatz = layer.blocks[0].ansatz
+        # A circuit that re-uploads per layer reads depth x n angles: the head projects to n and
+        # gives each layer its own scaled copy (TaggingHead.projected).
+        layer.upload_layers = ansatz.depth if ansatz.reupload == PER_LAYER else 1
+        layer.projection = keras.layers.Dense(ansatz.n_features // layer.upload_layers, name="projection",
                                               kernel_initializer=keras.initializers.GlorotUniform(seed=layer.seed))
 
     def features(self, layer: Any, x: Any, mask: Any) -> Any:
@@ -58,7 +63,7 @@ class QuantumHead(Head):
         out = layer.blocks[0](layer.angles(layer.projected(x)), mask=mask)
         for block in layer.blocks[1:]:  # residual on the Z readouts: h + Q(h)
             h = out[..., :n]
-            step = block(layer.angles(h), mask=mask)
+            step = block(layer.angles(layer.per_layer(h)), mask=mask)
             out = tf.concat([h + step[..., :n], step[..., n:]], axis=-1)
         return out
 

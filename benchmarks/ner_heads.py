@@ -9,7 +9,8 @@ picks the epoch, and the table reports the best dev entity F1 of each run.
     python benchmarks/ner_heads.py --data-dir ../shared/data/conll2003 --seeds 0,1,2
 
 Each configuration is a list of ``examples/ner_conll.py`` options; ``--only`` runs the
-configurations whose name contains a given text.
+configurations whose name contains a given text (a whole name: that configuration alone).
+A row that searches the learning rate is skipped when ``--extra`` sets one.
 """
 
 from __future__ import annotations
@@ -50,8 +51,23 @@ CONFIGURATIONS = [
     ("quantum: layernorm + H,RY + CRZ, identity init",
      ["--head", "quantum", "--scaling", "layernorm", "--encoding", "angle_y_plus", *IDENTITY]),
     ("bottleneck + layernorm (twin)", ["--head", "bottleneck", "--scaling", "layernorm"]),
+    # CRY is real, like H and RY: from the identity start its gradient is not zero, where CRZ's
+    # and RZ's are (a real state, a real readout), so with CRZ the circuit never leaves its start.
+    ("quantum: layernorm + H,RY + CRY entanglers, identity init",
+     ["--head", "quantum", "--scaling", "layernorm", "--encoding", "angle_y_plus", "--entangler", "cry",
+      "--circuit-init", "zeros"]),
+    # gd(u) = asin(tanh u): the identity-start head reads -tanh(u), the bottleneck's units exactly.
+    ("quantum: gudermannian + H,RY + CRZ, identity init",
+     ["--head", "quantum", "--scaling", "gudermannian", "--encoding", "angle_y_plus", *IDENTITY]),
     ("quantum: tanh + H,RY + CRZ, identity init, circuit lr 0.02",
      ["--head", "quantum", *DRESSED, *IDENTITY, "--circuit-learning-rate", "0.02"]),
+    ("quantum: tanh + H,RY + CRZ, identity init, trainable scaling",
+     ["--head", "quantum", *DRESSED, *IDENTITY, "--trainable-scaling"]),
+    ("bottleneck + trainable scaling (twin)", ["--head", "bottleneck", "--trainable-scaling"]),
+    ("quantum: tanh + H,RY + CRZ, identity init, re-uploading",
+     ["--head", "quantum", *DRESSED, *IDENTITY, "--reupload"]),
+    ("quantum: tanh + H,RY + CRZ, identity init, re-uploading, trainable scaling per layer",
+     ["--head", "quantum", *DRESSED, *IDENTITY, "--reupload", "--trainable-scaling"]),
     # The same learning-rate search for the identity-start head and its twin (5e-3 is the rows above).
     *[(f"lr search: {name}, Adam {rate}", [*options, "--learning-rate", rate])
       for rate in ("2e-3", "1e-2")
@@ -67,7 +83,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--patience", type=int, default=3)
-    parser.add_argument("--only", action="append", default=[], help="run configurations whose name contains this")
+    parser.add_argument("--only", action="append", default=[],
+                        help="run configurations whose name contains this (a whole name: that one alone)")
     parser.add_argument("--extra", default="", help="options added to every run, e.g. '--encoder-features sum4'")
     parser.add_argument("--run-dir", default="runs/ner-heads")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "ner_heads.json"))
@@ -91,8 +108,12 @@ def main(argv=None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)  # benchmarks/results is not versioned: a clone lacks it
     rows = json.loads(out.read_text()) if out.exists() else []
     done = {(r["label"], r["seed"]) for r in rows}
-    chosen = [c for c in CONFIGURATIONS if not args.only or any(o in c[0] for o in args.only)]
+    chosen = choose(CONFIGURATIONS, args.only)
     for name, options in chosen:
+        if "--learning-rate" in options and "--learning-rate" in args.extra.split():
+            # A learning-rate search row would run at --extra's rate under its own rate's name.
+            print(f"{name}: skipped, --extra sets the learning rate this row searches", file=sys.stderr)
+            continue
         label = name + (f" [{args.extra}]" if args.extra else "")
         for seed in [int(s) for s in args.seeds.split(",")]:
             if (label, seed) in done:
@@ -121,6 +142,16 @@ def main(argv=None) -> int:
             write_csv(out.with_suffix(".csv"), rows)
     write_json(out.with_name(out.stem + "_summary.json"), summarize(rows))
     return report(rows, Path(args.plot))
+
+
+def choose(configurations: list, only: list[str]) -> list:
+    """The configurations whose name contains one of ``only`` (all without it); a name given
+    exactly picks that configuration alone (``linear``, not the learning-rate rows that mention it)."""
+    if not only:
+        return list(configurations)
+    exact = [c for c in configurations if c[0] in only]
+    partial = [o for o in only if o not in {c[0] for c in exact}]
+    return [c for c in configurations if c in exact or any(o in c[0] for o in partial)]
 
 
 def read_rows(path: Path, only: list[str]) -> list[dict]:

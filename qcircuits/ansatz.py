@@ -13,6 +13,7 @@ from qcircuits.encodings import EncodingPlan, feature_values
 from qcircuits.errors import ConfigurationError
 from qcircuits.readouts import describe_readout
 from qcircuits.typing import Array, FloatArray
+from qcircuits.validation import warn_large_angles
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,7 +123,9 @@ class Ansatz:
         batch = np.broadcast_shapes(data.shape[:-1], weights.shape[:-1])
         data = np.broadcast_to(data, batch + data.shape[-1:])
         weights = np.broadcast_to(weights, batch + weights.shape[-1:])
-        return np.concatenate([data, weights], axis=-1)
+        values: FloatArray = np.concatenate([data, weights], axis=-1)
+        warn_large_angles(values)
+        return values
 
     def random_parameter_values(self, batch: int, rng: np.random.Generator) -> FloatArray:
         """Uniform random features and weights in ``[0, 2 pi)``, mapped to symbol values."""

@@ -26,3 +26,35 @@ def check_int(name: str, value: object, *, minimum: int, maximum: int | None = N
     if maximum is not None and value > maximum:
         raise ConfigurationError(f"{name} must be <= {maximum}; got {value}.")
     return value
+
+
+# Beyond this many radians a float32 angle's spacing exceeds 1e-3 rad, so backends that reduce
+# angles in float32 (our engine, TFQ, qsim) and those that work in float64 (Cirq) disagree in
+# the third decimal, and at 1e30 rad they give unrelated answers.
+LARGE_ANGLE = 1e4
+
+
+class PrecisionWarning(UserWarning):
+    """Angles so large that float32 backends cannot represent their rotation faithfully."""
+
+
+def warn_large_angles(values: object, what: str = "parameter values") -> bool:
+    """Warns (once per call site, Python's default) when any angle's magnitude exceeds :data:`LARGE_ANGLE`.
+
+    Returns:
+        True when it warned.
+    """
+    import warnings
+
+    import numpy as np
+
+    array = np.asarray(values, dtype=float)
+    if array.size == 0:
+        return False
+    largest = float(np.nanmax(np.abs(array))) if not np.all(np.isnan(array)) else 0.0
+    if largest <= LARGE_ANGLE:
+        return False
+    warnings.warn(f"{what} reach {largest:.3g} rad: float32 backends (statevector, tfq, qsim) lose the rotation's "
+                  f"precision beyond {LARGE_ANGLE:.0e} rad and disagree with cirq; scale the inputs to a few pi.",
+                  PrecisionWarning, stacklevel=3)
+    return True

@@ -23,6 +23,8 @@ def check_writable(path: str | os.PathLike) -> Path:
     Raises:
         ConfigurationError: if the folder is missing or read-only, or the path is a folder.
     """
+    if not str(path):
+        raise ConfigurationError("Output path '' is empty; expected a file path.")
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
@@ -61,16 +63,36 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
+class OutputError(ConfigurationError):
+    """An output file could not be written (disk full, a folder in the way, no permission)."""
+
+
+def _output_error(path: Path, exc: OSError) -> OutputError:
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, IsADirectoryError) or path.is_dir():
+        reason = "a directory is in the way"
+    return OutputError(f"Cannot write {str(path)!r} ({reason}); the previous file, if any, is unchanged.")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yields a temporary path beside ``path``; moves it onto ``path`` on success.
 
     The file gets the mode a plain ``open()`` would give it (``mkstemp`` makes 0600),
     or keeps the mode of the file it replaces.
+
+    Raises:
+        OutputError: (a :class:`ConfigurationError`) when the file cannot be written: a full
+            disk, a directory at ``path``, a read-only folder. The old file stays whole.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    if path.is_dir():
+        raise _output_error(path, IsADirectoryError(21, "Is a directory"))
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+    except OSError as exc:
+        raise _output_error(path, exc) from None
     try:
         yield Path(tmp)
         try:
@@ -79,6 +101,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             mode = _default_mode()
         os.chmod(tmp, mode)
         os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise _output_error(path, exc) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

@@ -22,6 +22,7 @@ import numpy as np
 from qcircuits import plugins
 from qcircuits.ansatz import Ansatz
 from qcircuits.errors import ConfigurationError
+from qcircuits.validation import warn_large_angles
 from sims.atomic import to_plain
 from sims.backends import AUTO, backend_names, backend_spec, make_backend
 from sims.tf_env import keras, tf, tfq
@@ -172,6 +173,7 @@ class QuantumLayer(keras.layers.Layer):
                 f"QuantumLayer got {width} input features but {self.ansatz_name} encodes {needed}; "
                 "use projection='learned' or 'fixed'.")
         self.projection_mode = mode
+        self.input_width = width  # every later call is checked against it (_check_width)
         if mode == "learned" and needed:
             self.projection_kernel = self.add_weight(
                 name="projection_kernel", shape=(width, needed),
@@ -223,9 +225,14 @@ class QuantumLayer(keras.layers.Layer):
 
     def call(self, inputs, mask=None):
         if isinstance(inputs, tf.RaggedTensor):
+            self._check_width(inputs.flat_values)
             return inputs.with_flat_values(self._evaluate_flat(self._as_float(inputs.flat_values)))
         inputs = self._as_float(tf.convert_to_tensor(inputs))
         self._check_input(inputs, mask)
+        self._check_width(inputs)
+        if tf.executing_eagerly() and self.kernel is not None and self.projection_mode == "none":
+            # Eager calls only (a graph has no values to look at); the numpy backends check their own.
+            warn_large_angles(inputs.numpy(), "QuantumLayer inputs")
         if inputs.shape.rank == 2 and mask is None:
             return self._evaluate_flat(inputs)
         if mask is None:
@@ -256,6 +263,22 @@ class QuantumLayer(keras.layers.Layer):
                 raise ConfigurationError(
                     f"QuantumLayer {self.name!r}: the mask has shape {mask_shape.as_list()}; expected "
                     f"{inputs.shape[:-1].as_list()} (the input shape without its feature axis).")
+
+    def _check_width(self, inputs: tf.Tensor) -> None:
+        """Every call gets the feature count the layer was built for (a backend would silently
+        drop extra features or fail deep inside for too few). Checked when tracing where the
+        width is static; otherwise by an assertion in the graph."""
+        width = inputs.shape[-1] if inputs.shape.rank is not None else None
+        expected = getattr(self, "input_width", None)
+        if expected is None:
+            return
+        message = (f"QuantumLayer {self.name!r} was built for {expected} input features; got "
+                   f"{'a different number' if width is None else width}.")
+        if width is not None:
+            if width != expected:
+                raise ConfigurationError(message)
+            return
+        tf.debugging.assert_equal(tf.shape(inputs)[-1], expected, message=message)
 
     def compute_mask(self, inputs, mask=None):
         return mask

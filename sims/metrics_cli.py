@@ -63,17 +63,19 @@ def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, An
                                 seed=args.seed, backend=args.backend or "statevector")
     qubit_counts = parse_range(args.qubits, "qubits", 4)
     depths = parse_range(args.depth, "depth", 1)
+    if args.json == "":
+        raise ConfigurationError("--json '' is empty; expected a file path.")
     out_dir = Path(args.out_dir)
     json_path = Path(args.json) if args.json else out_dir / _default_stem(names, qubit_counts, depths, args)
-    ensure_dir(out_dir, "Output folder (--out-dir)")
-    ensure_dir(json_path.parent, "JSON folder")
-    check_writable(json_path)
     jobs = [(n, q, d) for n in names for q in qubit_counts for d in depths]
     for name, qubits, depth in jobs:  # the whole range is checked before anything is computed
         try:
             checked_metric_ansatz(name, qubits, depth)
         except ConfigurationError as exc:
             raise ConfigurationError(f"{name} at {qubits} qubits, depth {depth}: {exc}") from None
+    ensure_dir(out_dir, "Output folder (--out-dir)")  # folders only once every value is known to be good
+    ensure_dir(json_path.parent, "JSON folder")
+    check_writable(json_path)
     rows, seconds, reused = _descriptor_rows(args, names, qubit_counts, depths, out_dir)
     print(f"data encoding: {rows[0]['data_encoding']}; parameters uniform in [0, 2 pi); "
           f"{options.samples} state pairs, {options.grad_samples} gradient samples, {options.seeds} seeds "

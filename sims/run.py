@@ -142,6 +142,8 @@ def print_list(pattern: str = "*") -> None:
     from qcircuits import plugins
 
     rows = plugins.REGISTRY.describe(pattern)
+    if not rows:  # as `metrics --compare PATTERN`: a pattern that matches nothing is an error
+        raise ConfigurationError(f"No registered ansatz matches {pattern!r}; `{PROG} list` shows them all.")
     width = max((len(name) for name, _, _ in rows), default=4)
     for name, description, source in rows:
         print(f"{name:<{width}}  {description}  [{source}]")
@@ -156,7 +158,7 @@ def run_report(args: argparse.Namespace) -> None:
     from sims.backends import make_backend
     from sims.report import format_report, simulate_report
 
-    if args.json:
+    if args.json is not None:
         check_writable(args.json)
     name = args.ansatz or "hardware_efficient"
     ansatz = plugins.create(name, **ansatz_options(args))

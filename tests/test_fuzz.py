@@ -274,3 +274,93 @@ def test_run_options_of_another_mode_are_refused(capsys, flags):
     if task_ner:
         argv += ["--data-dir", "/nonexistent/conll"]  # an NER run that passes every check stops here
     assert not _check_cli_outcome(capsys, argv), f"{argv} was accepted"
+
+
+# --- sweep files -------------------------------------------------------------------------------
+
+SWEEP_KEYS = ["task", "seeds", "options", "grid", "configurations", "resources", "metric", "scheduler", "other"]
+OPTION_NAMES = ["qubits", "depth", "ansatz", "samples", "grad-samples", "metric-seeds", "backend", "batch",
+                "head", "epochs", "data-dir", "nonsense"]
+scalars = st.one_of(st.integers(-3, 5000), st.booleans(), st.floats(allow_nan=True),
+                    st.sampled_from(["metrics", "ner", "layer-bench", "hardware_efficient", "sim_14", "", "x"]))
+values = st.one_of(scalars, st.lists(scalars, max_size=3))
+option_tables = st.dictionaries(st.sampled_from(OPTION_NAMES), values, max_size=4)
+sweep_data = st.dictionaries(st.sampled_from(SWEEP_KEYS), st.one_of(
+    values, option_tables, st.lists(option_tables, max_size=2)), max_size=6)
+
+
+@SLOW
+@given(data=sweep_data)
+def test_sweep_file_contents_are_checked_or_refused_in_one_line(tmp_path, data):
+    from sims.sweep.spec import spec_from_data
+
+    if isinstance(data.get("options"), dict) and "data-dir" in data["options"]:
+        data["options"]["data-dir"] = str(tmp_path / "missing")  # never a folder of the test's cwd
+    try:
+        spec = spec_from_data(data, tmp_path / "sweep.toml")
+    except ConfigurationError as exc:
+        message = str(exc)
+        assert message and "\n" not in message, message
+        return
+    assert spec.trials() and all(t.seed in spec.seeds for t in spec.trials())
+
+
+@FAST
+@given(data=st.binary(max_size=200))
+def test_sweep_file_bytes_are_read_or_refused_in_one_line(tmp_path, data):
+    from sims.sweep.spec import load_spec
+
+    path = tmp_path / "sweep.toml"
+    path.write_bytes(data)
+    try:
+        load_spec(path)
+    except ConfigurationError as exc:
+        assert str(exc) and "\n" not in str(exc), str(exc)
+
+
+# --- the NER Python API ------------------------------------------------------------------------
+
+leaves = st.one_of(st.none(), st.integers(), st.floats(), st.text(max_size=8), st.binary(max_size=4))
+sentence_inputs = st.recursive(leaves, lambda inner: st.lists(inner, max_size=3) | st.tuples(inner), max_leaves=8)
+
+
+@FAST
+@given(given_input=sentence_inputs)
+def test_predict_input_is_sentences_or_one_line(given_input):
+    pytest.importorskip("transformers")
+    from sims.ner.trainer import sentence_words
+
+    try:
+        words = sentence_words(given_input)
+    except ConfigurationError as exc:
+        assert str(exc) and "\n" not in str(exc), str(exc)
+        return
+    assert all(isinstance(s, tuple) and s and all(isinstance(w, str) and w.strip() for w in s) for s in words)
+
+
+ner_fields = st.fixed_dictionaries({}, optional={
+    "qubits": st.one_of(st.integers(-2, 40), st.floats(), st.text(max_size=3)),
+    "depth": st.one_of(st.integers(-1, 5), st.none()),
+    "epochs": st.integers(-1, 3),
+    "learning_rate": st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=3)),
+    "head": st.sampled_from(["quantum", "linear", "bottleneck", "", "nope"]),
+    "scaling": st.sampled_from(["tanh", "linear", "layernorm", "sigmoid", ""]),
+    "max_length": st.integers(0, 1000),
+    "batch_size": st.one_of(st.integers(-1, 64), st.none()),
+    "data_encoding": st.sampled_from(["utf-8", "latin-1", "rot13", "nope"]),
+    "backend": st.sampled_from(["auto", "statevector", "tfq", "qsim", "nope"]),
+})
+
+
+@SLOW
+@given(fields=ner_fields)
+def test_ner_options_are_built_or_refused_in_one_line(fields):
+    pytest.importorskip("transformers")
+    from sims.ner.options import NerOptions
+
+    try:
+        options = NerOptions(**fields)
+    except ConfigurationError as exc:
+        assert str(exc) and "\n" not in str(exc), str(exc)
+        return
+    assert options.qubits >= 1 and options.epochs >= 1 and options.learning_rate > 0

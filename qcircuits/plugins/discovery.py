@@ -100,7 +100,7 @@ def _load_module(name: str) -> str:
             importlib.import_module(name)
         except PluginError:
             raise
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # exit() in a plugin is a failed plugin
             raise PluginError(f"Plugin module {name!r} failed to import: {type(exc).__name__}: {exc}") from None
     return source
 
@@ -125,7 +125,7 @@ def _load_file(path: Path) -> str:
         except PluginError:
             del sys.modules[module_name]
             raise
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # exit() in a plugin is a failed plugin
             del sys.modules[module_name]
             line = getattr(exc, "lineno", None)
             where = f" (line {line})" if line else ""

@@ -190,7 +190,7 @@ class Registry:
             assert entry.loader is not None, "a lazy entry has a loader"
             with loading_source(entry.source):
                 obj = entry.loader()
-        except Exception as exc:  # a broken plugin must not take the others down
+        except (Exception, SystemExit) as exc:  # a broken plugin must not take the others down
             reason = f"{type(exc).__name__}: {exc}"
             self.failures[entry.name] = reason
             raise PluginError(f"Plugin {entry.name!r} ({entry.source}) failed to load: {reason}") from None
@@ -233,7 +233,7 @@ class Registry:
             ansatz = entry.factory(**options)
         except ConfigurationError:
             raise  # a bad option value, already named by the builder
-        except Exception as exc:  # a broken plugin is named, in one line
+        except (Exception, SystemExit) as exc:  # a broken plugin is named, in one line (exit() included)
             raise PluginError(
                 f"Ansatz {name!r} ({entry.source}) failed while building: {type(exc).__name__}: {exc}") from None
         if not isinstance(ansatz, Ansatz):
@@ -261,7 +261,7 @@ class Registry:
         _check_shape_options(name, entry, options)
         try:
             return int(entry.shape(**options))
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise PluginError(f"Ansatz {name!r} ({entry.source}): its shape function failed: "
                               f"{type(exc).__name__}: {exc}") from None
 
@@ -350,6 +350,10 @@ def register_ansatz(name: str | Callable[..., Any] | None = None, *, description
     """
     if callable(name):  # bare @register_ansatz
         return REGISTRY.register(name)
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"register_ansatz takes a name (str) or an ansatz factory function; "
+                        f"got {name!r} ({type(name).__name__}).")
+
 
     def decorator(factory: F) -> F:
         REGISTRY.register(factory, name, description=description, shape=shape)

@@ -64,6 +64,18 @@ def options_from_args(args: argparse.Namespace, head: str):
     return NerOptions(**{**values, "head": head})
 
 
+def comma_list(text: str, flag: str) -> list[str]:
+    """``"a,b"`` -> ``["a", "b"]``; an empty name (``--head ''``, ``--head a,,b``) is refused.
+
+    Raises:
+        ConfigurationError: naming the option and the empty entry.
+    """
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise ConfigurationError(f"{flag} {text!r} has an empty name; expected a name or a comma list of names.")
+    return names
+
+
 def run_ner(args: argparse.Namespace) -> None:
     """Trains one configuration, or each of a comparison (heads x ansatze x seeds) into sub-folders.
 
@@ -74,8 +86,8 @@ def run_ner(args: argparse.Namespace) -> None:
     from sims.ner.options import DEFAULTS
 
     plugins.load_plugins(getattr(args, "plugin", []))
-    heads = [h.strip() for h in args.head.split(",") if h.strip()]
-    ansatze = [a.strip() for a in (args.ansatz or DEFAULTS["ansatz"]).split(",") if a.strip()]
+    heads = comma_list(args.head, "--head")
+    ansatze = comma_list(args.ansatz or DEFAULTS["ansatz"], "--ansatz")
     seeds = args.seeds or [args.seed]
     all_options = []  # validate every configuration before training any
     for head in heads:
@@ -209,7 +221,12 @@ def _predict(args: argparse.Namespace) -> None:
     """Loads a run and prints the entities of each sentence (or tags a whole file)."""
     from sims.ner.rundir import RunDir
 
-    RunDir(args.run_dir).read_config()  # a clear error before TensorFlow loads
+    RunDir(args.run_dir).check_trained()  # clear errors before TensorFlow and the model load
+    sentences = [split_words(t) for t in args.text]
+    empty = [i + 1 for i, words in enumerate(sentences) if not words]
+    if empty:
+        raise ConfigurationError(f"Sentence {empty[0]} is empty (no words in {args.text[empty[0] - 1]!r}); expected "
+                                 "at least one word per sentence.")
     from qcircuits import plugins
 
     plugins.load_plugins(args.plugin)
@@ -223,9 +240,6 @@ def _predict(args: argparse.Namespace) -> None:
     from sims.ner.tagger import Tagger
 
     tagger = Tagger.load(args.run_dir)
-    sentences = [split_words(t) for t in args.text]
-    if not all(sentences):
-        raise ConfigurationError("Empty text; expected at least one word per sentence.")
     for words, tags in zip(sentences, tagger.predict(sentences)):
         found = entities(list(words), tags)
         print(" ".join(words))

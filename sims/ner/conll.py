@@ -225,15 +225,26 @@ def tag_set(train: list[Sentence]) -> list[str]:
     return ["O"] + sorted(tags - {"O"}, key=lambda t: (t[2:], t[:2]))
 
 
-def check_known_tags(sentences: list[Sentence], known: list[str], split: str, path: Path | str) -> None:
-    """Raises :class:`ConllFormatError` naming a tag that training never saw."""
+def check_known_tags(sentences: list[Sentence], known: list[str], split: str, path: Path | str,
+                     hint: str = "") -> dict[str, int]:
+    """Warns on stderr about tags that training never saw, with their counts.
+
+    The model cannot predict such a tag, so each of its entities is scored as missed; that
+    is a fact about the data (often a subsampled training file), not a reason to stop.
+
+    Returns:
+        ``{tag: occurrences}`` of the unseen tags (empty when every tag is known).
+    """
+    import collections
+    import sys
+
     known_set = set(known)
-    for sentence in sentences:
-        for tag in sentence.tags:
-            if tag not in known_set:
-                raise ConllFormatError(
-                    f"Tag {tag!r} in the {split} file {str(path)!r} never occurs in the training data; "
-                    f"known tags: {', '.join(known)}.")
+    unseen = collections.Counter(t for sentence in sentences for t in sentence.tags if t not in known_set)
+    if unseen:
+        listed = ", ".join(f"{tag} ({count})" for tag, count in sorted(unseen.items()))
+        print(f"warning: the {split} file {str(path)!r} has tags that never occur in the training data: {listed}; "
+              f"they are scored as always wrong{hint}.", file=sys.stderr)
+    return dict(unseen)
 
 
 _WORDS = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")

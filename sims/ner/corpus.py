@@ -22,12 +22,14 @@ class Corpus:
              encoding: str = "utf-8") -> "Corpus":
         files = find_split_files(data_dir or DEMO_DATA)
         splits = {split: read_conll(path, encoding) for split, path in files.items()}
-        if max_sentences:
+        hint = ""
+        if max_sentences and max_sentences < len(splits["train"]):
             splits["train"] = splits["train"][:max_sentences]
+            hint = f" (training read only its first {max_sentences} sentences: --max-sentences)"
         tags = tag_set(splits["train"])
         for split in ("dev", "test"):
             if split in splits:
-                check_known_tags(splits[split], tags, split, files[split])
+                check_known_tags(splits[split], tags, split, files[split], hint)
         return cls(files, splits, tags)
 
     def words(self, split: str) -> list[tuple[str, ...]]:

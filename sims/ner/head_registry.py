@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, TypeVar
 
 from qcircuits.errors import ConfigurationError
 from qcircuits.plugins.sources import add_source_lister, current_source
@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover - type names only
     from sims.ner.options import NerOptions
 
 H = TypeVar("H", bound=type["Head"])
+T = TypeVar("T")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -114,6 +115,33 @@ def register_head(cls: H) -> H:
     _HEADS[name] = cls
     _SOURCES[name] = current_source() or f"module {cls.__module__}"
     return cls
+
+
+BUILTIN_SOURCE_PREFIX = "module sims.ner.head_kinds"
+
+
+def head_source(name: str) -> str:
+    """Where head ``name`` was registered (``"file x.py"``, ``"module m"``)."""
+    _ensure_builtins()
+    return _SOURCES.get(name, "unknown source")
+
+
+def call_plugin_head(name: str, step: str, action: Callable[[], T]) -> T:
+    """Runs a head's ``build`` or ``features``; a plugin head that fails is named in one line.
+
+    As with ansatz plugins, whatever a user's head raises (``SystemExit`` too) becomes a
+    :class:`ConfigurationError` naming the head, its source and the step; the built-in heads'
+    errors keep their traceback (they are our bugs).
+    """
+    source = head_source(name)
+    if source.startswith(BUILTIN_SOURCE_PREFIX):
+        return action()
+    try:
+        return action()
+    except ConfigurationError:
+        raise
+    except (Exception, SystemExit) as exc:
+        raise ConfigurationError(f"Head {name!r} ({source}) failed in {step}: {type(exc).__name__}: {exc}") from None
 
 
 def unregister_head(name: str) -> None:

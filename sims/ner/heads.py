@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from qcircuits.errors import ConfigurationError
 from sims.layers import QuantumLayer
 from sims.ner.design import HeadDesign
-from sims.ner.head_registry import get_head
+from sims.ner.head_registry import call_plugin_head, get_head, head_source
 from sims.tf_env import keras, tf
 
 
@@ -56,7 +57,7 @@ class TaggingHead(keras.layers.Layer):
         self.norm = None
         self.pairs = self.design.pairs(self.qubits) if self.head_type.uses_design else []
         self.upload_layers = 1  # circuit layers that read their own angles (re-uploading per layer)
-        self.head_type.build(self)
+        call_plugin_head(kind, "build", lambda: self.head_type.build(self))
         if self.projection is not None and self.design.scaling == "layernorm":
             self.norm = keras.layers.LayerNormalization(name="norm")
         self.output_layer = keras.layers.Dense(self.n_tags, kernel_initializer=keras.initializers.GlorotUniform(
@@ -105,8 +106,20 @@ class TaggingHead(keras.layers.Layer):
         return tf.concat([h, products], axis=-1)
 
     def features(self, x: tf.Tensor, mask=None) -> tf.Tensor:
-        """What the tag layer reads: the head kind's features of ``x``."""
-        return self.head_type.features(self, x, mask)
+        """What the tag layer reads: the head kind's features of ``x``.
+
+        Raises:
+            ConfigurationError: when a plugin head fails or returns something other than a
+                tensor of the input's rank (naming the head and its source).
+        """
+        out = call_plugin_head(self.kind, "features", lambda: self.head_type.features(self, x, mask))
+        if not tf.is_tensor(out) or (out.shape.rank is not None and x.shape.rank is not None
+                                     and out.shape.rank != x.shape.rank):
+            what = f"a tensor of shape {out.shape.as_list()}" if tf.is_tensor(out) else type(out).__name__
+            raise ConfigurationError(
+                f"Head {self.kind!r} ({head_source(self.kind)}): features() returned {what}; expected a tensor "
+                f"[..., width] of the input's rank {x.shape.rank}.")
+        return out
 
     def call(self, inputs, mask=None):
         return self.output_layer(self.features(inputs, mask))

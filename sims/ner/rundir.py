@@ -53,12 +53,29 @@ class RunDir:
             RunDirError: if an existing run was made with different options, or the folder is
                 not a run folder.
         """
+        self.check_files()
         if self.config_path.is_file():
             self._check_same(config, defaults or {})
             return True
         if self.path.is_file() or (self.path.exists() and any(p.name != LOCK_NAME for p in self.path.iterdir())):
             raise RunDirError(f"{str(self.path)!r} exists and is not a run folder; choose a new --run-dir.")
         return False
+
+    def check_files(self) -> None:
+        """Refuses a folder where a run's file is not a file (a directory named ``state.json``, say).
+
+        Reading such a file as missing would start the run again and overwrite finished epochs.
+
+        Raises:
+            RunDirError: naming the path.
+        """
+        for path in (self.config_path, self.state_path, self.metrics_path, self.plot_path):
+            if path.exists() and not path.is_file():
+                raise RunDirError(f"{str(path)!r} exists but is not a file; move it away (the run's "
+                                  f"{path.name} goes there).")
+        if self.checkpoint_dir.exists() and not self.checkpoint_dir.is_dir():
+            raise RunDirError(f"{str(self.checkpoint_dir)!r} exists but is not a folder; move it away "
+                              "(the run's checkpoints go there).")
 
     def prepare(self, config: dict[str, Any], defaults: dict[str, Any] | None = None) -> bool:
         """Creates the folder, or checks a resumed one against ``config``.
@@ -107,10 +124,14 @@ class RunDir:
         Raises:
             RunDirError: if the folder is not a run.
         """
+        if self.config_path.exists() and not self.config_path.is_file():
+            raise RunDirError(f"{str(self.config_path)!r} exists but is not a file; expected the run's config.")
         if not self.config_path.is_file():
             raise RunDirError(f"{str(self.path)!r} is not a run folder (no config.json).")
         try:
             config = json.loads(self.config_path.read_text())
+        except OSError as exc:
+            raise RunDirError(f"{str(self.config_path)!r} cannot be read ({exc.strerror}).") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise RunDirError(f"{str(self.config_path)!r} is not valid JSON: {exc}") from None
         if not isinstance(config, dict) or not isinstance(config.get("options"), dict) \
@@ -126,10 +147,15 @@ class RunDir:
             RunDirError: for a state file that is not valid (truncated, edited, from a newer
                 version) or names a checkpoint that is missing.
         """
+        if self.state_path.exists() and not self.state_path.is_file():  # never read as "no epoch yet"
+            raise RunDirError(f"{str(self.state_path)!r} exists but is not a file; move it away (it would "
+                              "otherwise be read as a run that has trained no epoch).")
         if not self.state_path.is_file():
             return TrainingState()
         try:
             data = json.loads(self.state_path.read_text())
+        except OSError as exc:
+            raise RunDirError(f"{str(self.state_path)!r} cannot be read ({exc.strerror}).") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise RunDirError(
                 f"{str(self.state_path)!r} is not valid JSON ({exc.__class__.__name__}: {exc}); it may be "
@@ -142,6 +168,17 @@ class RunDir:
         if state.checkpoint:
             self.checkpoint_path(state.checkpoint)  # fails now, not half-way, if it is missing
         return state
+
+    def check_trained(self) -> None:
+        """Refuses a run with no best model yet, before TensorFlow and the encoder load (minutes under load).
+
+        Raises:
+            RunDirError: naming the folder.
+        """
+        self.read_config()
+        if not (self.path / "best" / "checkpoint").is_file():
+            raise RunDirError(f"Run folder {str(self.path)!r} has no trained model yet (no best/ checkpoint); "
+                              "train it first (it is saved after the first epoch).")
 
     def checkpoint_path(self, stored: str) -> str:
         """A stored checkpoint path (relative to the run folder) as a path to restore from.
@@ -179,9 +216,14 @@ class RunDir:
         """
         import fcntl
 
+        created = not self.path.exists()
         ensure_dir(self.path, "Run folder (--run-dir)")
         lock_path = self.path / LOCK_NAME
-        handle = open(lock_path, "a+")
+        try:
+            handle = open(lock_path, "a+")
+        except OSError as exc:
+            raise RunDirError(f"Run folder {str(self.path)!r} cannot be written ({exc.strerror}: {lock_path.name}); "
+                              "training writes checkpoints there. Copy the run to a writable folder.") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -198,3 +240,8 @@ class RunDir:
             yield
         finally:
             handle.close()
+            if created and [p.name for p in self.path.iterdir()] == [LOCK_NAME]:
+                # refused before anything was written (options checked after the lock): leave no empty folder
+                lock_path.unlink()
+                with contextlib.suppress(OSError):
+                    self.path.rmdir()

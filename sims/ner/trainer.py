@@ -93,8 +93,12 @@ class NerTrainer:
         """The trainer of an existing run folder, with the options it was trained with.
 
         Raises:
+            TypeError: if ``run_dir`` is not a path.
             RunDirError: if the folder is missing or is not a NER run.
         """
+        if not isinstance(run_dir, (str, Path)):
+            raise TypeError(f"NerTrainer.from_run takes a run folder (str or pathlib.Path); "
+                            f"got {run_dir!r} ({type(run_dir).__name__}).")
         run = RunDir(run_dir)
         options = options_from_config(run, run.read_config())
         options.run_dir = str(run.path)
@@ -130,23 +134,61 @@ class NerTrainer:
 
         return evaluate_file(self.run.path, path, out_dir=out_dir, encoding=encoding, load_tagger=self._tagger)
 
-    def predict(self, sentences: Sequence[str | Sequence[str]]) -> list[list[str]]:
-        """Tags for every word of every sentence; a sentence is a list of words or a string to split.
+    def predict(self, sentences: str | Sequence[str | Sequence[str]]) -> list[list[str]]:
+        """Tags for every word of every sentence.
+
+        Args:
+            sentences: one sentence as a string (split into words and punctuation), or a list
+                of sentences, each a string or a list of words.
+
+        Returns:
+            One list of tags per sentence (a single string gives a list of one).
 
         Raises:
-            ConfigurationError: for an empty sentence, or a run with no trained model yet.
+            ConfigurationError: for an empty sentence, a sentence or word of the wrong type, or a
+                run with no trained model yet.
         """
-        from sims.ner.conll import split_words
-
-        words = [split_words(s) if isinstance(s, str) else tuple(s) for s in sentences]
-        if not all(words):
-            raise ConfigurationError("Empty sentence; expected at least one word per sentence.")
+        words = sentence_words(sentences)
         return self._tagger().predict(words)
 
     def _tagger(self) -> Tagger:
         if self._best is None:
             self._best = Tagger.load(self.run.path)
         return self._best
+
+
+def sentence_words(sentences: Any) -> list[tuple[str, ...]]:
+    """The words of each sentence given to :meth:`NerTrainer.predict`, every value checked.
+
+    A string is one sentence (not a list of one-character sentences).
+
+    Raises:
+        ConfigurationError: naming the first sentence or word that is empty or of the wrong type.
+    """
+    from sims.ner.conll import split_words
+
+    if isinstance(sentences, str):
+        sentences = [sentences]
+    if not isinstance(sentences, Sequence) or isinstance(sentences, bytes):
+        raise ConfigurationError(f"predict takes a sentence (str) or a list of sentences; "
+                                 f"got {type(sentences).__name__}.")
+    words = []
+    for i, sentence in enumerate(sentences):
+        if isinstance(sentence, str):
+            found = split_words(sentence)
+        elif isinstance(sentence, Sequence) and not isinstance(sentence, bytes):
+            bad = [w for w in sentence if not isinstance(w, str) or not w.strip()]
+            if bad:
+                raise ConfigurationError(f"Sentence {i} has the word {bad[0]!r}; expected words as non-empty "
+                                         "strings.")
+            found = tuple(sentence)
+        else:
+            raise ConfigurationError(f"Sentence {i} is {sentence!r} ({type(sentence).__name__}); expected a "
+                                     "string or a list of words.")
+        if not found:
+            raise ConfigurationError(f"Sentence {i} is empty; expected at least one word per sentence.")
+        words.append(found)
+    return words
 
 
 def warn_finished_rates(run: RunDir, config: dict[str, Any], state: TrainingState) -> None:

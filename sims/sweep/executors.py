@@ -118,12 +118,43 @@ def check_address(address: str | None) -> None:
     if not host or not port.isdecimal() or not 0 < int(port) < 65536:
         raise ConfigurationError(f"Ray address {address!r} is not HOST:PORT (for example 10.0.0.5:6379) or 'auto'.")
     try:
-        with socket.create_connection((host, int(port)), timeout=5):
-            pass
+        speaks_grpc = _speaks_grpc(host, int(port), timeout=5.0)
     except OSError as exc:
         raise ConfigurationError(f"Cannot reach the Ray cluster at {address!r} ({exc.strerror or exc}); start it with "
                                  "`ray start --head` there, or leave out --ray-address to run on this machine.") \
             from None
+    if not speaks_grpc:
+        raise ConfigurationError(f"{address!r} answers, but not as a Ray cluster (no gRPC reply within 5 s); check "
+                                 "the port (Ray's default is 6379, 10001 for ray://) or leave out --ray-address.")
+
+
+# The HTTP/2 connection preface a gRPC client sends first; a gRPC server (Ray's GCS and its
+# client server are gRPC) answers with a SETTINGS frame (frame type 4, the 4th byte of the frame).
+_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+
+
+def _speaks_grpc(host: str, port: int, timeout: float) -> bool:
+    """True when ``host:port`` answers an HTTP/2 preface with an HTTP/2 SETTINGS frame, within ``timeout``.
+
+    Ray retries a wrong address for a minute (or hangs on an HTTP server); this tells a gRPC
+    server from anything else in one round trip, and never waits longer than ``timeout``.
+
+    Raises:
+        OSError: when nothing accepts the connection.
+    """
+    with socket.create_connection((host, port), timeout=timeout) as connection:
+        connection.settimeout(timeout)
+        try:
+            connection.sendall(_HTTP2_PREFACE)
+            reply = b""
+            while len(reply) < 9:
+                chunk = connection.recv(9 - len(reply))
+                if not chunk:
+                    return False
+                reply += chunk
+        except (socket.timeout, ConnectionError):
+            return False
+    return reply[3] == 4  # a SETTINGS frame header: 3 bytes length, then the type
 
 
 def _ray_trainable(config: dict[str, Any], trials: dict[str, Trial], task: str, out_dir: str) -> None:

@@ -143,7 +143,7 @@ def read_toml(path: Path) -> dict[str, Any]:
     else:  # pragma: no cover - Python 3.10
         import tomli as tomllib
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is read past
     except FileNotFoundError:
         raise ConfigurationError(f"Sweep file {str(path)!r} does not exist.") from None
     except IsADirectoryError:

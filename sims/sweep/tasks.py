@@ -123,9 +123,15 @@ def ner_options(options: dict[str, Any], seed: int):
 
 
 def _check_ner(options: dict[str, Any], seed: int) -> None:
+    """The options, the ansatz, and the paths a trial reads (data, encoder), before anything runs."""
     from qcircuits import plugins
+    from sims.ner.conll import find_split_files
+    from sims.ner.encoder import local_encoder_folder
+    from sims.ner.options import DEMO_DATA
 
     _, ner = ner_options(options, seed)
+    find_split_files(ner.data_dir or DEMO_DATA)
+    local_encoder_folder(ner.encoder)
     if ner.head_type().uses_circuit:
         plugins.create(ner.ansatz, qubits=ner.qubits, **ner.ansatz_options())
 

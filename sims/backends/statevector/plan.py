@@ -127,17 +127,16 @@ class Plan:
 
 
 def _bits(n: int, order: Sequence[int]) -> np.ndarray:
-    """``[2^n, n]``: bit of each qubit (column = qubit index) for each flat index in ``order``."""
+    """``[2^n, n]``: bit of each qubit (column = qubit index) for each flat index in ``order``.
+
+    Column-major, so that a qubit's column is contiguous: plans at 18+ qubits read columns
+    of 2^n entries many times, and strided ones made planning take minutes.
+    """
     index = np.arange(2 ** n)
-    bits = np.zeros((2 ** n, n), dtype=np.int64)
+    bits = np.zeros((2 ** n, n), dtype=np.int64, order="F")
     for axis, qubit in enumerate(order):
         bits[:, qubit] = (index >> (n - 1 - axis)) & 1
     return bits
-
-
-def _flat(bits: np.ndarray, order: Sequence[int]) -> np.ndarray:
-    n = len(order)
-    return sum(bits[:, q] << (n - 1 - axis) for axis, q in enumerate(order))
 
 
 def _local_index(bits: np.ndarray, qubits: Sequence[int]) -> np.ndarray:
@@ -153,6 +152,7 @@ def phase_run(terms: Sequence[GateTerm], n: int, order: Sequence[int]) -> PhaseR
     ``phi[b'] <- phi[sigma^-1 b'] + arg c``, ``src[b'] <- src[sigma^-1 b']``.
     """
     bits = _bits(n, order)
+    position = {q: axis for axis, q in enumerate(order)}
     size = 2 ** n
     source = np.arange(size)
     alpha = np.zeros(size)
@@ -168,12 +168,12 @@ def phase_run(terms: Sequence[GateTerm], n: int, order: Sequence[int]) -> PhaseR
         matrix = term.matrices[0]  # a fixed monomial: column j has one entry, at row sigma(j)
         target_local = np.argmax(np.abs(matrix), axis=0)
         phase_local = np.angle(matrix[target_local, np.arange(matrix.shape[0])])
-        new_bits = bits.copy()
         mapped = target_local[local]
         m = term.n_qubits
+        # Where each basis state goes: only the term's qubits change their bits.
+        destination = np.arange(size)
         for i, q in enumerate(term.qubits):
-            new_bits[:, q] = (mapped >> (m - 1 - i)) & 1
-        destination = _flat(new_bits, order)
+            destination += (((mapped >> (m - 1 - i)) & 1) - bits[:, q]) << (n - 1 - position[q])
         new_source, new_alpha = np.empty_like(source), np.empty_like(alpha)
         new_source[destination] = source
         new_alpha[destination] = alpha + phase_local[local]

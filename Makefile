@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: install demo test test-fast lint bench gpu gpu-test gpu-bench clean
+.PHONY: install demo test test-slow test-fast lint bench gpu gpu-test gpu-bench clean
 
 install: $(VENV)/.installed
 
@@ -18,8 +18,13 @@ $(VENV)/.installed: pyproject.toml Makefile
 demo: install
 	$(PY) -m sims.run report --ansatz hardware_efficient
 
+# Every test but the slow stage, with the slowest 25 listed (a few minutes on 2 cores).
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not slow" --durations=25
+
+# The slow stage: Ray clusters, killed-and-resumed runs, fine-tuning, installing a package.
+test-slow: install
+	$(PY) -m pytest -q -m slow --durations=10
 
 # The quick loop: everything that needs neither TensorFlow nor a long run (about a minute).
 test-fast: install

@@ -99,3 +99,15 @@ def one_line_exit(capsys, action) -> str:
            if line.strip() and not PROGRESS_BAR.search(line)]
     assert len(err) == 1, err
     return err[0]
+
+
+def copy_run(run: Path, folder: Path) -> Path:
+    """A copy of a trained run folder (run folders hold relative paths, so a copy trains and predicts).
+
+    Modules train one run once (a module-scoped fixture) and hand each test its own copy to change.
+    """
+    import shutil
+
+    copy = folder / run.name
+    shutil.copytree(run, copy)
+    return copy

@@ -7,8 +7,6 @@ import plugins
 from qcircuits import ConfigurationError
 from sims.backends import REGISTRY, backend_names, make_backend
 
-pytestmark = pytest.mark.tf  # needs TensorFlow: left out of `make test-fast`
-
 NAMES = plugins.list_ansatze()
 # Every registered backend that runs on this machine's CPU, compared with the reference.
 CPU_BACKENDS = [n for n in backend_names() if n != "cirq" and (not REGISTRY[n].gpu or n == "statevector")]
@@ -37,6 +35,7 @@ def test_ansatz_builds_and_matches_its_declared_shape(name, qubits, depth, entan
     assert rebuilt.circuit == ansatz.circuit
 
 
+@pytest.mark.tf  # the statevector and tfq backends
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("encoding", ["angle_y", "dense_angle", "iqp"])
 def test_every_backend_agrees_with_cirq_on_expectations(name, encoding):
@@ -63,6 +62,7 @@ def test_reupload_repeats_the_encoding_when_offered(name):
     assert count(ansatz) == 2 * count(once)
 
 
+@pytest.mark.tf  # checked on the statevector engine
 @pytest.mark.parametrize("name", NAMES)
 def test_per_layer_reupload_gives_each_layer_its_own_features(name):
     depth = 2

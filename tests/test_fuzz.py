@@ -327,8 +327,7 @@ sentence_inputs = st.recursive(leaves, lambda inner: st.lists(inner, max_size=3)
 @FAST
 @given(given_input=sentence_inputs)
 def test_predict_input_is_sentences_or_one_line(given_input):
-    pytest.importorskip("transformers")
-    from sims.ner.trainer import sentence_words
+    from sims.ner.conll import sentence_words
 
     try:
         words = sentence_words(given_input)

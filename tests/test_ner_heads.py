@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from helpers import one_line_exit, write_ner_data
+from helpers import copy_run, one_line_exit, write_ner_data
 
 pytest.importorskip("transformers")
 from qcircuits.errors import ConfigurationError  # noqa: E402
@@ -217,11 +217,18 @@ def test_summary_of_one_seed_has_zero_spread_and_keeps_the_best_first():
 
 
 # -- evaluate and predict on files ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def trained_once(tmp_path_factory):
+    """One run trained once for the module; tests get copies (``trained_run``)."""
+    root = tmp_path_factory.mktemp("trained")
+    data = write_ner_data(root / "data")
+    assert train_main(_args(data, root / "trained", "--epochs", "1")) == 0
+    return data, root / "trained"
+
+
 @pytest.fixture
-def trained_run(data_dir, tmp_path):
-    run = tmp_path / "trained"
-    assert train_main(_args(data_dir, run, "--epochs", "1")) == 0
-    return run
+def trained_run(trained_once, tmp_path):
+    return copy_run(trained_once[1], tmp_path)
 
 
 IOB1_CRLF = "Carol I-PER\r\nvisited O\r\nRome I-LOC\r\n.\tO\r\n\r\nBob I-PER\r\nWalker I-PER\r\n"
@@ -243,14 +250,17 @@ def test_evaluate_scores_a_file_and_writes_predictions_beside_the_gold_tags(trai
     assert "entity level (seqeval)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("content, message", [
-    ("Carol B-PER\nRome B-CITY\n", "B-CITY"),
-    ("", "holds no sentences"),
-])
-def test_evaluate_refuses_unseen_tags_and_empty_files(trained_run, tmp_path, capsys, content, message):
+def test_evaluate_refuses_an_empty_file_and_warns_of_unseen_tags(trained_run, tmp_path, capsys):
     path = tmp_path / "eval.txt"
-    path.write_text(content)
-    assert message in one_line_exit(capsys, lambda: evaluate_main([str(trained_run), str(path)]))
+    path.write_text("")
+    assert "holds no sentences" in one_line_exit(capsys, lambda: evaluate_main([str(trained_run), str(path)]))
+    path.write_text("Carol B-PER\nRome B-CITY\n")
+    out = tmp_path / "out"
+    assert evaluate_main([str(trained_run), str(path), "--out-dir", str(out)]) == 0
+    assert "tags that never occur in the training data: B-CITY (1); they are scored as always wrong" in \
+        capsys.readouterr().err
+    report = json.loads((out / "evaluation.json").read_text())
+    assert report["entity"]["CITY"]["recall"] == 0.0 and report["token"]["B-CITY"]["recall"] == 0.0
 
 
 def test_evaluate_on_a_missing_or_unfinished_run_is_one_line(trained_run, data_dir, tmp_path, capsys):

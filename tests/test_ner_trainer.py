@@ -45,7 +45,7 @@ def test_bad_uses_are_one_line_errors(tmp_path):
     with pytest.raises(RunDirError, match="is not a run folder"):
         NerTrainer.from_run(tmp_path / "missing")
     trainer = NerTrainer(NerOptions(run_dir=str(tmp_path / "empty"), encoder="tiny"))
-    with pytest.raises(ConfigurationError, match="Empty sentence"):
+    with pytest.raises(ConfigurationError, match="Sentence 1 is empty"):
         trainer.predict(["Alice", ""])
     with pytest.raises(ConfigurationError, match="is not a run folder"):
         trainer.predict(["Alice"])

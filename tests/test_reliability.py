@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 import pytest
-from helpers import ROOT, one_line_error, one_line_exit, run_python, write_ner_data
+from helpers import ROOT, copy_run, one_line_error, one_line_exit, run_python, write_ner_data
 
 pytest.importorskip("transformers")
 
@@ -45,11 +45,14 @@ def _train_args(data_dir, run_dir, *extra):
     (["--plugin", "tests"], "Plugin 'tests' is a folder; expected a .py file"),
     (["--backend", "cirq", "--threads", "2"], "Backend 'cirq' does not take option(s) threads"),
 ])
-def test_bad_run_input_is_one_line_with_exit_code_2(args, message):
+def test_bad_run_input_is_one_line_with_exit_code_2(args, message, capsys, clean_registry, tmp_path, monkeypatch):
+    from sims.run import main
+
     if args[:2] == ["--metrics", "--qubits"]:
         args = args + ["--ansatz", "sim_01"]
+    monkeypatch.chdir(ROOT)  # `--plugin tests` names this repository's folder
     start = time.perf_counter()
-    line = one_line_error(run_python("-m", "sims.run", *args))
+    line = one_line_exit(capsys, lambda: main(args))  # in-process: the same main() as `python -m sims.run`
     assert message in line, line
     assert time.perf_counter() - start < 60  # refused before any long work
 
@@ -85,11 +88,24 @@ def test_binary_training_file_is_one_line(data_dir, tmp_path, capsys):
     assert str(data_dir / "train.txt") in line
 
 
+@pytest.fixture(scope="module")
+def trained_once(tmp_path_factory):
+    """One run trained once for the module (two epochs); tests get copies (``trained_run``)."""
+    root = tmp_path_factory.mktemp("trained")
+    data = write_ner_data(root / "data")
+    assert train_main(_train_args(data, root / "run", "--epochs", "2")) == 0
+    return data, root / "run"
+
+
 @pytest.fixture
-def trained_run(data_dir, tmp_path):
-    run = tmp_path / "run"
-    assert train_main(_train_args(data_dir, run, "--epochs", "2")) == 0
-    return run
+def trained_run(trained_once, tmp_path):
+    return copy_run(trained_once[1], tmp_path)
+
+
+@pytest.fixture
+def trained_data_dir(trained_once):
+    """The data the module's run was trained on (resuming checks that the data folder is the same)."""
+    return trained_once[0]
 
 
 @pytest.mark.parametrize("content, message", [
@@ -108,14 +124,16 @@ def test_predict_on_a_truncated_best_model_is_one_line(trained_run, capsys):
     assert "cannot be read; it may be truncated" in line
 
 
-def test_training_again_on_a_truncated_state_is_one_line(trained_run, data_dir, capsys):
+def test_training_again_on_a_truncated_state_is_one_line(trained_run, trained_data_dir, capsys):
+    data_dir = trained_data_dir
     state = trained_run / "state.json"
     state.write_text(state.read_text()[:25])
     line = one_line_exit(capsys, lambda: train_main(_train_args(data_dir, trained_run, "--epochs", "3")))
     assert "state.json' is not valid JSON" in line and "Delete it to train this run again" in line
 
 
-def test_a_moved_run_resumes_and_a_copy_without_checkpoints_says_so(trained_run, data_dir, tmp_path, capsys):
+def test_a_moved_run_resumes_and_a_copy_without_checkpoints_says_so(trained_run, trained_data_dir, tmp_path, capsys):
+    data_dir = trained_data_dir
     state = json.loads((trained_run / "state.json").read_text())
     assert not os.path.isabs(state["checkpoint"])  # relative to the run folder
     moved = tmp_path / "elsewhere" / "run"
@@ -134,6 +152,7 @@ def test_a_locked_run_folder_is_refused_naming_the_process(data_dir, tmp_path, c
     from sims.ner.rundir import RunDir
 
     run = tmp_path / "run"
+    run.mkdir()  # a folder the lock did not create stays when the run is refused
     with RunDir(run).lock():
         line = one_line_exit(capsys, lambda: train_main(_train_args(data_dir, run, "--epochs", "1")))
     assert f"is in use by process {os.getpid()}" in line
@@ -257,6 +276,7 @@ def test_a_write_that_fails_half_way_keeps_the_old_file_and_leaves_no_temporary(
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
 
 
+@pytest.mark.slow  # kills a writer process several times
 def test_a_writer_killed_at_any_moment_leaves_a_whole_file(tmp_path):
     target = tmp_path / "big.json"
     code = ("import sys; from sims.atomic import write_json\n"

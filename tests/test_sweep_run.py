@@ -38,15 +38,27 @@ def ner_sweep(tmp_path: Path, *, bad: bool = False, seeds: str = "[0, 1]") -> Pa
     return path
 
 
+def sweep_here(capsys, *args: str) -> tuple[int, str]:
+    """``python -m sims.run sweep ARGS --executor local`` in this process: its exit code and stdout.
+
+    The local executor runs trials in the calling process anyway; a new interpreter per test
+    only paid TensorFlow's import again (the Ray tests below run the real command).
+    """
+    from sims.run import main
+
+    code = main(["sweep", *args, "--executor", "local"])
+    return code, capsys.readouterr().out
+
+
 def result_files(out_dir: Path) -> dict[str, float]:
     return {p.parent.name: p.stat().st_mtime_ns for p in (out_dir / "trials").glob("*/result.json")}
 
 
-def test_local_sweep_rows_hold_each_trials_configuration_and_its_own_numbers(tmp_path):
+def test_local_sweep_rows_hold_each_trials_configuration_and_its_own_numbers(tmp_path, capsys):
     path = tmp_path / "d.toml"
     path.write_text(DESCRIPTORS)
-    result = run_sims("sweep", str(path), "--executor", "local", "--out-dir", str(tmp_path / "out"))
-    assert result.returncode == 0, result.stderr[-2000:]
+    code, _ = sweep_here(capsys, str(path), "--out-dir", str(tmp_path / "out"))
+    assert code == 0
     table = json.loads((tmp_path / "out" / "sweep.json").read_text())
     assert len(table["rows"]) == 8
     for row in table["rows"]:  # each row is the descriptor of exactly that configuration and seed
@@ -63,26 +75,25 @@ def test_local_sweep_rows_hold_each_trials_configuration_and_its_own_numbers(tmp
     assert (tmp_path / "out" / "sweep.csv").read_text().count("\n") == 9
 
 
-def test_a_second_run_skips_finished_trials_and_a_grown_grid_runs_only_the_new_ones(tmp_path):
+def test_a_second_run_skips_finished_trials_and_a_grown_grid_runs_only_the_new_ones(tmp_path, capsys):
     path = tmp_path / "d.toml"
     path.write_text(DESCRIPTORS)
     out = tmp_path / "out"
-    assert run_sims("sweep", str(path), "--executor", "local", "--out-dir", str(out)).returncode == 0
+    assert sweep_here(capsys, str(path), "--out-dir", str(out))[0] == 0
     before = result_files(out)
     path.write_text(DESCRIPTORS.replace("depth = [1, 2]", "depth = [1, 2, 3]"))
-    result = run_sims("sweep", str(path), "--executor", "local", "--out-dir", str(out))
-    assert result.returncode == 0 and "12 trials (8 done, 4 to run)" in result.stdout
+    code, stdout = sweep_here(capsys, str(path), "--out-dir", str(out))
+    assert code == 0 and "12 trials (8 done, 4 to run)" in stdout
     after = result_files(out)
     assert len(after) == 12 and all(after[k] == before[k] for k in before)  # none redone
 
 
 @pytest.mark.tf
-def test_layer_bench_trials_measure_each_configuration(tmp_path):
+def test_layer_bench_trials_measure_each_configuration(tmp_path, capsys):
     path = tmp_path / "bench.toml"
     path.write_text('task = "layer-bench"\n[options]\ndepth = 1\nrepeats = 1\nbatch = 16\n'
                     '[grid]\nqubits = [2, 3]\nbackend = ["statevector", "tfq"]\n')
-    result = run_sims("sweep", str(path), "--executor", "local", "--out-dir", str(tmp_path / "out"))
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert sweep_here(capsys, str(path), "--out-dir", str(tmp_path / "out"))[0] == 0
     rows = json.loads((tmp_path / "out" / "sweep.json").read_text())["rows"]
     assert sorted((r["qubits"], r["backend"]) for r in rows) == [(2, "statevector"), (2, "tfq"), (3, "statevector"),
                                                                  (3, "tfq")]
@@ -93,21 +104,21 @@ def test_layer_bench_trials_measure_each_configuration(tmp_path):
 
 
 @pytest.mark.tf
-def test_a_failed_trial_is_recorded_and_the_others_finish(tmp_path):
+def test_a_failed_trial_is_recorded_and_the_others_finish(tmp_path, capsys):
     path = ner_sweep(tmp_path, bad=True, seeds="[0]")
     out = tmp_path / "out"
-    result = run_sims("sweep", str(path), "--executor", "local", "--out-dir", str(out))
-    assert result.returncode == 1  # not every trial finished
+    code, stdout = sweep_here(capsys, str(path), "--out-dir", str(out))
+    assert code == 1  # not every trial finished
     rows = json.loads((out / "sweep.json").read_text())["rows"]
     failed = [r for r in rows if r["status"] == "error"]
     assert len(rows) == 3 and len(failed) == 1
     assert all("broken" in r["data_dir"] and "train.txt:2" in r["error"] for r in failed)
     assert all(r["status"] == "ok" and 0 <= r["best_dev_entity_f1"] <= 1 for r in rows if r not in failed)
-    assert "1 failed" in result.stdout and "did not finish" in result.stdout
+    assert "1 failed" in stdout and "did not finish" in stdout
 
 
 @pytest.mark.tf
-def test_an_interrupted_ner_trial_resumes_from_its_run_folder(tmp_path):
+def test_an_interrupted_ner_trial_resumes_from_its_run_folder(tmp_path, capsys):
     """A trial cut off after epoch 1 continues at epoch 2 when the sweep runs again."""
     path = ner_sweep(tmp_path, seeds="[0]")
     text = path.read_text().replace("epochs = 1", "epochs = 2")
@@ -119,8 +130,7 @@ def test_an_interrupted_ner_trial_resumes_from_its_run_folder(tmp_path):
 
     first_epoch = dict(trial.options, epochs=1)  # what an interrupted trial leaves: a run folder after epoch 1
     get_task("ner").run(first_epoch, trial.seed, trial_dir(out, trial), lambda values: None)
-    result = run_sims("sweep", str(path), "--executor", "local", "--out-dir", str(out))
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert sweep_here(capsys, str(path), "--out-dir", str(out))[0] == 0
     log = (trial_dir(out, trial) / "trial.log").read_text()
     assert "resuming after epoch 1" in log
     assert read_result(out, trial)["values"]["epochs_done"] == 2

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from qcircuits.errors import ConfigurationError
 
@@ -253,3 +255,35 @@ _WORDS = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
 def split_words(text: str) -> tuple[str, ...]:
     """Splits raw text into words and punctuation, CoNLL-style."""
     return tuple(_WORDS.findall(text))
+
+
+def sentence_words(sentences: Any) -> list[tuple[str, ...]]:
+    """The words of each sentence given to :meth:`NerTrainer.predict`, every value checked.
+
+    A string is one sentence (not a list of one-character sentences).
+
+    Raises:
+        ConfigurationError: naming the first sentence or word that is empty or of the wrong type.
+    """
+    if isinstance(sentences, str):
+        sentences = [sentences]
+    if not isinstance(sentences, Sequence) or isinstance(sentences, bytes):
+        raise ConfigurationError(f"predict takes a sentence (str) or a list of sentences; "
+                                 f"got {type(sentences).__name__}.")
+    words = []
+    for i, sentence in enumerate(sentences):
+        if isinstance(sentence, str):
+            found = split_words(sentence)
+        elif isinstance(sentence, Sequence) and not isinstance(sentence, bytes):
+            bad = [w for w in sentence if not isinstance(w, str) or not w.strip()]
+            if bad:
+                raise ConfigurationError(f"Sentence {i} has the word {bad[0]!r}; expected words as non-empty "
+                                         "strings.")
+            found = tuple(sentence)
+        else:
+            raise ConfigurationError(f"Sentence {i} is {sentence!r} ({type(sentence).__name__}); expected a "
+                                     "string or a list of words.")
+        if not found:
+            raise ConfigurationError(f"Sentence {i} is empty; expected at least one word per sentence.")
+        words.append(found)
+    return words

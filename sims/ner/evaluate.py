@@ -33,7 +33,7 @@ def evaluate_file(run_dir: str | Path, path: str | Path, *, out_dir: str | Path 
 
     Raises:
         ConfigurationError: for a missing or incomplete run folder, a file that is empty or
-            malformed, or a tag the run never saw.
+            malformed (a tag the run never saw is a warning: it is scored as always wrong).
     """
     run = RunDir(run_dir)
     config = run.read_config()  # a missing or broken run folder fails before the data is read

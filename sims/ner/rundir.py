@@ -239,9 +239,10 @@ class RunDir:
             handle.flush()
             yield
         finally:
-            handle.close()
             if created and [p.name for p in self.path.iterdir()] == [LOCK_NAME]:
-                # refused before anything was written (options checked after the lock): leave no empty folder
+                # Refused before anything was written (options are checked after the lock): leave no
+                # empty folder. Removed while the lock is still held, so no other run is inside.
                 lock_path.unlink()
                 with contextlib.suppress(OSError):
                     self.path.rmdir()
+            handle.close()

@@ -16,11 +16,16 @@ def entity_report(gold: list[list[str]], predicted: list[list[str]]) -> dict[str
 
 
 def token_report(gold: list[list[str]], predicted: list[list[str]], tags: list[str]) -> dict[str, Any]:
-    """Per-tag token precision/recall/F1/support plus micro, macro and weighted averages."""
+    """Per-tag token precision/recall/F1/support plus micro, macro and weighted averages.
+
+    A gold tag missing from ``tags`` (never seen in training) gets its own row and counts in
+    the averages: its tokens are errors, as at the entity level.
+    """
     from sklearn.metrics import precision_recall_fscore_support
 
     flat_gold = [t for s in gold for t in s]
     flat_pred = [t for s in predicted for t in s]
+    tags = list(tags) + sorted(set(flat_gold) - set(tags))
     p, r, f, support = precision_recall_fscore_support(flat_gold, flat_pred, labels=tags, zero_division=0)
     report = {tag: {"precision": float(p[i]), "recall": float(r[i]), "f1-score": float(f[i]),
                     "support": int(support[i])} for i, tag in enumerate(tags)}

@@ -13,6 +13,7 @@ import numpy as np
 from qcircuits.errors import ConfigurationError
 from sims.atomic import write_json
 from sims.ner.callbacks import DivergenceGuard, EpochEnd, ThroughputMeter
+from sims.ner.conll import sentence_words
 from sims.ner.corpus import Corpus
 from sims.ner.encoder import Encoder, load_encoder
 from sims.ner.features import cached_word_vectors
@@ -155,40 +156,6 @@ class NerTrainer:
         if self._best is None:
             self._best = Tagger.load(self.run.path)
         return self._best
-
-
-def sentence_words(sentences: Any) -> list[tuple[str, ...]]:
-    """The words of each sentence given to :meth:`NerTrainer.predict`, every value checked.
-
-    A string is one sentence (not a list of one-character sentences).
-
-    Raises:
-        ConfigurationError: naming the first sentence or word that is empty or of the wrong type.
-    """
-    from sims.ner.conll import split_words
-
-    if isinstance(sentences, str):
-        sentences = [sentences]
-    if not isinstance(sentences, Sequence) or isinstance(sentences, bytes):
-        raise ConfigurationError(f"predict takes a sentence (str) or a list of sentences; "
-                                 f"got {type(sentences).__name__}.")
-    words = []
-    for i, sentence in enumerate(sentences):
-        if isinstance(sentence, str):
-            found = split_words(sentence)
-        elif isinstance(sentence, Sequence) and not isinstance(sentence, bytes):
-            bad = [w for w in sentence if not isinstance(w, str) or not w.strip()]
-            if bad:
-                raise ConfigurationError(f"Sentence {i} has the word {bad[0]!r}; expected words as non-empty "
-                                         "strings.")
-            found = tuple(sentence)
-        else:
-            raise ConfigurationError(f"Sentence {i} is {sentence!r} ({type(sentence).__name__}); expected a "
-                                     "string or a list of words.")
-        if not found:
-            raise ConfigurationError(f"Sentence {i} is empty; expected at least one word per sentence.")
-        words.append(found)
-    return words
 
 
 def warn_finished_rates(run: RunDir, config: dict[str, Any], state: TrainingState) -> None:

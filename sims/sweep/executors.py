@@ -103,7 +103,7 @@ def import_tune():
     return tune
 
 
-def check_address(address: str | None) -> None:
+def check_address(address: str | None, timeout: float = 5.0) -> None:
     """Refuses a Ray address that cannot be reached, before Ray starts (Ray itself retries for a minute).
 
     ``auto`` (the cluster this machine belongs to) is left to Ray.
@@ -118,14 +118,14 @@ def check_address(address: str | None) -> None:
     if not host or not port.isdecimal() or not 0 < int(port) < 65536:
         raise ConfigurationError(f"Ray address {address!r} is not HOST:PORT (for example 10.0.0.5:6379) or 'auto'.")
     try:
-        speaks_grpc = _speaks_grpc(host, int(port), timeout=5.0)
+        speaks_grpc = _speaks_grpc(host, int(port), timeout=timeout)
     except OSError as exc:
         raise ConfigurationError(f"Cannot reach the Ray cluster at {address!r} ({exc.strerror or exc}); start it with "
                                  "`ray start --head` there, or leave out --ray-address to run on this machine.") \
             from None
     if not speaks_grpc:
-        raise ConfigurationError(f"{address!r} answers, but not as a Ray cluster (no gRPC reply within 5 s); check "
-                                 "the port (Ray's default is 6379, 10001 for ray://) or leave out --ray-address.")
+        raise ConfigurationError(f"{address!r} answers, but not as a Ray cluster (no gRPC reply within {timeout:g} s); "
+                                 "check the port (Ray's default is 6379, 10001 for ray://) or leave out --ray-address.")
 
 
 # The HTTP/2 connection preface a gRPC client sends first; a gRPC server (Ray's GCS and its

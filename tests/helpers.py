@@ -111,3 +111,24 @@ def copy_run(run: Path, folder: Path) -> Path:
     copy = folder / run.name
     shutil.copytree(run, copy)
     return copy
+
+
+def tiny_train_args(data_dir: Path, run_dir: Path, *extra: str) -> list[str]:
+    """Command-line arguments of a NER run that trains in seconds: tiny encoder, 3 qubits, depth 1."""
+    return ["--data-dir", str(data_dir), "--run-dir", str(run_dir), "--encoder", "tiny", "--qubits", "3",
+            "--depth", "1", "--batch-size", "8", *extra]
+
+
+def train_once(root: Path, args, *extra: str) -> tuple[Path, Path]:
+    """Trains one run in ``root`` (for a module-scoped fixture): its data folder and run folder.
+
+    Args:
+        root: an empty folder (``tmp_path_factory.mktemp(...)``).
+        args: the module's ``(data_dir, run_dir, *extra) -> argv`` (e.g. :func:`tiny_train_args`).
+        extra: more options (epochs, head).
+    """
+    from sims.ner.cli import train_main
+
+    data = write_ner_data(root / "data")
+    assert train_main(args(data, root / "run", *extra)) == 0
+    return data, root / "run"

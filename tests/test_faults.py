@@ -15,11 +15,10 @@ import socket
 import threading
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import ROOT, one_line_exit, write_ner_data
+from helpers import ROOT, copy_run, one_line_exit, tiny_train_args, train_once, write_ner_data
 
 from qcircuits.errors import ConfigurationError
 
@@ -29,30 +28,14 @@ def data_dir(tmp_path):
     return write_ner_data(tmp_path / "data")
 
 
-def _train_args(data_dir, run_dir, *extra):
-    return ["--data-dir", str(data_dir), "--run-dir", str(run_dir), "--encoder", "tiny", "--qubits", "3",
-            "--depth", "1", "--batch-size", "8", *extra]
+_train_args = tiny_train_args
 
 
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory):
     """One tiny run trained once for the module (a linear head: seconds)."""
     pytest.importorskip("transformers")
-    from sims.ner.cli import train_main
-
-    root = tmp_path_factory.mktemp("trained")
-    data = write_ner_data(root / "data")
-    run = root / "run"
-    assert train_main(_train_args(data, run, "--epochs", "1", "--head", "linear")) == 0
-    return run
-
-
-def _copy_run(run: Path, tmp_path: Path) -> Path:
-    import shutil
-
-    copy = tmp_path / "run"
-    shutil.copytree(run, copy)
-    return copy
+    return train_once(tmp_path_factory.mktemp("trained"), tiny_train_args, "--epochs", "1", "--head", "linear")[1]
 
 
 # -- 1. the layer checks its feature count on every call, on every backend -------------------------
@@ -146,7 +129,7 @@ def test_from_run_names_its_argument(value):
 def test_a_folder_in_place_of_a_run_file_is_refused_before_training(trained_run, data_dir, tmp_path, capsys, name):
     from sims.ner.cli import train_main
 
-    run = _copy_run(trained_run, tmp_path)
+    run = copy_run(trained_run, tmp_path)
     checkpoints = sorted(p.name for p in (run / "checkpoints").iterdir())
     (run / name).unlink()
     (run / name).mkdir()

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from helpers import copy_run, one_line_exit, write_ner_data
+from helpers import copy_run, one_line_exit, tiny_train_args, train_once, write_ner_data
 
 pytest.importorskip("transformers")
 from qcircuits.errors import ConfigurationError  # noqa: E402
@@ -154,8 +154,7 @@ def data_dir(tmp_path):
 
 
 def _args(data_dir, run_dir, *extra):
-    return ["--data-dir", str(data_dir), "--run-dir", str(run_dir), "--encoder", "tiny", "--qubits", "3",
-            "--depth", "1", "--batch-size", "8", "--ansatz", "hardware_efficient", *extra]
+    return tiny_train_args(data_dir, run_dir, "--ansatz", "hardware_efficient", *extra)
 
 
 @pytest.mark.parametrize("extra, message", [
@@ -220,10 +219,7 @@ def test_summary_of_one_seed_has_zero_spread_and_keeps_the_best_first():
 @pytest.fixture(scope="module")
 def trained_once(tmp_path_factory):
     """One run trained once for the module; tests get copies (``trained_run``)."""
-    root = tmp_path_factory.mktemp("trained")
-    data = write_ner_data(root / "data")
-    assert train_main(_args(data, root / "trained", "--epochs", "1")) == 0
-    return data, root / "trained"
+    return train_once(tmp_path_factory.mktemp("trained"), _args, "--epochs", "1")
 
 
 @pytest.fixture

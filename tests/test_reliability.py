@@ -11,7 +11,16 @@ import time
 
 import numpy as np
 import pytest
-from helpers import ROOT, copy_run, one_line_error, one_line_exit, run_python, write_ner_data
+from helpers import (
+    ROOT,
+    copy_run,
+    one_line_error,
+    one_line_exit,
+    run_python,
+    tiny_train_args,
+    train_once,
+    write_ner_data,
+)
 
 pytest.importorskip("transformers")
 
@@ -25,9 +34,7 @@ def data_dir(tmp_path):
     return write_ner_data(tmp_path / "data")
 
 
-def _train_args(data_dir, run_dir, *extra):
-    return ["--data-dir", str(data_dir), "--run-dir", str(run_dir), "--encoder", "tiny", "--qubits", "3",
-            "--depth", "1", "--batch-size", "8", *extra]
+_train_args = tiny_train_args
 
 
 # -- sims.run ---------------------------------------------------------------------------------------
@@ -91,10 +98,7 @@ def test_binary_training_file_is_one_line(data_dir, tmp_path, capsys):
 @pytest.fixture(scope="module")
 def trained_once(tmp_path_factory):
     """One run trained once for the module (two epochs); tests get copies (``trained_run``)."""
-    root = tmp_path_factory.mktemp("trained")
-    data = write_ner_data(root / "data")
-    assert train_main(_train_args(data, root / "run", "--epochs", "2")) == 0
-    return data, root / "run"
+    return train_once(tmp_path_factory.mktemp("trained"), tiny_train_args, "--epochs", "2")
 
 
 @pytest.fixture

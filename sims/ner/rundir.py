@@ -35,6 +35,12 @@ class RunDirError(ConfigurationError):
     """The folder is not a run, or does not match the options."""
 
 
+def _refuse_non_file(path: Path) -> None:
+    """Raises :class:`RunDirError` when ``path`` exists but is not a file (a folder named ``state.json``)."""
+    if path.exists() and not path.is_file():
+        raise RunDirError(f"{str(path)!r} exists but is not a file; move it away (the run's {path.name} goes there).")
+
+
 class RunDir:
     """Paths and atomic I/O for one run folder."""
 
@@ -70,9 +76,7 @@ class RunDir:
             RunDirError: naming the path.
         """
         for path in (self.config_path, self.state_path, self.metrics_path, self.plot_path):
-            if path.exists() and not path.is_file():
-                raise RunDirError(f"{str(path)!r} exists but is not a file; move it away (the run's "
-                                  f"{path.name} goes there).")
+            _refuse_non_file(path)
         if self.checkpoint_dir.exists() and not self.checkpoint_dir.is_dir():
             raise RunDirError(f"{str(self.checkpoint_dir)!r} exists but is not a folder; move it away "
                               "(the run's checkpoints go there).")
@@ -124,8 +128,7 @@ class RunDir:
         Raises:
             RunDirError: if the folder is not a run.
         """
-        if self.config_path.exists() and not self.config_path.is_file():
-            raise RunDirError(f"{str(self.config_path)!r} exists but is not a file; expected the run's config.")
+        _refuse_non_file(self.config_path)
         if not self.config_path.is_file():
             raise RunDirError(f"{str(self.path)!r} is not a run folder (no config.json).")
         try:
@@ -147,9 +150,7 @@ class RunDir:
             RunDirError: for a state file that is not valid (truncated, edited, from a newer
                 version) or names a checkpoint that is missing.
         """
-        if self.state_path.exists() and not self.state_path.is_file():  # never read as "no epoch yet"
-            raise RunDirError(f"{str(self.state_path)!r} exists but is not a file; move it away (it would "
-                              "otherwise be read as a run that has trained no epoch).")
+        _refuse_non_file(self.state_path)  # never read as "no epoch yet"
         if not self.state_path.is_file():
             return TrainingState()
         try:

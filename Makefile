@@ -33,6 +33,7 @@ test-fast: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(PY) scripts/import_cycles.py
 
 bench: install
 	$(PY) benchmarks/qsim_overhead.py

@@ -100,10 +100,12 @@ def main(argv=None) -> int:
         parser.error("--data-dir is needed to train (or give --rows to report kept rows)")
 
     from sims.atomic import write_csv, write_json
-    from sims.ner.cli import add_ner_arguments, comparison_row, options_from_args, summarize
+    from sims.commands import command_parser
+    from sims.commands.ner import ner_values
+    from sims.ner.comparison import comparison_row, summarize
+    from sims.ner.options import NerOptions
 
-    ner = argparse.ArgumentParser()
-    add_ner_arguments(ner)
+    ner = command_parser("ner", "ner_conll.py")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)  # benchmarks/results is not versioned: a clone lacks it
     rows = json.loads(out.read_text()) if out.exists() else []
@@ -120,8 +122,8 @@ def main(argv=None) -> int:
                 continue
             argv = [*CIRCUIT, *options, *args.extra.split(), "--data-dir", args.data_dir, "--epochs",
                     str(args.epochs), "--patience", str(args.patience), "--seed", str(seed)]
-            parsed = ner.parse_args(argv)
-            opts = options_from_args(parsed, parsed.head)
+            given = {k: v for k, v in ner_values(ner.parse_args(argv)).items() if v is not None}
+            opts = NerOptions.from_values(given)
             # A learning rate may change on resume, so it is not in the default folder name: without it
             # here, a row at another rate would resume (and report) the finished run of the first.
             rate = f"-lr{opts.learning_rate:g}" if "--learning-rate" in argv else ""
@@ -168,7 +170,7 @@ def read_rows(path: Path, only: list[str]) -> list[dict]:
 
 def report(rows: list[dict], plot: Path) -> int:
     """Prints the Markdown table (mean ± std over seeds, best first) and plots the rows."""
-    from sims.ner.cli import summarize
+    from sims.ner.comparison import summarize
     from sims.ner.plots import plot_comparison
 
     if not rows:

@@ -37,7 +37,7 @@ def measure(qubits: int, depth: int, batch: int, repeats: int, threads: int) -> 
     names = [s.name for s in ansatz.symbols]
 
     def run_raw():
-        resolvers = [dict(zip(names, row)) for row in values]
+        resolvers = [dict(zip(names, row, strict=True)) for row in values]
         return raw.simulate_expectation_values_sweep(ansatz.circuit, list(ansatz.readouts), resolvers)
 
     ours_result = ours.expectations(ansatz, values)  # warm-up and agreement check

@@ -5,14 +5,13 @@
     python examples/ner_conll.py --data-dir DIR --head linear,bottleneck,quantum   # compare heads
 
 Writes a run folder (config, checkpoints, best model, metrics.json, training.png).
+
+The same as ``python -m sims.run ner ...`` (installed by ``make install``).
 """
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone without installing
-
-from sims.ner.cli import train_main  # noqa: E402
+from sims.commands import script_main
 
 if __name__ == "__main__":
-    sys.exit(train_main(prog="ner_conll.py"))
+    sys.exit(script_main("ner", prog="ner_conll.py"))

@@ -10,7 +10,8 @@ calling :meth:`AnsatzBuilder.encode`, :meth:`AnsatzBuilder.rotations` and
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import cirq
 import numpy as np

@@ -28,7 +28,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import numbers
-from typing import Any, Callable, Protocol, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import cirq
 import numpy as np
@@ -142,7 +143,7 @@ class IQPEncoding(Encoding):
         for _ in range(self.repetitions):
             ops += [cirq.H(qubits[i]) for i in range(len(x))]
             ops += [cirq.rz(2 * s).on(qubits[i]) for i, s in enumerate(x)]
-            for (i, j), z in zip(plan.product_pairs, plan.product_symbols):
+            for (i, j), z in zip(plan.product_pairs, plan.product_symbols, strict=True):
                 # exp(-i z Z_i Z_j) as CNOT . RZ(2z) . CNOT
                 ops += [cirq.CNOT(qubits[i], qubits[j]), cirq.rz(2 * z).on(qubits[j]),
                         cirq.CNOT(qubits[i], qubits[j])]

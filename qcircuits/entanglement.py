@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import itertools
 import numbers
-from typing import Callable, Sequence, Union
+from collections.abc import Callable, Sequence
 
 from qcircuits.errors import ConfigurationError
 
 Pair = tuple[int, int]
-EntanglementSpec = Union[str, Sequence[Sequence[int]]]
+EntanglementSpec = str | Sequence[Sequence[int]]
 
 
 def _linear(n: int, layer: int) -> list[Pair]:

@@ -20,3 +20,7 @@ class ConfigurationError(ValueError):
 
 class ResourceLimitError(ConfigurationError):
     """A request would need more memory (or other resources) than is available."""
+
+
+class ToolkitWarning(UserWarning):
+    """A warning of this toolkit about a value the user gave (the command line prints it as one line)."""

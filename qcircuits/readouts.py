@@ -8,13 +8,13 @@ letter per qubit) or sparse (``"Z0 Z1"``, ``"X2*Y3"``).
 from __future__ import annotations
 
 import re
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import cirq
 
 from qcircuits.errors import ConfigurationError
 
-ReadoutSpec = Union[None, str, Sequence[Union[int, str]]]
+ReadoutSpec = None | str | Sequence[int | str]
 _SPARSE_TERM = re.compile(r"([IXYZ])(\d+)")
 _PAULIS = {"X": cirq.X, "Y": cirq.Y, "Z": cirq.Z}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 
-from qcircuits.errors import ConfigurationError
+from qcircuits.errors import ConfigurationError, ToolkitWarning
 
 # Far beyond what any simulator here holds, but a bound: a typo such as 10**9 qubits or layers must
 # fail at once rather than spend hours building a circuit nobody can run.
@@ -28,13 +28,50 @@ def check_int(name: str, value: object, *, minimum: int, maximum: int | None = N
     return value
 
 
+MAX_SEED = 2 ** 32 - 1  # numpy's and TensorFlow's seeds are 32-bit
+
+
+def check_seed(value: object, name: str = "seed") -> int:
+    """Returns ``value`` if it is a random seed: an integer from 0 to 2^32 - 1.
+
+    The one check of a seed, wherever it comes from (a command line, a sweep file, an API).
+
+    Raises:
+        ConfigurationError: naming the value and the range.
+    """
+    problem = seed_problem(value)
+    if problem:
+        raise ConfigurationError(f"{name}: {problem}.")
+    return int(value)  # type: ignore[call-overload,no-any-return]
+
+
+def seed_problem(value: object) -> str | None:
+    """What is wrong with ``value`` as a seed (``"expected a seed from 0 to ...; got -1"``), or None."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= int(value) <= MAX_SEED:
+        return f"expected a seed from 0 to {MAX_SEED}; got {value!r}"
+    return None
+
+
+def check_positive_number(name: str, value: object) -> float:
+    """Returns ``value`` as a float if it is a finite number > 0 (learning rates, scales).
+
+    Raises:
+        ConfigurationError: naming the value.
+    """
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(f"{name} must be a finite number > 0; got {value!r}.")
+    return float(value)
+
+
 # Beyond this many radians a float32 angle's spacing exceeds 1e-3 rad, so backends that reduce
 # angles in float32 (our engine, TFQ, qsim) and those that work in float64 (Cirq) disagree in
 # the third decimal, and at 1e30 rad they give unrelated answers.
 LARGE_ANGLE = 1e4
 
 
-class PrecisionWarning(UserWarning):
+class PrecisionWarning(ToolkitWarning):
     """Angles so large that float32 backends cannot represent their rotation faithfully."""
 
 

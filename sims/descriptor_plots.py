@@ -18,7 +18,7 @@ def plot_compare(rows: list[dict[str, Any]], path: Path) -> None:
     depths = sorted({r["depth"] for r in rows})
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(6, 0.5 * len(order) + 3), 7), sharex=True)
     colours = plt.cm.viridis([i / max(1, len(depths) - 1) for i in range(len(depths))])
-    for depth, colour in zip(depths, colours):
+    for depth, colour in zip(depths, colours, strict=True):
         chosen = [r for r in rows if r["depth"] == depth]
         xs = [position[r["ansatz"]] for r in chosen]
         top.errorbar(xs, [r["expressibility"]["value"] for r in chosen],

@@ -26,7 +26,9 @@ from qcircuits import plugins
 from qcircuits.ansatz import Ansatz
 from qcircuits.descriptors import expressibility, meyer_wallach, pair_fidelities
 from qcircuits.errors import ConfigurationError
+from qcircuits.validation import check_seed
 from sims.backends import Backend, make_backend
+from sims.option_fields import option, positive_int
 
 MAX_METRIC_QUBITS = 14  # 2 x samples states of 2^n amplitudes, plus 2x2 reduced density matrices
 METRICS = ("expressibility", "entangling_capability", "gradient_variance")
@@ -38,15 +40,18 @@ MIN_GRAD_SAMPLES = 10
 class DescriptorOptions:
     """Sample counts of the three measures (defaults follow Sim et al.)."""
 
-    samples: int = 5000
-    grad_samples: int = 500
-    seeds: int = 3
+    samples: int = option(5000, "state pairs (default: %(default)s)", type=positive_int)
+    grad_samples: int = option(500, "parameter sets for the gradient variance (default: %(default)s)",
+                               type=positive_int)
+    seeds: int = option(3, "independent repetitions giving the uncertainty (default: %(default)s)",
+                        flag="--metric-seeds", type=positive_int)
     bins: int = 75
     seed: int = 0
     backend: str = "statevector"  # any sims.backends name (qsim, cirq, qsim-gpu, ...) for the states
     dtype: str = "complex64"  # of the statevector engine (states and gradients); errors ~1e-7, far below sampling noise
 
     def __post_init__(self):
+        check_seed(self.seed)
         for name in ("samples", "grad_samples", "seeds", "bins"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
@@ -199,7 +204,7 @@ def describe_ansatz(name: str, qubits: int, depth: int, options: DescriptorOptio
                     metrics: tuple[str, ...] = METRICS) -> dict[str, Any]:
     """All requested descriptors of one ansatz, with uncertainties and per-seed values."""
     ansatz, encoding_note = checked_metric_ansatz(name, qubits, depth)
-    engine_options = {"dtype": options.dtype} if options.backend == "statevector" else {}
+    engine_options: dict[str, Any] = {"dtype": options.dtype} if options.backend == "statevector" else {}
     backend = make_backend(options.backend, qubits=ansatz.n_qubits, **engine_options)  # a missing GPU fails here
     seeds = [options.seed + 1000 * k for k in range(options.seeds)]
     result: dict[str, Any] = {"ansatz": name, "qubits": ansatz.n_qubits, "depth": ansatz.depth,
@@ -218,3 +223,13 @@ def describe_ansatz(name: str, qubits: int, depth: int, options: DescriptorOptio
                                        "per_seed": variances, "cost": "<Z0 Z1>" if ansatz.n_qubits > 1 else "<Z0>",
                                        "parameter": ansatz.weight_symbols[0].name}
     return result
+
+
+def flat_row(row: dict[str, Any]) -> dict[str, Any]:
+    """One descriptor row as a flat table row (value and std columns)."""
+    flat = {k: row[k] for k in ("ansatz", "qubits", "depth", "trainable_parameters", "data_encoding", "samples",
+                                "grad_samples")}
+    for key in METRICS:
+        flat[key] = row[key]["value"]
+        flat[f"{key}_std"] = row[key]["std"]
+    return flat

@@ -7,29 +7,43 @@ ansatz x qubits x depth x batch x backend.
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
-from sims.cli_args import integer, positive_int, seed
-
-BENCH_OPTIONS = frozenset({"ansatz", "qubits", "depth", "batch", "backend", "repeats", "dtype", "plugin", "seed"})
-
-
-def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of one layer benchmark."""
-    parser.add_argument("--ansatz", default="hardware_efficient")
-    parser.add_argument("--qubits", type=integer, default=8)
-    parser.add_argument("--depth", type=integer, default=3)
-    parser.add_argument("--batch", type=positive_int, default=2048, help="samples per call")
-    parser.add_argument("--backend", default="statevector", help="a training backend: statevector, tfq or auto")
-    parser.add_argument("--repeats", type=positive_int, default=5, help="timed calls (the median is reported)")
-    parser.add_argument("--dtype", choices=("complex64", "complex128"), default="complex64",
-                        help="statevector engine precision")
-    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FILE")
-    parser.add_argument("--seed", type=seed, default=0)
+from qcircuits.plugins import DEFAULT_ANSATZ
+from sims.option_fields import field_values, integer, option, positive_int
+from sims.option_fields import seed as seed_type
 
 
-def check_bench(args: argparse.Namespace) -> None:
+@dataclasses.dataclass(frozen=True)
+class BenchOptions:
+    """One layer benchmark: the circuit, the batch and the backend."""
+
+    ansatz: str = option(DEFAULT_ANSATZ, "registered ansatz (default: %(default)s)")
+    qubits: int = option(8, "qubits (default: %(default)s)", type=integer)
+    depth: int = option(3, "layers (default: %(default)s)", type=integer)
+    batch: int = option(2048, "samples per call (default: %(default)s)", type=positive_int)
+    backend: str = option("statevector", "a training backend: statevector, tfq or auto (default: %(default)s)")
+    repeats: int = option(5, "timed calls; the median is reported (default: %(default)s)", type=positive_int)
+    dtype: str = option("complex64", "statevector engine precision (default: %(default)s)",
+                        choices=("complex64", "complex128"))
+    seed: int = option(0, "random seed (default: %(default)s)", type=seed_type)
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> BenchOptions:
+        """From a dict by option name (a sweep file's options), each value checked.
+
+        Raises:
+            ConfigurationError: naming the option and what was expected.
+        """
+        return cls(**field_values(cls, values))
+
+
+BENCH_OPTIONS = frozenset(f.name for f in dataclasses.fields(BenchOptions)) | {"plugin"}
+
+
+def check_bench(args: BenchOptions, plugin: list[str] | tuple[str, ...] = ()) -> None:
     """Validates without TensorFlow: the ansatz builds, the backend trains, the batch fits.
 
     Raises:
@@ -38,25 +52,24 @@ def check_bench(args: argparse.Namespace) -> None:
     from qcircuits import plugins
     from qcircuits.errors import ConfigurationError
     from sims.backends import backend_names
+    from sims.memory import check_batch_fits
 
-    plugins.load_plugins(args.plugin)
+    plugins.load_plugins(list(plugin))
     ansatz = plugins.create(args.ansatz, qubits=args.qubits, depth=args.depth)
     training = backend_names(differentiable=True, with_auto=True)
     if args.backend not in training:
         raise ConfigurationError(f"backend {args.backend!r} gives no gradients; expected one of {', '.join(training)}.")
-    from sims.run import check_batch_fits
-
     check_batch_fits(args.batch, ansatz)
 
 
-def measure_layer(args: argparse.Namespace) -> dict[str, Any]:
+def measure_layer(args: BenchOptions, plugin: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """Median seconds of a forward call and of a forward+gradient call, as samples per second."""
     from qcircuits import plugins
     from sims.layers import QuantumLayer
     from sims.tf_env import tf
     from sims.timing import median_seconds
 
-    plugins.load_plugins(args.plugin)
+    plugins.load_plugins(list(plugin))
     options = {"dtype": args.dtype} if args.backend == "statevector" else {}
     layer = QuantumLayer(args.ansatz, qubits=args.qubits, depth=args.depth, backend=args.backend, seed=args.seed,
                          projection="none", backend_options=options or None)

@@ -1,4 +1,9 @@
-"""State-vector memory estimates, checked before anything is simulated."""
+"""Memory estimates, checked before anything is allocated: the one owner of "does it fit".
+
+Every estimator (state vectors of a backend, a batch of the engine, a report's parameter
+values) states what it needs and calls :func:`check_fits`, so that one share of the free
+memory (:data:`USABLE_SHARE`) and one message form hold everywhere.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +38,49 @@ def available_memory_bytes() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
 
 
+# What a run may plan to use of the memory free now: the rest is for Python, TensorFlow and
+# temporaries that no estimate counts.
+USABLE_SHARE = 0.9
+
+
+def count_that_fits(per_item: float, *, share: float = USABLE_SHARE, available: int | None = None) -> int:
+    """How many items of ``per_item`` bytes fit in ``share`` of the free memory (at least 1)."""
+    available = available_memory_bytes() if available is None else available
+    return max(1, int(share * available // max(per_item, 1)))
+
+
+def check_fits(needed: float, *, who: str, what: str, advice: str, available: int | None = None) -> None:
+    """Refuses work that needs more than :data:`USABLE_SHARE` of the free memory.
+
+    Args:
+        needed: estimated bytes.
+        who: the subject and its verb, e.g. ``"--batch 4096 needs"``, ``"40 qubits need"``.
+        what: what the memory is for, e.g. ``"its parameter values and results"``.
+        advice: the way out, e.g. ``"Use a batch of at most 512."``.
+        available: bytes free (default: measured now).
+
+    Raises:
+        ResourceLimitError: ``<who> about X for <what>; only Y is available. <advice>``.
+    """
+    available = available_memory_bytes() if available is None else available
+    if needed > USABLE_SHARE * available:
+        raise ResourceLimitError(f"{who} about {format_bytes(needed)} for {what}; only {format_bytes(available)} "
+                                 f"is available. {advice}")
+
+
+def check_batch_fits(batch: int, ansatz, available: int | None = None) -> None:
+    """Refuses a batch of random parameter sets whose values and results would not fit.
+
+    Raises:
+        ResourceLimitError: with the estimate and the largest batch that fits.
+    """
+    per_sample = (len(ansatz.symbols) + 2 * ansatz.n_readouts) * 8 * 2  # values, results, temporaries
+    available = available_memory_bytes() if available is None else available
+    check_fits(batch * per_sample, who=f"--batch {batch} needs", what="its parameter values and results",
+               available=available,
+               advice=f"Use a batch of at most {count_that_fits(per_sample, available=available)}.")
+
+
 def check_state_fits(n_qubits: int, *, bytes_per_amplitude: int, copies: int,
                      available: int | None = None, what: str = "the simulator") -> int:
     """Refuses a simulation whose state vectors would not fit in memory.
@@ -51,11 +99,6 @@ def check_state_fits(n_qubits: int, *, bytes_per_amplitude: int, copies: int,
         ResourceLimitError: naming the estimate and what is available.
     """
     needed = state_vector_bytes(n_qubits, bytes_per_amplitude) * copies
-    available = available_memory_bytes() if available is None else available
-    if needed > 0.9 * available:
-        raise ResourceLimitError(
-            f"{n_qubits} qubits need about {format_bytes(needed)} for {what} "
-            f"(2^{n_qubits} amplitudes x {bytes_per_amplitude} B x {copies} copies); "
-            f"only {format_bytes(available)} is available. Use fewer qubits."
-        )
+    check_fits(needed, who=f"{n_qubits} qubits need", available=available, advice="Use fewer qubits.",
+               what=f"{what} (2^{n_qubits} amplitudes x {bytes_per_amplitude} B x {copies} copies)")
     return needed

@@ -72,7 +72,7 @@ def format_report(report: dict[str, Any]) -> str:
         lines += ["", report["diagram"], ""]
     lines.append(f"expectations over {report['batch']} random parameter sets (seed {report['seed']}):")
     width = max(len(r) for r in e["readouts"])
-    for name, mean, std in zip(e["readouts"], e["mean"], e["std"]):
+    for name, mean, std in zip(e["readouts"], e["mean"], e["std"], strict=True):
         lines.append(f"  <{name}>{' ' * (width - len(name))}  mean {mean:+.5f}  std {std:.5f}")
     first = np.asarray(e["first_rows"])
     for i, row in enumerate(first):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def median_seconds(fn: Callable[[], Any], repeats: int, *, warmup: bool = True) -> tuple[float, Any]:

@@ -127,8 +127,27 @@ def train_once(root: Path, args, *extra: str) -> tuple[Path, Path]:
         args: the module's ``(data_dir, run_dir, *extra) -> argv`` (e.g. :func:`tiny_train_args`).
         extra: more options (epochs, head).
     """
-    from sims.ner.cli import train_main
-
     data = write_ner_data(root / "data")
     assert train_main(args(data, root / "run", *extra)) == 0
     return data, root / "run"
+
+
+def train_main(argv: list[str]) -> int:
+    """``examples/ner_conll.py ARGV`` in this process (the ``ner`` command)."""
+    from sims.commands import script_main
+
+    return script_main("ner", "ner_conll.py", argv)
+
+
+def predict_main(argv: list[str]) -> int:
+    """``examples/ner_predict.py ARGV`` in this process (the ``predict`` command)."""
+    from sims.commands import script_main
+
+    return script_main("predict", "ner_predict.py", argv)
+
+
+def evaluate_main(argv: list[str]) -> int:
+    """``examples/ner_evaluate.py ARGV`` in this process (the ``evaluate`` command)."""
+    from sims.commands import script_main
+
+    return script_main("evaluate", "ner_evaluate.py", argv)

@@ -62,7 +62,7 @@ def test_list_shows_builtins_with_source_and_does_not_import_tensorflow():
         (["--batch", "0"], "argument --batch: expected a positive integer; got 0"),
         (["--json", "/proc/nope/report.json"], "does not exist"),
         (["--backend", "gpu"], "Unknown backend 'gpu'"),
-        (["--qubits", "four"], "--qubits expects an integer here; got 'four'"),
+        (["--qubits", "four"], "argument --qubits: expected an integer; got 'four'"),
     ],
 )
 def test_bad_input_gives_one_line_and_exit_code_2(args, message, capsys, clean_registry):

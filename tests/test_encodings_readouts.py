@@ -67,7 +67,7 @@ def test_a_new_encoding_is_one_class_and_every_family_takes_it():
     try:
         ansatz = plugins.create("hardware_efficient", qubits=2, depth=1, encoding="ry_rx_test")
         q = ansatz.qubits
-        for qubit, x in zip(q, ansatz.data_symbols):
+        for qubit, x in zip(q, ansatz.data_symbols, strict=True):
             first = [op for op in ansatz.circuit.all_operations() if op.qubits == (qubit,)][:2]
             assert first == [cirq.ry(x).on(qubit), cirq.rx(x).on(qubit)]
         with pytest.raises(ConfigurationError, match="Encoding 'ry_rx_test' is already registered"):

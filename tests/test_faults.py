@@ -127,7 +127,7 @@ def test_from_run_names_its_argument(value):
 @pytest.mark.tf
 @pytest.mark.parametrize("name", ["state.json", "metrics.json", "training.png"])
 def test_a_folder_in_place_of_a_run_file_is_refused_before_training(trained_run, data_dir, tmp_path, capsys, name):
-    from sims.ner.cli import train_main
+    from helpers import train_main
 
     run = copy_run(trained_run, tmp_path)
     checkpoints = sorted(p.name for p in (run / "checkpoints").iterdir())
@@ -214,7 +214,7 @@ def test_a_refused_run_leaves_no_empty_folder_behind(tmp_path):
 
 # -- 7. plugin heads and plugin factories that fail are named in one line -----------------------------
 HEAD_PLUGIN = '''
-from sims.ner.head_registry import Head, register_head
+from sims.ner.heads import Head, register_head
 
 @register_head
 class BrokenBuild(Head):
@@ -243,8 +243,9 @@ class Exits(Head):
     ("exits", "failed in features: SystemExit: 0"),
 ])
 def test_a_failing_plugin_head_is_one_line(data_dir, tmp_path, capsys, head, message):
-    from sims.ner.cli import train_main
-    from sims.ner.head_registry import unregister_head
+    from helpers import train_main
+
+    from sims.ner.heads import unregister_head
 
     plugin = tmp_path / "heads.py"
     plugin.write_text(HEAD_PLUGIN)
@@ -436,7 +437,8 @@ def test_an_eager_layer_call_with_huge_angles_warns():
     (["Alice went", "  ..  "], None),  # punctuation is words: not empty
 ])
 def test_predict_checks_its_text_before_the_model_loads(trained_run, capsys, monkeypatch, argv, message):
-    from sims.ner.cli import predict_main
+    from helpers import predict_main
+
     from sims.ner.tagger import Tagger
 
     if message is None:
@@ -452,7 +454,7 @@ def test_predict_checks_its_text_before_the_model_loads(trained_run, capsys, mon
 
 def test_predict_on_a_run_without_a_best_model_is_refused_before_loading(tmp_path, capsys):
     pytest.importorskip("transformers")
-    from sims.ner.cli import predict_main
+    from helpers import predict_main
 
     (tmp_path / "config.json").write_text(json.dumps({"options": {}, "tags": ["O"]}))
     line = one_line_exit(capsys, lambda: predict_main([str(tmp_path), "Alice went home"]))

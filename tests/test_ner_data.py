@@ -91,7 +91,7 @@ def test_real_conll2003_files_load_with_the_documented_counts(name, sentences, t
 
 
 def test_entity_and_token_reports():
-    from sims.ner.scores import entities, entity_f1, entity_report, token_report
+    from sims.ner.evaluation import entities, entity_f1, entity_report, token_report
 
     gold = [["B-PER", "I-PER", "O", "B-LOC"]]
     pred = [["B-PER", "I-PER", "O", "B-ORG"]]

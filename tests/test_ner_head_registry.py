@@ -10,11 +10,11 @@ import pytest
 from helpers import run_python, write_ner_data
 
 from qcircuits.errors import ConfigurationError
-from sims.ner.head_registry import Head, get_head, head_names, register_head, unregister_head
+from sims.ner.heads import Head, get_head, head_names, register_head, unregister_head
 from sims.ner.options import NerOptions
 
 SQUARED_HEAD = textwrap.dedent('''
-    from sims.ner.head_registry import Head, register_head
+    from sims.ner.heads import Head, register_head
 
 
     @register_head
@@ -58,12 +58,12 @@ def test_an_unknown_head_names_the_registered_ones_and_the_closest():
     (type("Bad", (Head,), {"name": "Has Space"}), "must be lower-case letters"),
     (type("Unnamed", (Head,), {}), "must be lower-case letters"),
     (type("Other", (Head,), {"name": "bottleneck"}), "Head 'bottleneck' is already registered by "
-                                                      "sims.ner.head_kinds.bottleneck.BottleneckHead"),
+                                                      "sims.ner.heads.builtin.bottleneck.BottleneckHead"),
 ])
 def test_bad_registrations_are_refused_with_one_line(cls, message):
     with pytest.raises(ConfigurationError, match=message):
         register_head(cls)
-    assert get_head("bottleneck").__class__.__module__ == "sims.ner.head_kinds.bottleneck"
+    assert get_head("bottleneck").__class__.__module__ == "sims.ner.heads.builtin.bottleneck"
 
 
 def test_options_folder_names_and_labels_come_from_the_head_class():
@@ -85,7 +85,7 @@ def test_options_folder_names_and_labels_come_from_the_head_class():
 
 
 def test_listing_heads_and_checking_options_load_no_tensorflow():
-    code = ("import sys; from sims.ner.head_registry import head_names; from sims.ner.options import NerOptions; "
+    code = ("import sys; from sims.ner.heads import head_names; from sims.ner.options import NerOptions; "
             "NerOptions(head='bottleneck', readout='zz'); print(head_names()); "
             "print('TF LOADED' if 'tensorflow' in sys.modules else 'NO TF')")
     result = run_python("-c", code)
@@ -97,7 +97,7 @@ def test_listing_heads_and_checking_options_load_no_tensorflow():
 def test_a_head_in_one_file_computes_what_it_says(squared_head_file):
     pytest.importorskip("transformers")
     import plugins
-    from sims.ner.heads import TaggingHead
+    from sims.ner.heads.layer import TaggingHead
     from sims.tf_env import tf
 
     plugins.load_plugins([str(squared_head_file)])
@@ -111,7 +111,7 @@ def test_a_head_in_one_file_computes_what_it_says(squared_head_file):
 @pytest.mark.tf
 def test_a_head_in_one_file_trains_from_the_command_line_and_predicts(squared_head_file, tmp_path, capsys):
     pytest.importorskip("transformers")
-    from sims.ner.cli import predict_main, train_main
+    from helpers import predict_main, train_main
 
     data = write_ner_data(tmp_path / "data")
     run = tmp_path / "run"

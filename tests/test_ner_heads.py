@@ -9,10 +9,13 @@ import pytest
 from helpers import copy_run, one_line_exit, tiny_train_args, train_once, write_ner_data
 
 pytest.importorskip("transformers")
+from helpers import evaluate_main, predict_main, train_main  # noqa: E402
+
 from qcircuits.errors import ConfigurationError  # noqa: E402
-from sims.ner.cli import evaluate_main, predict_main, summarize, train_main  # noqa: E402
-from sims.ner.design import HeadDesign  # noqa: E402
-from sims.ner.heads import FrozenTagger, TaggingHead  # noqa: E402
+from sims.ner.comparison import summarize  # noqa: E402
+from sims.ner.heads.design import HeadDesign  # noqa: E402
+from sims.ner.heads.layer import TaggingHead  # noqa: E402
+from sims.ner.tagger import FrozenTagger  # noqa: E402
 from sims.tf_env import keras, tf  # noqa: E402
 
 pytestmark = pytest.mark.tf  # needs TensorFlow: left out of `make test-fast`

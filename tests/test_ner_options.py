@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
+import re
 
 import pytest
 
 from qcircuits.errors import ConfigurationError
-from sims.ner.cli import NER_OPTIONS, add_ner_arguments, options_from_args
+from sims.commands import command_parser
+from sims.commands.ner import ner_values
 from sims.ner.options import (
     ARGUMENT_GROUPS,
     DataArguments,
@@ -20,18 +21,22 @@ from sims.ner.options import (
 )
 
 
-def _parser(with_circuit=True):
-    parser = argparse.ArgumentParser()
-    add_ner_arguments(parser, with_circuit=with_circuit)
-    return parser
+def _parser():
+    return command_parser("ner", "ner")
+
+
+def _options(argv):
+    """What the ner command builds from ``argv`` (options not given: None, the field's default)."""
+    return NerOptions.from_values({k: v for k, v in ner_values(_parser().parse_args(argv)).items() if v is not None})
 
 
 def test_every_field_is_an_option_with_the_fields_default():
-    parser = _parser()
-    defaults = vars(parser.parse_args([]))
+    defaults = vars(_parser().parse_args([]))
     for field in dataclasses.fields(NerOptions):
-        assert defaults[option_dest(field)] == field.default, field.name
-    assert options_from_args(parser.parse_args([]), "quantum") == NerOptions()
+        # circuit options are None when not given (a comparison's trial keys name only what was chosen)
+        expected = None if field.metadata["circuit"] else field.default
+        assert defaults[option_dest(field)] == expected, field.name
+    assert _options([]) == NerOptions()
 
 
 def test_the_three_parts_hold_every_field_once_and_round_trip():
@@ -46,19 +51,26 @@ def test_the_three_parts_hold_every_field_once_and_round_trip():
 
 
 def test_options_given_on_the_command_line_reach_their_fields():
-    args = _parser().parse_args(["--head-readout", "zz_all", "--circuit-init", "zeros", "--trainable-scaling",
-                                 "--epochs", "4", "--max-sentences", "7", "--qubits", "3", "--seed", "9"])
-    options = options_from_args(args, "quantum")
+    options = _options(["--head-readout", "zz_all", "--circuit-init", "zeros", "--trainable-scaling",
+                        "--epochs", "4", "--max-sentences", "7", "--qubits", "3", "--seed", "9"])
     assert (options.readout, options.init, options.trainable_scaling) == ("zz_all", "zeros", True)
     assert (options.epochs, options.max_sentences, options.qubits, options.seed) == (4, 7, 3, 9)
     assert option_flag(next(f for f in dataclasses.fields(NerOptions) if f.name == "readout")) == "--head-readout"
 
 
-def test_sims_run_keeps_its_own_circuit_options():
-    flags = {a.option_strings[0] for a in _parser(with_circuit=False)._actions if a.option_strings}
-    assert "--scaling" in flags and "--epochs" in flags
-    assert not flags & {"--ansatz", "--qubits", "--depth", "--backend", "--seed", "--plugin"}
-    assert "seed" not in NER_OPTIONS and {"head_readout", "circuit_init", "seeds"} <= NER_OPTIONS
+def test_a_dict_of_options_is_converted_and_checked_like_the_command_line():
+    from_dict = NerOptions.from_values({"head_readout": "zz", "qubits": "3", "epochs": 2, "trainable_scaling": True,
+                                        "learning_rate": "0.01"})
+    assert from_dict == _options(["--head-readout", "zz", "--qubits", "3", "--epochs", "2", "--trainable-scaling",
+                                  "--learning-rate", "0.01"])
+    for values, message in [({"head_readout": "xx"}, "--head-readout: invalid choice 'xx'"),
+                            ({"epochs": "many"}, "--epochs: expected a positive integer; got 'many'"),
+                            ({"trainable_scaling": "yes"}, "--trainable-scaling is a switch"),
+                            ({"learning_rate": 0}, "--learning-rate: expected a finite number > 0"),
+                            ({"seed": 2 ** 32}, "--seed: expected a seed from 0 to 4294967295; got 4294967296"),
+                            ({"epoch": 2}, "unknown option 'epoch'; did you mean 'epochs'?")]:
+        with pytest.raises(ConfigurationError, match=re.escape(message)):
+            NerOptions.from_values(values)
 
 
 def test_a_bad_combination_of_parts_is_still_checked_as_a_whole():

@@ -12,9 +12,7 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from helpers import NER_TRAIN, ROOT, write_ner_data  # noqa: E402
-
-from sims.ner.cli import predict_main, train_main  # noqa: E402
+from helpers import NER_TRAIN, ROOT, predict_main, train_main, write_ner_data  # noqa: E402  # noqa: E402
 
 pytestmark = pytest.mark.tf  # needs TensorFlow: left out of `make test-fast`
 
@@ -224,7 +222,7 @@ def test_fine_tuning_trains_encoder_and_head_with_their_own_rates_and_resumes(da
     tagger = Tagger.load(run)
     fresh = tiny_encoder()
     trained = tagger.encoder.model.get_weights()
-    assert any(not np.allclose(a, b) for a, b in zip(trained, fresh.model.get_weights()))
+    assert any(not np.allclose(a, b) for a, b in zip(trained, fresh.model.get_weights(), strict=True))
     capsys.readouterr()
     assert predict_main([str(run), "Alice visited Oslo ."]) == 0
     assert capsys.readouterr().out.startswith("Alice visited Oslo .")

@@ -246,7 +246,7 @@ def test_the_short_name_is_the_canonical_registry():
     family = importlib.import_module("plugins.builtin.sim_circuits")
     assert family is importlib.import_module("qcircuits.plugins.builtin.sim_circuits")
     assert plugins.get("sim_14").source == "built-in"
-    from sims.run import shadowing_package
+    from sims.commands import shadowing_package
 
     assert shadowing_package(("plugins", "sims")) is None  # imported, `plugins` is qcircuits.plugins: ours
 

@@ -17,8 +17,7 @@ import pytest
 from helpers import DESCRIPTOR_SWEEP as DESCRIPTORS
 from helpers import ROOT, run_sims, write_ner_data
 
-from sims.descriptors import DescriptorOptions, describe_ansatz
-from sims.metrics_cli import flat_row
+from sims.descriptors import DescriptorOptions, describe_ansatz, flat_row
 from sims.sweep.results import read_result, trial_dir
 from sims.sweep.spec import load_spec
 

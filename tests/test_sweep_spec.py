@@ -72,7 +72,7 @@ def test_relative_paths_become_absolute(tmp_path, monkeypatch):
     ('task = "metrics"\n[options]\ncompare = "sim_*"', "vary ansatz in \\[grid\\]"),
     ('task = "metrics"\nseeds = []', "seeds must be a non-empty list"),
     ('task = "metrics"\nseeds = [1, 1]', "seeds must differ"),
-    ('task = "metrics"\nseeds = [-1]', "seeds must be a non-empty list of integers from 0"),
+    ('task = "metrics"\nseeds = [-1]', "each seed: expected a seed from 0 to 4294967295; got -1"),
     ('task = "metrics"\nmetric = "f1"', "metric 'f1' is not one that task 'metrics' reports"),
     ('task = "metrics"\nscheduler = "asha"', "scheduler 'asha' is not available for task 'metrics'"),
     ('task = "metrics"\n[resources]\ncpus = 0', "resources.cpus must be a number"),

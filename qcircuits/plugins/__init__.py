@@ -35,8 +35,12 @@ from qcircuits.plugins.registry import (
     shape,
 )
 
+# The ansatz every command and API uses when none is named: a few rotations per qubit and one
+# entangler per neighbour pair, the family most hardware papers start from.
+DEFAULT_ANSATZ = "hardware_efficient"
+
 __all__ = [
-    "AnsatzEntry", "ContractError", "DuplicateAnsatzError", "ENTRY_POINT_GROUP", "PluginError",
+    "DEFAULT_ANSATZ", "AnsatzEntry", "ContractError", "DuplicateAnsatzError", "ENTRY_POINT_GROUP", "PluginError",
     "REGISTRY", "Registry", "SUPPORTED_GATES", "UnknownAnsatzError", "UnknownOptionError", "check_ansatz",
     "contract_problems", "create", "get", "list_ansatze", "load_plugin", "load_plugins", "register_ansatz", "shape",
 ]

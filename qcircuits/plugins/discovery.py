@@ -13,8 +13,8 @@ import importlib.util
 import os
 import pkgutil
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from qcircuits.plugins.errors import PluginError
 from qcircuits.plugins.registry import REGISTRY, Registry

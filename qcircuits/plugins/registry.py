@@ -14,7 +14,8 @@ import dataclasses
 import difflib
 import fnmatch
 import re
-from typing import Any, Callable, TypeVar, overload
+from collections.abc import Callable
+from typing import Any, TypeVar, overload
 
 from qcircuits.ansatz import Ansatz
 from qcircuits.errors import ConfigurationError
@@ -26,7 +27,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # What fills a registry on first use (built-ins, entry points). plugins/__init__.py installs
 # plugins.discovery's functions here: discovery imports this module, so this one does not import it.
-DISCOVERERS: list[Callable[["Registry"], None]] = []
+DISCOVERERS: list[Callable[[Registry], None]] = []
 __all__ = ["AnsatzEntry", "BUILTIN_PACKAGE", "REGISTRY", "Registry", "create", "get", "list_ansatze",
            "loading_source", "register_ansatz", "shape"]
 
@@ -179,7 +180,7 @@ class Registry:
             hint = f" Did you mean: {', '.join(close)}?" if close else ""
             failed = f" (plugin {name!r} failed to load: {self.failures[name]})" if name in self.failures else ""
             raise UnknownAnsatzError(
-                f"Unknown ansatz {name!r}{failed}.{hint} Run `python -m sims.run --list` to see all."
+                f"Unknown ansatz {name!r}{failed}.{hint} Run `python -m sims.run list` to see all."
             )
         if entry.factory is None:
             self._load_lazy(entry)

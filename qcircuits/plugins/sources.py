@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 BUILTIN_PACKAGE = "qcircuits.plugins.builtin"
 BUILTIN_SOURCE = "built-in"

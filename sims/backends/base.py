@@ -74,7 +74,7 @@ class CirqSimulatorBackend(Backend):
     """A backend that runs a ``cirq.SimulatesExpectationValues`` simulator (qsim, cirq)."""
 
     @abc.abstractmethod
-    def _simulator(self) -> cirq.SimulatesExpectationValues:
+    def _simulator(self) -> Any:
         """The underlying simulator object."""
 
     def expectations(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
@@ -107,4 +107,4 @@ def parameter_sweep(ansatz: Ansatz, values: np.ndarray) -> cirq.Sweep:
     """A ``cirq.Zip`` of one ``cirq.Points`` per symbol: no per-row resolver objects to build."""
     if not ansatz.symbols:
         return cirq.ListSweep([cirq.ParamResolver({})] * len(values))
-    return cirq.Zip(*(cirq.Points(s, values[:, k]) for k, s in enumerate(ansatz.symbols)))
+    return cirq.Zip(*(cirq.Points(s, values[:, k]) for k, s in enumerate(ansatz.symbols)))  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ import dataclasses
 import os
 import warnings
 
-from qcircuits.errors import ConfigurationError
+from qcircuits.errors import ConfigurationError, ToolkitWarning
 from qcircuits.validation import check_int
 from sims.backends.base import CirqSimulatorBackend
 from sims.backends.registry import register_backend
@@ -53,7 +53,9 @@ class QsimBackend(CirqSimulatorBackend):
         cores = os.cpu_count() or 1
         self.threads = options.threads if options.threads is not None else cores
         if self.threads > cores:
-            warnings.warn(f"threads={self.threads} is more than the {cores} cores here; using {cores}", stacklevel=2)
+            # More threads than cores only slow qsim down (it spins them).
+            warnings.warn(f"threads={self.threads} is more than the {cores} cores here; using {cores}",
+                          ToolkitWarning, stacklevel=2)
             self.threads = cores
         self._sim = qsimcirq.QSimSimulator(qsimcirq.QSimOptions(cpu_threads=self.threads))
 

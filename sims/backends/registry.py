@@ -11,7 +11,8 @@ adding a backend touches one file.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from qcircuits.errors import ConfigurationError
 
@@ -57,7 +58,7 @@ def register_backend(name: str, *, options: type, description: str, differentiab
         if not dataclasses.is_dataclass(options):
             raise TypeError(f"options of backend {name!r} must be a dataclass. Given: {options!r}")
         REGISTRY[name] = BackendSpec(name, cls, options, description, differentiable, gpu)
-        cls.name = name
+        setattr(cls, "name", name)  # noqa: B010 - the class learns its registered name
         return cls
 
     return decorate

@@ -42,7 +42,7 @@ def split_sentences(tokenizer, sentences: list[tuple[str, ...]], max_length: int
     position = 0
     for index, words in enumerate(sentences):
         start, used = 0, 0
-        for offset, word in enumerate(words):
+        for offset, _word in enumerate(words):
             size = min(lengths[position + offset], budget)
             if used + size > budget and offset > start:
                 segments.append(Segment(index, start, tuple(words[start:offset])))

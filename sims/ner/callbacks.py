@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
 
+from sims.ner.evaluation import entity_f1
 from sims.ner.rundir import RunDir
-from sims.ner.scores import entity_f1
 from sims.ner.state import TrainingState
 from sims.tf_env import keras, tf
 

@@ -257,10 +257,14 @@ def split_words(text: str) -> tuple[str, ...]:
     return tuple(_WORDS.findall(text))
 
 
-def sentence_words(sentences: Any) -> list[tuple[str, ...]]:
-    """The words of each sentence given to :meth:`NerTrainer.predict`, every value checked.
+def sentence_words(sentences: Any, first: int = 0) -> list[tuple[str, ...]]:
+    """The words of each sentence given to :meth:`NerTrainer.predict` (or ``predict``), every value checked.
 
     A string is one sentence (not a list of one-character sentences).
+
+    Args:
+        sentences: a sentence, or a list of sentences (strings or lists of words).
+        first: the number of the first sentence in messages (1 for command-line arguments).
 
     Raises:
         ConfigurationError: naming the first sentence or word that is empty or of the wrong type.
@@ -271,7 +275,7 @@ def sentence_words(sentences: Any) -> list[tuple[str, ...]]:
         raise ConfigurationError(f"predict takes a sentence (str) or a list of sentences; "
                                  f"got {type(sentences).__name__}.")
     words = []
-    for i, sentence in enumerate(sentences):
+    for i, sentence in enumerate(sentences, start=first):
         if isinstance(sentence, str):
             found = split_words(sentence)
         elif isinstance(sentence, Sequence) and not isinstance(sentence, bytes):
@@ -284,6 +288,7 @@ def sentence_words(sentences: Any) -> list[tuple[str, ...]]:
             raise ConfigurationError(f"Sentence {i} is {sentence!r} ({type(sentence).__name__}); expected a "
                                      "string or a list of words.")
         if not found:
-            raise ConfigurationError(f"Sentence {i} is empty; expected at least one word per sentence.")
+            text = f" (no words in {sentence!r})" if isinstance(sentence, str) else ""
+            raise ConfigurationError(f"Sentence {i} is empty{text}; expected at least one word per sentence.")
         words.append(found)
     return words

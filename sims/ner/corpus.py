@@ -19,7 +19,7 @@ class Corpus:
 
     @classmethod
     def load(cls, data_dir: str | Path | None, max_sentences: int | None = None,
-             encoding: str = "utf-8") -> "Corpus":
+             encoding: str = "utf-8") -> Corpus:
         files = find_split_files(data_dir or DEMO_DATA)
         splits = {split: read_conll(path, encoding) for split, path in files.items()}
         hint = ""

@@ -52,6 +52,8 @@ def resolve_entangler(ansatz: str, entangler: str | None) -> str | None:
     from qcircuits import plugins
 
     factory = plugins.get(ansatz).factory
+    if factory is None:  # not loadable: the ansatz check names why
+        return None
     return IDENTITY_ENTANGLER if "entangler" in inspect.signature(factory).parameters else None
 
 

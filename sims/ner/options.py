@@ -7,14 +7,13 @@ TensorFlow's start-up.
 from __future__ import annotations
 
 import dataclasses
-import math
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from qcircuits.errors import ConfigurationError
-from qcircuits.validation import check_int
-from sims.cli_args import integer, positive_float, positive_int
-from sims.cli_args import seed as seed_type
+from qcircuits.plugins import DEFAULT_ANSATZ
+from qcircuits.validation import check_int, check_positive_number, check_seed
 from sims.ner.defaults import (
     AUTO,
     LEGACY_DEFAULTS,
@@ -23,9 +22,22 @@ from sims.ner.defaults import (
     resolve_init,
     resolve_scaling,
 )
-from sims.ner.design import ENCODER_FEATURES, INITS, READOUTS, SCALINGS, HeadDesign, check_choice
-from sims.ner.head_registry import Head, get_head, head_names
+from sims.ner.heads import (
+    ENCODER_FEATURES,
+    INITS,
+    READOUTS,
+    SCALINGS,
+    Head,
+    HeadDesign,
+    check_choice,
+    get_head,
+    head_names,
+)
 from sims.ner.rundir import RunDir, RunDirError
+from sims.option_fields import field_values, integer, option, option_dest, option_flag, positive_float, positive_int
+from sims.option_fields import seed as seed_type
+
+__all__ = ["ARGUMENT_GROUPS", "DEFAULTS", "NerOptions", "option_dest", "option_flag", "options_from_config"]
 
 DEMO_DATA = Path(__file__).parent / "demo_data"
 
@@ -37,23 +49,6 @@ def _training_backends() -> tuple[str, ...]:
 
 
 TRAINING_BACKENDS = _training_backends()
-
-
-def option(default: Any, help: str, *, flag: str | None = None, type: Callable[[str], Any] | None = None,
-           choices: Sequence[str] | None = None, circuit: bool = False) -> Any:
-    """A dataclass field that is also a command-line option (its default declared here only).
-
-    Args:
-        default: the field's default, which is also the option's.
-        help: the ``--help`` text.
-        flag: the option, when it is not ``--`` plus the field name with dashes.
-        type: argparse's ``type`` (a converter with a one-line error).
-        choices: the allowed values.
-        circuit: an option that ``python -m sims.run`` already has for every subcommand
-            (ansatz, qubits, depth, ...); the NER parser adds it only for its own scripts.
-    """
-    return dataclasses.field(default=default, metadata={"help": help, "flag": flag, "type": type,
-                                                        "choices": choices, "circuit": circuit})
 
 
 @dataclasses.dataclass
@@ -82,10 +77,10 @@ class ModelArguments:
                                                   "last layer; with --fine-tune the head reads the last layer",
                                           choices=ENCODER_FEATURES)
     fine_tune: bool = option(False, "train the encoder too (default: frozen)")
-    ansatz: str = option("hardware_efficient", "registered ansatz, or a comma list to compare several quantum "
+    ansatz: str = option(DEFAULT_ANSATZ, "registered ansatz, or a comma list to compare several quantum "
                                                "heads (default: %(default)s)", circuit=True)
-    qubits: int = option(8, "quantum width = bottleneck width", type=integer, circuit=True)
-    depth: int = option(2, "circuit layers", type=integer, circuit=True)
+    qubits: int = option(8, "quantum width = bottleneck width (default: %(default)s)", type=integer, circuit=True)
+    depth: int = option(2, "circuit layers (default: %(default)s)", type=integer, circuit=True)
     entanglement: str | None = option(None, "entanglement pattern of the circuit", circuit=True)
     encoding: str = option("angle_y_plus", "data encoding of the circuit (default: %(default)s, H then RY: "
                                            "each readout starts monotone, like a tanh unit)", circuit=True)
@@ -131,23 +126,13 @@ class TrainingArguments:
     circuit_learning_rate: float | None = option(None, "Adam learning rate of the circuit weights (default: "
                                                        "that of the head)", type=positive_float)
     patience: int = option(3, "early stopping on dev entity F1 (default: %(default)s)", type=positive_int)
-    seed: int = option(0, "random seed, 0 to 2^32-1 (default: %(default)s)", type=seed_type, circuit=True)
+    seed: int = option(0, "random seed, 0 to 2^32-1 (default: %(default)s)", type=seed_type)
     tensorboard: bool = option(False, "write TensorBoard logs in the run folder")
 
 
 ARGUMENT_GROUPS: tuple[tuple[str, type], ...] = (
     ("NER data", DataArguments), ("NER model: encoder, head and circuit", ModelArguments),
     ("NER training", TrainingArguments))
-
-
-def option_flag(field: dataclasses.Field) -> str:
-    """A field's command-line option, e.g. ``--head-readout`` for ``readout``."""
-    return field.metadata.get("flag") or "--" + field.name.replace("_", "-")
-
-
-def option_dest(field: dataclasses.Field) -> str:
-    """The argparse name of a field's option (``head_readout`` for ``readout``)."""
-    return option_flag(field)[2:].replace("-", "_")
 
 
 @dataclasses.dataclass
@@ -174,12 +159,9 @@ class NerOptions(DataArguments, ModelArguments, TrainingArguments):
         if self.learning_rate is None:
             self.learning_rate = 5e-5 if self.fine_tune else 2e-3
         for name in ("learning_rate", "head_learning_rate", "circuit_learning_rate"):
-            value = getattr(self, name)
-            if name == "circuit_learning_rate" and value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-                raise ConfigurationError(f"{name} must be a finite number > 0; got {value}.")
-        check_int("seed", self.seed, minimum=0)
+            if getattr(self, name) is not None or name != "circuit_learning_rate":
+                check_positive_number(name, getattr(self, name))
+        check_seed(self.seed)
         from sims.ner.conll import check_encoding
 
         self.data_encoding = check_encoding(self.data_encoding)
@@ -203,6 +185,17 @@ class NerOptions(DataArguments, ModelArguments, TrainingArguments):
                                      f"Expected one of {', '.join(TRAINING_BACKENDS)}.")
 
     @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> NerOptions:
+        """The options of a run from a dict by option name (``head_readout``, ``epochs``, ...), as a
+        sweep file or an API caller gives them: each value converted and checked as its command-line
+        option is; an option left out takes its default.
+
+        Raises:
+            ConfigurationError: naming the option and what was expected.
+        """
+        return cls(**field_values(cls, values))
+
+    @classmethod
     def combine(cls, data: DataArguments, model: ModelArguments, training: TrainingArguments) -> NerOptions:
         """The options of a run from its three parts (each default declared once, in its part)."""
         return cls(**dataclasses.asdict(data), **dataclasses.asdict(model), **dataclasses.asdict(training))
@@ -210,7 +203,7 @@ class NerOptions(DataArguments, ModelArguments, TrainingArguments):
     def parts(self) -> tuple[DataArguments, ModelArguments, TrainingArguments]:
         """The data, model and training arguments of this run."""
         return tuple(kind(**{f.name: getattr(self, f.name) for f in dataclasses.fields(kind)})
-                     for _, kind in ARGUMENT_GROUPS)  # type: ignore[return-value]
+                     for _, kind in ARGUMENT_GROUPS)
 
     def head_type(self) -> Head:
         """The registered kind of ``head``."""
@@ -231,13 +224,19 @@ class NerOptions(DataArguments, ModelArguments, TrainingArguments):
 
     def design(self) -> HeadDesign:
         """The head's shape options (shared by the quantum head and its classical twin)."""
-        return HeadDesign(scaling=self.scaling, trainable_scaling=self.trainable_scaling, readout=self.readout,
-                          init=self.init, blocks=self.blocks)
+        return HeadDesign(scaling=resolve_scaling(self.scaling, self.fine_tune),
+                          trainable_scaling=self.trainable_scaling, readout=self.readout, init=self.init,
+                          blocks=self.blocks)
+
+    def encoder_layers(self) -> str:
+        """The encoder layers the head reads: ``encoder_features``, resolved for this run."""
+        return resolve_encoder_features(self.encoder_features, self.fine_tune)
 
     def circuit_rate(self) -> float:
         """The circuits' learning rate: as asked, else the head's (fine-tune) or the model's (frozen)."""
         if self.circuit_learning_rate is not None:
             return self.circuit_learning_rate
+        assert self.learning_rate is not None  # resolved in __post_init__
         return self.head_learning_rate if self.fine_tune else self.learning_rate
 
     def default_run_dir(self) -> Path:

@@ -26,7 +26,7 @@ def plot_history(history: list[dict], path: Path, *, title: str) -> None:
 def _runs_circuit(head: str) -> bool:
     """Whether a row's head kind runs a circuit (its bars are coloured apart)."""
     from qcircuits.errors import ConfigurationError
-    from sims.ner.head_registry import get_head
+    from sims.ner.heads import get_head
 
     try:
         return get_head(head).uses_circuit

@@ -17,8 +17,9 @@ import contextlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from qcircuits.errors import ConfigurationError
 from sims.atomic import check_writable, ensure_dir, write_json

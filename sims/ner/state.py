@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 # Version 1 added the "version" key; files without it (0.1.0 and the 0.2 previews) hold the
 # same fields and load as version 1. A newer version is refused: its meaning is unknown here.

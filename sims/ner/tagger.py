@@ -1,18 +1,24 @@
-"""A trained tagger: an encoder plus a head, predicting a tag for every word; loading one from its run folder."""
+"""The tagger: an encoder plus a head, predicting a tag for every word.
+
+:class:`Tagger` loads a trained one from its run folder; the Keras models that train it
+(:class:`FrozenTagger` on cached word vectors, :class:`FineTuneTagger` with the encoder)
+give the circuits their own learning rate (:class:`SplitRateModel`).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from qcircuits.errors import ConfigurationError
 from sims.ner.encoder import Encoder, load_encoder
 from sims.ner.features import feature_width, sentence_offsets, word_vectors
-from sims.ner.heads import FineTuneTagger, FrozenTagger, TaggingHead, word_model
+from sims.ner.heads.layer import TaggingHead
 from sims.ner.options import NerOptions, options_from_config
 from sims.ner.rundir import RunDir, RunDirError
-from sims.tf_env import tf
+from sims.tf_env import keras, tf
 
 
 def make_head(options: NerOptions, n_tags: int, encoder: Encoder) -> TaggingHead:
@@ -64,7 +70,7 @@ class Tagger:
         return tf.train.Checkpoint(model=self.model)
 
     @classmethod
-    def load(cls, run_dir: str | Path) -> "Tagger":
+    def load(cls, run_dir: str | Path) -> Tagger:
         """Rebuilds the best model of a finished (or interrupted) run."""
         run = RunDir(run_dir)
         config = run.read_config()
@@ -72,7 +78,7 @@ class Tagger:
         encoder = load_encoder(options.encoder)
         tagger = cls(encoder, make_head(options, len(config["tags"]), encoder), config["tags"],
                      fine_tune=options.fine_tune, max_length=options.max_length,
-                     encoder_features=options.encoder_features)
+                     encoder_features=options.encoder_layers())
         best = tf.train.latest_checkpoint(str(run.path / "best"))
         if best is None:
             raise ConfigurationError(f"Run folder {str(run.path)!r} has no trained model yet (no best/ checkpoint).")
@@ -82,3 +88,86 @@ class Tagger:
             raise RunDirError(f"The best model of run {str(run.path)!r} ({best}) cannot be read; it may be "
                               f"truncated ({type(exc).__name__}). Train the run again.") from None
         return tagger
+
+
+def word_model(head: TaggingHead, hidden_size: int) -> keras.Model:
+    """``[words, hidden] -> [words, n_tags]`` logits: the model used for predictions."""
+    inputs = keras.Input((hidden_size,), name="word_vectors")
+    return keras.Model(inputs, head(inputs), name="word_tagger")
+
+
+class SplitRateModel(keras.Model):
+    """A model whose variables are trained by several optimizers, one learning rate each.
+
+    Adam is invariant to the scale of the gradient, so one optimizer cannot give circuit
+    angles (which want steps around 1e-2) and BERT weights (around 5e-5) their own pace.
+    Subclasses list their groups in :meth:`variable_groups`; the first group uses the
+    compiled optimizer.
+    """
+
+    extra_optimizers: tuple = ()
+
+    def compile(self, *, extra_optimizers=(), **kwargs: Any):
+        super().compile(**kwargs)
+        self.extra_optimizers = tuple(extra_optimizers)
+
+    def variable_groups(self) -> list[list[tf.Variable]]:
+        raise NotImplementedError
+
+    def train_step(self, data):
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        with tf.GradientTape() as tape:
+            logits = self(x, training=True)
+            loss = self.compiled_loss(y, logits, sample_weight, regularization_losses=self.losses)
+        groups = self.variable_groups()
+        flat = [v for group in groups for v in group]
+        gradients = tape.gradient(loss, flat)
+        start = 0
+        for group, optimizer in zip(groups, (self.optimizer, *self.extra_optimizers), strict=True):
+            if group:
+                optimizer.apply_gradients(zip(gradients[start:start + len(group)], group, strict=True))
+            start += len(group)
+        return {"loss": loss}
+
+
+def _without(variables: list[tf.Variable], excluded: list[tf.Variable]) -> list[tf.Variable]:
+    ids = {id(v) for v in excluded}
+    return [v for v in variables if id(v) not in ids]
+
+
+class FrozenTagger(SplitRateModel):
+    """Word vectors -> head, for a frozen encoder: head weights, then the circuits' weights."""
+
+    def __init__(self, head: TaggingHead, hidden_size: int, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.head = head
+        self(tf.zeros((1, hidden_size)))
+
+    def call(self, inputs, training=False):
+        return self.head(inputs)
+
+    def variable_groups(self) -> list[list[tf.Variable]]:
+        circuit = self.head.circuit_variables()
+        return [_without(self.head.trainable_variables, circuit), circuit]
+
+
+class FineTuneTagger(SplitRateModel):
+    """Encoder + head trained end to end: sub-tokens -> first sub-token per word -> head.
+
+    Three groups: the encoder (``--learning-rate``), the head (``--head-learning-rate``)
+    and the circuits (``--circuit-learning-rate``).
+    """
+
+    def __init__(self, bert, head: TaggingHead, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.bert, self.head = bert, head
+
+    def variable_groups(self) -> list[list[tf.Variable]]:
+        circuit = self.head.circuit_variables()
+        return [self.bert.trainable_variables, _without(self.head.trainable_variables, circuit), circuit]
+
+    def call(self, inputs, training=False):
+        hidden = self.bert(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"],
+                           training=training).last_hidden_state
+        words = tf.gather(hidden, inputs["word_positions"], batch_dims=1)
+        return self.head(words, mask=tf.cast(inputs["word_mask"], tf.bool))

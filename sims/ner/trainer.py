@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -16,11 +17,11 @@ from sims.ner.callbacks import DivergenceGuard, EpochEnd, ThroughputMeter
 from sims.ner.conll import sentence_words
 from sims.ner.corpus import Corpus
 from sims.ner.encoder import Encoder, load_encoder
+from sims.ner.evaluation import score
 from sims.ner.features import cached_word_vectors
 from sims.ner.options import SAVED_DEFAULTS, NerOptions, cache_variant, options_from_config
 from sims.ner.plots import plot_history
 from sims.ner.rundir import RunDir
-from sims.ner.scores import entity_report, format_report, token_report
 from sims.ner.state import TrainingState
 from sims.ner.tagger import Tagger, make_head
 from sims.tf_env import keras, tf
@@ -130,8 +131,8 @@ class NerTrainer:
 
     def evaluate(self, path: str | Path, *, out_dir: str | Path | None = None,
                  encoding: str = "utf-8") -> dict[str, Any]:
-        """Scores the best model on a tagged CoNLL file (see :func:`sims.ner.evaluate.evaluate_file`)."""
-        from sims.ner.evaluate import evaluate_file
+        """Scores the best model on a tagged CoNLL file (see :func:`sims.ner.evaluation.evaluate_file`)."""
+        from sims.ner.evaluation import evaluate_file
 
         return evaluate_file(self.run.path, path, out_dir=out_dir, encoding=encoding, load_tagger=self._tagger)
 
@@ -190,7 +191,7 @@ class _Training:
         keras.utils.set_random_seed(options.seed)
         self.tagger = Tagger(self.encoder, make_head(options, len(corpus.tags), self.encoder), corpus.tags,
                              fine_tune=options.fine_tune, max_length=options.max_length,
-                             encoder_features=options.encoder_features)
+                             encoder_features=options.encoder_layers())
         if not resuming:
             run.prepare(config, SAVED_DEFAULTS)
         circuits = [b for b in self.tagger.head.blocks if hasattr(b, "backend_selection")]
@@ -247,7 +248,7 @@ class _Training:
             self.frozen_vectors[split] = cached_word_vectors(
                 self.encoder, self.corpus.words(split), self.corpus.files[split], cache,
                 max_length=options.max_length, desc=f"encoding {split}", variant=cache_variant(options, split),
-                layers=options.encoder_features)
+                layers=options.encoder_layers())
         return self.frozen_vectors[split]
 
     def predict_split(self, split: str) -> list[list[str]]:
@@ -260,6 +261,7 @@ class _Training:
         """``epoch -> keyword arguments of fit``: the training data in the order fixed by (seed, epoch)."""
         options, corpus = self.options, self.corpus
         tag_index = {t: i for i, t in enumerate(corpus.tags)}
+        assert options.batch_size is not None  # resolved in NerOptions.__post_init__
         if options.fine_tune:
             batches = _fine_tune_batches(self.encoder, corpus, tag_index, options.batch_size, options.max_length,
                                          options.seed)
@@ -277,7 +279,7 @@ class _Training:
             return {"x": x_train[order], "y": y_train[order], "batch_size": options.batch_size, "shuffle": False}
         return frozen_data
 
-    def _compile(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, float]]:
+    def _compile(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, float | None]]:
         """Compiles the model with one Adam per learning rate.
 
         Returns:
@@ -320,12 +322,8 @@ def evaluate_run(run: RunDir, tagger: Tagger, corpus: Corpus, state: TrainingSta
     for split in ("dev", "test"):
         if split not in corpus.splits:
             continue
-        predicted = predict_split(split)
-        gold = corpus.gold(split)
-        metrics[split] = {"entity": entity_report(gold, predicted),
-                          "token": token_report(gold, predicted, corpus.tags)}
-        print(format_report(metrics[split]["entity"], f"\n{split}: entity level (seqeval)"))
-        print(format_report(metrics[split]["token"], f"\n{split}: token level, per tag"))
+        print()
+        metrics[split] = score(corpus.gold(split), predict_split(split), corpus.tags, split)
     write_json(run.metrics_path, metrics)
     if state.history:
         plot_history(state.history, run.plot_path, title=f"{options.head} head ({run.path.name})")

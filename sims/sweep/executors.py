@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import socket
 import sys
 import time
 import traceback
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from qcircuits.errors import ConfigurationError
-from sims.sweep.results import record, trial_dir
+from sims.sweep.results import is_done, read_result, record, trial_dir
 from sims.sweep.spec import SweepSpec, Trial
+from sims.sweep.tasks import Task, get_task
 
 INSTALL_HINT = "pip install 'qcircuits-toolkit[sweep]' (make install includes it)"
 
@@ -54,8 +57,6 @@ def execute_trial(task_name: str, trial: Trial, out_dir: Path,
     Returns:
         ``{"status": "ok" | "error", "values": {...}, "error": str | None, "seconds": float}``.
     """
-    from sims.sweep.tasks import get_task
-
     folder = trial_dir(out_dir, trial)
     start = time.perf_counter()
     with _trial_log(folder, capture):
@@ -89,6 +90,30 @@ def run_local(task: str, trials: list[Trial], out_dir: Path, *, capture: bool = 
         record(out_dir, trial, outcome["status"], outcome["values"], outcome["error"], outcome["seconds"])
         if outcome["status"] == "error":
             tqdm.write(f"trial {trial.label} seed {trial.seed} failed: {outcome['error']}")
+
+
+def run_here(spec: SweepSpec, out_dir: Path, *, capture: bool = True, raise_errors: bool = False,
+             desc: str = "trials") -> list[dict[str, Any]]:
+    """Runs a sweep's trials here, one after another, skipping those already done; what comparisons use.
+
+    Args:
+        spec: the checked sweep (:func:`~sims.sweep.spec.spec_from_data` builds one from a dict).
+        out_dir: its folder; each trial's result file goes to ``trials/<key>/``.
+        capture: send each trial's output to its ``trial.log`` instead of the console.
+        raise_errors: stop at the first failing trial with its exception (a command that
+            runs one comparison), instead of recording it and going on.
+        desc: the progress bar's label.
+
+    Returns:
+        Every trial's recorded result, in the spec's order, each with ``reused`` (True when
+        an earlier run had finished it).
+    """
+    trials = spec.trials()
+    pending = [t for t in trials if not is_done(out_dir, t)]
+    run_local(spec.task, pending, out_dir, capture=capture, raise_errors=raise_errors, desc=desc)
+    todo = {t.key for t in pending}
+    return [{**(read_result(out_dir, t) or {"status": "pending", "values": {}}), "reused": t.key not in todo}
+            for t in trials]
 
 
 # --- Ray ------------------------------------------------------------------------------------
@@ -152,7 +177,7 @@ def _speaks_grpc(host: str, port: int, timeout: float) -> bool:
                 if not chunk:
                     return False
                 reply += chunk
-        except (socket.timeout, ConnectionError):
+        except (TimeoutError, ConnectionError):
             return False
     return reply[3] == 4  # a SETTINGS frame header: 3 bytes length, then the type
 
@@ -182,14 +207,24 @@ def _scalars(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
-def _recorder(tune, out_dir: Path, by_key: dict[str, Trial]):
-    """A Tune callback on the driver that writes each trial's result file as soon as it finishes."""
+def _recorder(tune, out_dir: Path, by_key: dict[str, Trial], task: Task):
+    """A Tune callback on the driver that writes each trial's result file as soon as it finishes.
+
+    A trial the scheduler stops keeps the best of its intermediate metric, as the task's
+    ranking metric, and how many epochs it ran.
+    """
+    better = max if task.metrics[task.metric] == "max" else min
 
     class Recorder(tune.Callback):
         def __init__(self) -> None:
             self.recorded: set[str] = set()
+            self.best: dict[str, float] = {}
 
         def on_trial_result(self, iteration, trials, trial, result, **info):
+            value = result.get(task.intermediate_metric or "")
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                key = trial.config["key"]
+                self.best[key] = better(self.best.get(key, value), value)
             if result.get("sweep_final"):
                 key = trial.config["key"]
                 record(out_dir, by_key[key], result["sweep_status"], json.loads(result["sweep_values"]),
@@ -198,9 +233,8 @@ def _recorder(tune, out_dir: Path, by_key: dict[str, Trial]):
 
         def on_trial_complete(self, iteration, trials, trial, **info):
             key = trial.config["key"]
-            if key not in self.recorded:  # stopped early by the scheduler: keep its last numbers
-                last = {k: v for k, v in (trial.last_result or {}).items() if k in ("dev_entity_f1", "epoch")}
-                values = {"best_dev_entity_f1": last.get("dev_entity_f1"), "epochs_done": last.get("epoch")}
+            if key not in self.recorded:  # stopped early by the scheduler: keep its numbers so far
+                values = {task.metric: self.best.get(key), "epochs_done": (trial.last_result or {}).get("epoch")}
                 record(out_dir, by_key[key], "stopped", values, "stopped early by the ASHA scheduler")
                 self.recorded.add(key)
 
@@ -226,28 +260,27 @@ def run_ray(spec: SweepSpec, trials: list[Trial], out_dir: Path, *, address: str
     if not ray.is_initialized():
         # Trials write their output to trial.log in their own folders; the driver shows Tune's table.
         ray.init(address=None if address in (None, "", "local") else address, include_dashboard=False,
-                 logging_level="WARNING", log_to_driver=False)
+                 logging_level=logging.WARNING, log_to_driver=False)
     by_key = {t.key: t for t in trials}
+    task = get_task(spec.task)
     trainable = tune.with_resources(
         tune.with_parameters(_ray_trainable, trials=by_key, task=spec.task, out_dir=str(out_dir.resolve())),
         {"cpu": spec.resources.cpus, "gpu": spec.resources.gpus})
     scheduler = None
-    if spec.scheduler == "asha":
+    if spec.scheduler == "asha":  # the spec allowed it: the task has an intermediate metric and epochs
         from ray.tune.schedulers import ASHAScheduler
 
-        epochs = int(spec.options.get("epochs", 10))
-        scheduler = ASHAScheduler(metric="dev_entity_f1", mode="max", max_t=epochs + 1,
-                                  grace_period=min(2, epochs), reduction_factor=3)
-    # Short trials (descriptors, layer timings) reuse worker processes: a new one costs seconds
-    # (importing TensorFlow). A NER training gets a fresh process, so no state leaks into the next.
+        epochs = int(spec.options.get("epochs", task.default_epochs or 1))
+        scheduler = ASHAScheduler(metric=task.intermediate_metric, mode=task.metrics[task.metric],
+                                  max_t=epochs + 1, grace_period=min(2, epochs), reduction_factor=3)
     tuner = tune.Tuner(
         trainable, param_space={"key": tune.grid_search(list(by_key))},
-        tune_config=tune.TuneConfig(max_concurrent_trials=max_concurrent, reuse_actors=spec.task != "ner",
+        tune_config=tune.TuneConfig(max_concurrent_trials=max_concurrent, reuse_actors=task.shared_process,
                                     scheduler=scheduler,
                                     trial_name_creator=_trial_name, trial_dirname_creator=_trial_name),
         run_config=tune.RunConfig(name=time.strftime("run-%Y%m%d-%H%M%S"),
                                   storage_path=str((out_dir / "ray").resolve()),
-                                  callbacks=[_recorder(tune, out_dir, by_key)],
+                                  callbacks=[_recorder(tune, out_dir, by_key, task)],
                                   failure_config=tune.FailureConfig(max_failures=0, fail_fast=False),
                                   verbose=1))
     try:

@@ -100,7 +100,7 @@ class SweepSpec:
 
     def trials(self) -> list[Trial]:
         """Every configuration x grid point x seed, in file order."""
-        grid_points = [dict(zip(self.grid, values)) for values in itertools.product(*self.grid.values())]
+        grid_points = [dict(zip(self.grid, values, strict=True)) for values in itertools.product(*self.grid.values())]
         varying_keys = _varying_keys(self.configurations, self.grid)
         trials = []
         for configuration in self.configurations:
@@ -167,15 +167,18 @@ def _table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
 
 
 def _seeds(data: dict[str, Any], path: Path) -> tuple[int, ...]:
-    from sims.cli_args import MAX_SEED
+    from qcircuits.validation import check_seed
 
     seeds = data.get("seeds", [0])
     if isinstance(seeds, int) and not isinstance(seeds, bool):
         seeds = [seeds]
-    if (not isinstance(seeds, list) or not seeds
-            or any(isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= MAX_SEED for s in seeds)):
-        raise ConfigurationError(f"{path}: seeds must be a non-empty list of integers from 0 to {MAX_SEED}; "
-                                 f"got {seeds!r}.")
+    if not isinstance(seeds, list) or not seeds:
+        raise ConfigurationError(f"{path}: seeds must be a non-empty list of seeds; got {seeds!r}.")
+    for value in seeds:
+        try:
+            check_seed(value, "each seed")
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{path}: {exc}") from None
     if len(set(seeds)) != len(seeds):
         raise ConfigurationError(f"{path}: seeds must differ; got {seeds!r}.")
     return tuple(seeds)
@@ -278,9 +281,9 @@ def spec_from_data(data: dict[str, Any], path: Path) -> SweepSpec:
         raise ConfigurationError(f"{path}: metric {metric!r} is not one that task {task.name!r} reports; expected "
                                  f"one of {', '.join(task.metrics)}.")
     scheduler = data.get("scheduler", "none")
-    if scheduler not in ("none", "asha") or (scheduler == "asha" and task.name != "ner"):
+    if scheduler not in task.schedulers:
         raise ConfigurationError(f"{path}: scheduler {scheduler!r} is not available for task {task.name!r}; expected "
-                                 + ("'none' or 'asha'." if task.name == "ner" else "'none'."))
+                                 + " or ".join(repr(name) for name in task.schedulers) + ".")
     spec = SweepSpec(path=path, task=task.name, options=options, configurations=configurations, grid=grid,
                      seeds=_seeds(data, path), resources=_resources(data, path), metric=metric,
                      mode=task.metrics[metric], scheduler=scheduler)

@@ -1,21 +1,24 @@
 """What one trial of a sweep runs: a NER training, circuit descriptors, or a layer benchmark.
 
-Each task takes the options of its own command line (``python -m sims.run ner``,
-``metrics``; ``layer-bench`` has its own small parser), checks them without running
-anything, and runs one trial in the current process, returning a flat row of numbers.
+Each task reads a trial's options as a dict (option names as on the command line, in
+their dict form: ``data_dir``, ``head_readout``), converts and checks them with the same
+declarations the commands use (:mod:`sims.option_fields`), and runs one trial in the
+current process, returning a flat row of numbers. Tasks import domain modules only.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import difflib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from qcircuits.errors import ConfigurationError
+from qcircuits.plugins import DEFAULT_ANSATZ
 
 Report = Callable[[dict[str, Any]], None]  # intermediate results (one per NER epoch), for early stopping
+SCHEDULERS = ("none", "asha")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,12 +30,19 @@ class Task:
         metrics: every number a trial reports that can rank configurations, and whether
             higher (``max``) or lower (``min``) is better.
         metric: the default ranking metric.
-        options: the option names a sweep may give (dest form).
+        options: the option names a sweep may give (dict form).
         refused: options a sweep must not give, and why.
         path_options: options holding file or folder paths (made absolute when the file is read).
-        parse: options -> the task's argparse namespace (raises ConfigurationError).
         check: (options, seed) -> None; validates without running.
         run: (options, seed, trial folder, report) -> the trial's row.
+        intermediate_metric: what a trial reports while it runs (once per epoch), which an
+            early-stopping scheduler reads; None for a trial that reports only at its end.
+        shared_process: whether trials may run one after another in one worker process
+            (short trials: a new process costs seconds of imports); a NER training gets a
+            fresh one, so that no state leaks into the next trial.
+        default_epochs: how many epochs a trial runs when the sweep does not say (a
+            scheduler's horizon); None for a task without epochs.
+        schedulers: the schedulers a sweep of this task may choose (``none`` always).
     """
 
     name: str
@@ -43,6 +53,10 @@ class Task:
     path_options: tuple[str, ...]
     check: Callable[[dict[str, Any], int], None]
     run: Callable[[dict[str, Any], int, Path, Report], dict[str, Any]]
+    intermediate_metric: str | None = None
+    shared_process: bool = True
+    default_epochs: int | None = None
+    schedulers: tuple[str, ...] = ("none",)
 
     def resolve_paths(self, options: dict[str, Any]) -> dict[str, Any]:
         """Relative paths are taken from the current folder and made absolute (trials run elsewhere)."""
@@ -83,43 +97,33 @@ def _absolute(value: str) -> str:
     return value
 
 
-def to_argv(options: dict[str, Any]) -> list[str]:
-    """Sweep options -> command-line arguments (``true`` is a flag, a list repeats the option)."""
-    argv: list[str] = []
-    for name, value in options.items():
-        flag = "--" + name.replace("_", "-")
-        if isinstance(value, bool):
-            argv += [flag] if value else []
-        elif isinstance(value, list):
-            for item in value:
-                argv += [flag, str(item)]
-        elif isinstance(value, (int, float, str)):
-            argv += [flag, str(value)]
-        else:
-            raise ConfigurationError(f"option {name!r}: expected a string, number, boolean or list; "
-                                     f"got {type(value).__name__}.")
-    return argv
+def _split_plugin(options: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The options without ``plugin``, and the plugins (loaded before anything else is read)."""
+    from qcircuits import plugins
+    from sims.option_fields import plugin_list
+
+    rest = dict(options)
+    modules = plugin_list(rest.pop("plugin", []))
+    plugins.load_plugins(modules)  # a plugin may register the head or the ansatz the options name
+    return rest, modules
 
 
 # --- ner -------------------------------------------------------------------------------------
 
 def ner_options(options: dict[str, Any], seed: int):
-    """The trial's parsed arguments and NerOptions (validated), as ``python -m sims.run ner`` reads them."""
-    from sims.cli_args import RaisingParser
-    from sims.ner.cli import options_from_args
-    from sims.run import parse_subcommand, single_int
+    """The trial's :class:`~sims.ner.options.NerOptions`, converted and validated, with its seed.
 
-    args = parse_subcommand("ner", to_argv(options) + ["--seed", str(seed)], RaisingParser)
-    single_int(args, "qubits")
-    single_int(args, "depth")
+    Raises:
+        ConfigurationError: naming the option and what was expected.
+    """
+    from sims.ner.options import NerOptions
+
+    values, _ = _split_plugin(options)
     for name in ("head", "ansatz"):
-        value = getattr(args, name) or ""
-        if "," in value:
+        value = values.get(name)
+        if isinstance(value, str) and "," in value:
             raise ConfigurationError(f"{name} {value!r} is a list; in a sweep, vary it in [grid] instead.")
-    from qcircuits import plugins
-
-    plugins.load_plugins(args.plugin)  # before the options: a plugin may register the head or the ansatz
-    return args, options_from_args(args, args.head)
+    return NerOptions.from_values({**values, "seed": seed})
 
 
 def _check_ner(options: dict[str, Any], seed: int) -> None:
@@ -129,7 +133,7 @@ def _check_ner(options: dict[str, Any], seed: int) -> None:
     from sims.ner.encoder import local_encoder_folder
     from sims.ner.options import DEMO_DATA
 
-    _, ner = ner_options(options, seed)
+    ner = ner_options(options, seed)
     find_split_files(ner.data_dir or DEMO_DATA)
     local_encoder_folder(ner.encoder)
     if ner.head_type().uses_circuit:
@@ -139,80 +143,93 @@ def _check_ner(options: dict[str, Any], seed: int) -> None:
 def _run_ner(options: dict[str, Any], seed: int, folder: Path, report: Report) -> dict[str, Any]:
     from sims.ner.trainer import train
 
-    _, ner = ner_options(options, seed)
+    ner = ner_options(options, seed)
     ner.run_dir = str(folder / "run")  # resumes from its last epoch when the trial is run again
     ner.cache_dir = ner.cache_dir or str(folder.parent.parent / ".encoder_cache")  # shared by the sweep's trials
     metrics = train(ner, on_epoch=lambda entry: report({"dev_entity_f1": entry.get("dev_entity_f1"),
-                                                        "epoch": entry.get("epoch")}))
+                                                        "epoch": entry.get("epoch")}))  # the intermediate metric
     return {key: metrics.get(key) for key in ("best_dev_entity_f1", "train_tokens_per_s", "trainable_parameters",
                                               "circuit_parameters", "epochs_done", "best_epoch")}
 
 
 # --- metrics (descriptors) ------------------------------------------------------------------
 
-def _descriptor_job(options: dict[str, Any], seed: int):
-    from sims.cli_args import RaisingParser
-    from sims.descriptors import DescriptorOptions
-    from sims.run import parse_subcommand, single_int
+@dataclasses.dataclass(frozen=True)
+class DescriptorJob:
+    """One descriptor trial: which circuit, and how it is sampled."""
 
-    args = parse_subcommand("metrics", to_argv(options) + ["--seed", str(seed)], RaisingParser)
-    single_int(args, "qubits")
-    single_int(args, "depth")
-    descriptor_options = DescriptorOptions(samples=args.samples, grad_samples=args.grad_samples,
-                                           seeds=args.metric_seeds, seed=args.seed,
-                                           backend=args.backend or "statevector")
-    qubits = args.qubits if args.qubits is not None else 4
-    depth = args.depth if args.depth is not None else 1
-    return args, args.ansatz or "hardware_efficient", qubits, depth, descriptor_options
+    ansatz: str
+    qubits: int
+    depth: int
+    options: Any  # sims.descriptors.DescriptorOptions
+
+
+def _descriptor_job(options: dict[str, Any], seed: int) -> DescriptorJob:
+    from sims.descriptors import DescriptorOptions
+    from sims.option_fields import field_values
+
+    values, _ = _split_plugin(options)
+    circuit = {name: values.pop(name) for name in ("ansatz", "qubits", "depth", "backend") if name in values}
+    qubits = _integer("qubits", circuit.get("qubits", 4))
+    depth = _integer("depth", circuit.get("depth", 1))
+    descriptor_options = DescriptorOptions(**field_values(DescriptorOptions, values), seed=seed,
+                                           backend=str(circuit.get("backend", "statevector")))
+    return DescriptorJob(str(circuit.get("ansatz", DEFAULT_ANSATZ)), qubits, depth, descriptor_options)
+
+
+def _integer(name: str, value: Any) -> int:
+    """An integer option of a sweep file (its range is the ansatz's to check)."""
+    from sims.option_fields import integer
+
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ConfigurationError(f"{name}: expected an integer; got {value!r}.")
+    try:
+        return integer(str(value))
+    except ValueError as exc:  # argparse.ArgumentTypeError
+        raise ConfigurationError(f"{name}: {exc}.") from None
 
 
 def _check_metrics(options: dict[str, Any], seed: int) -> None:
-    from qcircuits import plugins
     from sims.descriptors import checked_metric_ansatz
 
-    args, name, qubits, depth, _ = _descriptor_job(options, seed)
-    plugins.load_plugins(args.plugin)
-    checked_metric_ansatz(name, qubits, depth)
+    job = _descriptor_job(options, seed)
+    checked_metric_ansatz(job.ansatz, job.qubits, job.depth)
 
 
 def _run_metrics(options: dict[str, Any], seed: int, folder: Path, report: Report) -> dict[str, Any]:
-    from qcircuits import plugins
-    from sims.descriptors import describe_ansatz
-    from sims.metrics_cli import flat_row
+    from sims.descriptors import describe_ansatz, flat_row
 
-    args, name, qubits, depth, descriptor_options = _descriptor_job(options, seed)
-    plugins.load_plugins(args.plugin)
-    row = describe_ansatz(name, qubits, depth, descriptor_options)
+    job = _descriptor_job(options, seed)
+    row = describe_ansatz(job.ansatz, job.qubits, job.depth, job.options)
     return {**flat_row(row), "detail": row}  # the full row (per-seed values) for --compare's JSON and plots
 
 
 # --- layer-bench ----------------------------------------------------------------------------
 
-def _bench_args(options: dict[str, Any], seed: int) -> argparse.Namespace:
-    from sims.cli_args import RaisingParser
-    from sims.layer_bench import add_bench_arguments
+def _bench(options: dict[str, Any], seed: int):
+    from sims.layer_bench import BenchOptions
 
-    parser = RaisingParser(prog="layer-bench")
-    add_bench_arguments(parser)
-    return parser.parse_args(to_argv(options) + ["--seed", str(seed)])
+    values, modules = _split_plugin(options)
+    return BenchOptions.from_values({**values, "seed": seed}), modules
 
 
 def _check_bench(options: dict[str, Any], seed: int) -> None:
     from sims.layer_bench import check_bench
 
-    check_bench(_bench_args(options, seed))
+    check_bench(*_bench(options, seed))
 
 
 def _run_bench(options: dict[str, Any], seed: int, folder: Path, report: Report) -> dict[str, Any]:
     from sims.layer_bench import measure_layer
 
-    return measure_layer(_bench_args(options, seed))
+    return measure_layer(*_bench(options, seed))
 
 
 def _ner_option_names() -> frozenset[str]:
-    from sims.ner.cli import NER_OPTIONS
+    from sims.ner.options import NerOptions
+    from sims.option_fields import option_dest, option_fields
 
-    return frozenset(NER_OPTIONS | {"plugin"})
+    return frozenset(option_dest(f) for f in option_fields(NerOptions)) | {"plugin"}
 
 
 SEED_REASON = "give the seeds as seeds = [...] at the top of the file"
@@ -220,6 +237,7 @@ SEED_REASON = "give the seeds as seeds = [...] at the top of the file"
 
 def _tasks() -> dict[str, Task]:
     from sims.layer_bench import BENCH_OPTIONS
+    from sims.ner.options import DEFAULTS as NER_DEFAULTS
 
     return {
         "ner": Task(
@@ -227,7 +245,9 @@ def _tasks() -> dict[str, Task]:
             metric="best_dev_entity_f1", options=_ner_option_names() - {"run_dir", "seeds"},
             refused={"seed": SEED_REASON, "seeds": SEED_REASON,
                      "run_dir": "each trial trains into its own folder under the sweep's output folder"},
-            path_options=("data_dir", "cache_dir", "plugin", "encoder"), check=_check_ner, run=_run_ner),
+            path_options=("data_dir", "cache_dir", "plugin", "encoder"), check=_check_ner, run=_run_ner,
+            intermediate_metric="dev_entity_f1", shared_process=False, default_epochs=NER_DEFAULTS["epochs"],
+            schedulers=SCHEDULERS),
         "metrics": Task(
             name="metrics",
             metrics={"expressibility": "min", "entangling_capability": "max", "gradient_variance": "max"},

@@ -26,7 +26,7 @@ middle block. Every circuit fixes its own entanglement; passing another raises.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from qcircuits import Ansatz, AnsatzBuilder
 from qcircuits.entanglement import EntanglementSpec

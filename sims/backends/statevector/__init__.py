@@ -19,7 +19,7 @@ from qcircuits.ansatz import Ansatz
 from qcircuits.errors import ConfigurationError
 from sims.backends.base import Backend
 from sims.backends.registry import register_backend
-from sims.memory import available_memory_bytes, format_bytes
+from sims.memory import check_fits, count_that_fits, format_bytes
 
 DTYPES = ("complex64", "complex128")
 # Live copies of the batch's state during a forward pass (state, transposed copy, product output,
@@ -77,8 +77,7 @@ def samples_per_chunk(n_qubits: int, bytes_per_amplitude: int, copies: int = FOR
                       available: int | None = None) -> int:
     """How many samples to simulate at once so that ``copies`` states per sample fit in half the free memory."""
     per_sample = (2 ** n_qubits) * bytes_per_amplitude * copies
-    available = available_memory_bytes() if available is None else available
-    return int(max(1, min(MAX_CHUNK, (available // 2) // per_sample)))
+    return min(MAX_CHUNK, count_that_fits(per_sample, share=0.5, available=available))
 
 
 @register_backend("statevector", options=StatevectorOptions, differentiable=True, gpu=True,
@@ -105,7 +104,7 @@ class StatevectorBackend(Backend):
 
         return tf.float32 if self.options.dtype == "complex64" else tf.float64
 
-    def layer_kernel(self, ansatz: Ansatz) -> "StatevectorKernel":
+    def layer_kernel(self, ansatz: Ansatz) -> StatevectorKernel:
         self.check_fits(ansatz.n_qubits)
         return StatevectorKernel(ansatz, dtype=self._dtype(), device=self.device_name)
 
@@ -186,15 +185,11 @@ class StatevectorKernel:
         Raises:
             ResourceLimitError: naming the estimate, what is free and the largest batch that fits.
         """
-        from qcircuits.errors import ResourceLimitError
-
         per_sample = (2 ** self.ansatz.n_qubits) * (8 if self.dtype.size == 4 else 16) * self.training_copies()
-        available = available_memory_bytes() if available is None else available
-        if batch * per_sample > 0.9 * available:
-            raise ResourceLimitError(
-                f"A batch of {batch} at {self.ansatz.n_qubits} qubits needs about {format_bytes(batch * per_sample)} "
-                f"for the statevector engine (forward and gradient); only {format_bytes(available)} is available. "
-                f"Use batches of at most {max(1, int(0.9 * available // per_sample))}.")
+        check_fits(batch * per_sample, available=available,
+                   who=f"A batch of {batch} at {self.ansatz.n_qubits} qubits needs",
+                   what="the statevector engine (forward and gradient)",
+                   advice=f"Use batches of at most {count_that_fits(per_sample, available=available)}.")
 
     def __call__(self, data_values, weights, batch):
         """``[batch, n_readouts]`` from data-symbol values ``[batch, D]`` (None without data) and weights ``[W]``."""

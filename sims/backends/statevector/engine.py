@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import cirq
 import numpy as np
@@ -14,7 +14,7 @@ from sims.backends.statevector.program import Program, readout_tables
 from sims.tf_env import tf
 
 
-def compile_circuit(circuit: cirq.Circuit, qubits: Sequence[cirq.Qid], symbols: Sequence, readouts: Sequence,
+def compile_circuit(circuit: cirq.AbstractCircuit, qubits: Sequence[cirq.Qid], symbols: Sequence, readouts: Sequence,
                     *, shared: Sequence[int] = (), dtype=tf.float32, shared_block_qubits: int | None = None,
                     sample_block_qubits: int | None = None) -> Program:
     """Compiles a circuit into a :class:`Program`.
@@ -77,6 +77,7 @@ def absorb_trailing_phases(plan: Plan, tables) -> tuple[int, tuple]:
     columns, signs, _ = z
     while steps and isinstance(steps[-1], PhaseRun):
         run = steps.pop()
+        assert isinstance(run, PhaseRun)  # the loop's condition; mypy loses it across pop()
         if run.source is not None:
             moved = np.empty_like(signs)
             moved[run.source] = signs

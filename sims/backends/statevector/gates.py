@@ -144,7 +144,7 @@ def _eigen_terms(gate: cirq.Gate, index: dict[sympy.Symbol, int], op: cirq.Opera
     return symbol, frequencies, matrices
 
 
-def gate_terms(circuit: cirq.Circuit, qubits, symbols) -> list[GateTerm]:
+def gate_terms(circuit: cirq.AbstractCircuit, qubits, symbols) -> list[GateTerm]:
     """The circuit's operations as :class:`GateTerm` s, in the order Cirq applies them.
 
     Args:

@@ -30,7 +30,7 @@ not move them back. It records the axis order in force at each step, and tables
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Sequence, Union
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -91,7 +91,7 @@ class PhaseRun:
     n_gates: int
 
 
-RecipeStep = Union[KronLayer, PhaseRun, GateStep]
+RecipeStep = KronLayer | PhaseRun | GateStep
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,7 +141,10 @@ def _bits(n: int, order: Sequence[int]) -> np.ndarray:
 
 def _local_index(bits: np.ndarray, qubits: Sequence[int]) -> np.ndarray:
     m = len(qubits)
-    return sum(bits[:, q] << (m - 1 - i) for i, q in enumerate(qubits))
+    index = np.zeros(len(bits), dtype=bits.dtype)
+    for i, q in enumerate(qubits):
+        index |= bits[:, q] << (m - 1 - i)
+    return index
 
 
 def phase_run(terms: Sequence[GateTerm], n: int, order: Sequence[int]) -> PhaseRun:
@@ -257,7 +260,7 @@ def recipe(terms: Sequence[GateTerm], k: int) -> tuple[RecipeStep, ...]:
 # Relative cost of one pass over the batch's states, measured on a 2-core CPU (12 qubits,
 # batch 2048; milliseconds): a block product grows with its width, a transpose, a gather
 # and a phase multiply are one memory pass each.
-def step_cost(step: "PhaseRun | DenseBlock") -> float:
+def step_cost(step: PhaseRun | DenseBlock) -> float:
     """Estimated cost of a step, in units of milliseconds at 12 qubits and batch 2048."""
     if isinstance(step, PhaseRun):
         return (29.0 if step.source is not None else 0.0) + 8.0 + (15.0 if step.symbols else 0.0)
@@ -268,7 +271,7 @@ def step_cost(step: "PhaseRun | DenseBlock") -> float:
     return product + (11.0 if step.axes is not None else 0.0)
 
 
-def plan_cost(plan: "Plan") -> float:
+def plan_cost(plan: Plan) -> float:
     """Estimated cost of a plan; phase runs at the end are free for Z readouts (see the engine)."""
     steps = list(plan.steps)
     while steps and isinstance(steps[-1], PhaseRun):
@@ -345,10 +348,9 @@ def _make_plan(terms: Sequence[GateTerm], n: int, per_sample_symbols: set[int], 
             steps.append(_block(terms, taken, qubits, order, True))
         else:
             width = max(shared_block_qubits, first.n_qubits)
-            shared = lambda t: not per_sample(t)  # noqa: E731
-            taken, qubits = _grow(terms, remaining, shared, width, n)
+            taken, qubits = _grow(terms, remaining, lambda t: not per_sample(t), width, n)
             if width < n and all(phase_able(terms[i]) for i in taken):
-                taken, _ = _grow(terms, remaining, lambda t: shared(t) and phase_able(t), n, n)
+                taken, _ = _grow(terms, remaining, lambda t: not per_sample(t) and phase_able(t), n, n)
                 steps.append(phase_run([terms[i] for i in taken], n, order))
             else:
                 steps.append(_block(terms, taken, qubits, order, False))

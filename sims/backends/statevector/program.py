@@ -12,7 +12,8 @@ weights come from TensorFlow's autodiff.
 from __future__ import annotations
 
 import string
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -80,8 +81,8 @@ class SymbolValues:
 
     def __init__(self, per_sample, shared, per_sample_index: dict[int, int], shared_index: dict[int, int],
                  dtype, table: PhaseTable | None = None):
-        self.per_sample = None if per_sample is None else tf.cast(per_sample, dtype)
-        self.shared = None if shared is None else tf.cast(shared, dtype)
+        self.per_sample: Any = None if per_sample is None else tf.cast(per_sample, dtype)
+        self.shared: Any = None if shared is None else tf.cast(shared, dtype)
         self.per_sample_index, self.shared_index = per_sample_index, shared_index
         self.dtype = dtype
         self.table = table
@@ -110,6 +111,7 @@ class SymbolValues:
     def phases(self, term: GateTerm, complex_dtype) -> tf.Tensor:
         """``exp(i omega_k v)`` of a gate, ``[batch or 1, K]``."""
         if self.table is None or id(term) not in self.table.offsets:
+            assert term.symbol is not None  # only parametrised gates have phases
             angles = self.value(term.symbol)[:, None] * const(term.frequencies, self.dtype)
             return tf.complex(tf.cos(angles), tf.sin(angles))
         per_sample, offset, count = self.table.offsets[id(term)]
@@ -149,7 +151,7 @@ def _kron_factors(layer: KronLayer, k: int, values: SymbolValues, complex_dtype)
     """One ``[s, 2, 2]`` factor per qubit position (identity where the layer has no gate)."""
     eye = tf.eye(2, batch_shape=[1], dtype=complex_dtype)
     factors = [eye] * k
-    for qubit, terms in zip(layer.qubits, layer.gates):
+    for qubit, terms in zip(layer.qubits, layer.gates, strict=True):
         factors[qubit] = single_qubit_product(terms, values, complex_dtype)
     return factors
 
@@ -263,7 +265,7 @@ def apply_recipe_step(t: tf.Tensor, step: RecipeStep, values: SymbolValues, k: i
     """One recipe step on complex rows ``t [s, rows, 2^k]``."""
     if isinstance(step, KronLayer):
         if any(values.is_per_sample(term.symbol) for terms in step.gates for term in terms):
-            for qubit, terms in zip(step.qubits, step.gates):  # no per-sample matrices: see apply_term
+            for qubit, terms in zip(step.qubits, step.gates, strict=True):  # no per-sample matrices: see apply_term
                 for term in terms:
                     t = apply_term(t, term, (qubit,), k, values, complex_dtype)
             return t
@@ -406,7 +408,7 @@ class Program:
             vectors.append(tf.math.real(vector) if self.plan.init.real else vector)
         while len(vectors) > 1:  # pairwise (a tree): fewer large broadcasts than a left fold
             paired = []
-            for a, b in zip(vectors[::2], vectors[1::2]):
+            for a, b in zip(vectors[::2], vectors[1::2], strict=False):  # an odd one out waits a round
                 product = a[:, :, None] * b[:, None, :]
                 paired.append(tf.reshape(product, [tf.shape(product)[0], -1]))
             vectors = paired + ([vectors[-1]] if len(vectors) % 2 else [])

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from sims.ner.head_registry import Head, register_head
+from sims.ner.heads.registry import Head, register_head
 
 
 def circuit_initializer(init: str, seed: int) -> Any:

@@ -1,4 +1,4 @@
-"""``python -m sims.run sweep FILE``: run a sweep file's trials and write its tables and plot."""
+"""``sweep FILE``: run a sweep file's trials (on Ray Tune or here) and write its tables and plot."""
 
 from __future__ import annotations
 
@@ -6,12 +6,19 @@ import argparse
 import os
 from pathlib import Path
 
-from sims.cli_args import positive_int
+from sims.option_fields import positive_int
 
 EXECUTORS = ("ray", "local")
+HELP = ("Run a sweep file (TOML: task, options, grid, seeds) on Ray Tune, locally or on a cluster; running it again "
+        "resumes.")
+INTERRUPTED = "interrupted; run the same command again to resume (finished trials are kept)"
 
 
-def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
+def parents() -> list[argparse.ArgumentParser]:
+    return []
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sweep_file", metavar="FILE", help="a sweep file (TOML): task, options, grid, seeds")
     parser.add_argument("--out-dir", help="where trials, tables and the plot go (default: runs/sweeps/<file name>); "
                                           "running again with the same folder resumes")
@@ -27,9 +34,10 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
                         help="set a fixed option for every trial, over the file's (repeatable), e.g. "
                              "--set data-dir=data/conll2003")
     parser.add_argument("--dry-run", action="store_true", help="check the file and list the trials; run nothing")
+    parser.set_defaults(func=run)
 
 
-def run_sweep(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Checks the file, runs the trials not yet done, and writes sweep.json/.csv, summary and plot.
 
     Returns:
@@ -37,9 +45,18 @@ def run_sweep(args: argparse.Namespace) -> int:
     """
     from qcircuits.errors import ConfigurationError
     from sims.atomic import ensure_dir
-    from sims.sweep.executors import check_address, import_tune, run_local, run_ray
-    from sims.sweep.results import FINISHED, format_summary, is_done, write_tables
-    from sims.sweep.spec import load_spec, parse_override
+    from sims.sweep import (
+        FINISHED,
+        check_address,
+        format_summary,
+        import_tune,
+        is_done,
+        load_spec,
+        parse_override,
+        run_here,
+        run_ray,
+        write_tables,
+    )
 
     spec = load_spec(args.sweep_file, dict(parse_override(text) for text in args.overrides))
     out_dir = Path(args.out_dir or Path("runs") / "sweeps" / Path(args.sweep_file).stem)
@@ -63,7 +80,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         if pending and args.executor == "ray":
             run_ray(spec, pending, out_dir, address=args.ray_address, max_concurrent=args.max_concurrent)
         elif pending:
-            run_local(spec.task, pending, out_dir)
+            run_here(spec, out_dir)
     finally:  # an interrupted sweep still gets its tables, with what finished
         rows, summary = write_tables(spec, out_dir)
     print(f"\n{format_summary(summary, spec.metric)}")

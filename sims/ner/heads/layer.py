@@ -1,6 +1,6 @@
-"""The Keras side of a NER head: :class:`TaggingHead` and the taggers that train it.
+"""The Keras side of a NER head: :class:`TaggingHead`, the one layer for every kind of head.
 
-What a head computes is its kind, a :class:`~sims.ner.head_registry.Head` from the head
+What a head computes is its kind, a :class:`~sims.ner.heads.Head` from the head
 registry (``quantum``, ``bottleneck``, ``linear``, or a user's own). :class:`TaggingHead`
 is the one Keras layer for every kind: it owns the sub-layers (so checkpoints name them
 alike), the shared design steps (layer normalisation and trainable scaling of the
@@ -20,8 +20,8 @@ import numpy as np
 
 from qcircuits.errors import ConfigurationError
 from sims.layers import QuantumLayer
-from sims.ner.design import HeadDesign
-from sims.ner.head_registry import call_plugin_head, get_head, head_source
+from sims.ner.heads.design import HeadDesign
+from sims.ner.heads.registry import call_plugin_head, get_head, head_source
 from sims.tf_env import keras, tf
 
 
@@ -75,6 +75,7 @@ class TaggingHead(keras.layers.Layer):
         A circuit that re-uploads per layer reads one copy per layer, layer after layer; with
         trainable scaling each copy has its own factors.
         """
+        assert self.projection is not None  # only heads with a projection call this
         u = self.projection(x)
         if self.norm is not None:
             u = self.norm(u)
@@ -137,86 +138,3 @@ class TaggingHead(keras.layers.Layer):
                       ansatz_options=self.ansatz_options, backend=self.backend, design=self.design.to_config(),
                       seed=self.seed)
         return config
-
-
-def word_model(head: TaggingHead, hidden_size: int) -> keras.Model:
-    """``[words, hidden] -> [words, n_tags]`` logits: the model used for predictions."""
-    inputs = keras.Input((hidden_size,), name="word_vectors")
-    return keras.Model(inputs, head(inputs), name="word_tagger")
-
-
-class SplitRateModel(keras.Model):
-    """A model whose variables are trained by several optimizers, one learning rate each.
-
-    Adam is invariant to the scale of the gradient, so one optimizer cannot give circuit
-    angles (which want steps around 1e-2) and BERT weights (around 5e-5) their own pace.
-    Subclasses list their groups in :meth:`variable_groups`; the first group uses the
-    compiled optimizer.
-    """
-
-    extra_optimizers: tuple = ()
-
-    def compile(self, *, extra_optimizers=(), **kwargs: Any):
-        super().compile(**kwargs)
-        self.extra_optimizers = tuple(extra_optimizers)
-
-    def variable_groups(self) -> list[list[tf.Variable]]:
-        raise NotImplementedError
-
-    def train_step(self, data):
-        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-        with tf.GradientTape() as tape:
-            logits = self(x, training=True)
-            loss = self.compiled_loss(y, logits, sample_weight, regularization_losses=self.losses)
-        groups = self.variable_groups()
-        flat = [v for group in groups for v in group]
-        gradients = tape.gradient(loss, flat)
-        start = 0
-        for group, optimizer in zip(groups, (self.optimizer, *self.extra_optimizers)):
-            if group:
-                optimizer.apply_gradients(zip(gradients[start:start + len(group)], group))
-            start += len(group)
-        return {"loss": loss}
-
-
-def _without(variables: list[tf.Variable], excluded: list[tf.Variable]) -> list[tf.Variable]:
-    ids = {id(v) for v in excluded}
-    return [v for v in variables if id(v) not in ids]
-
-
-class FrozenTagger(SplitRateModel):
-    """Word vectors -> head, for a frozen encoder: head weights, then the circuits' weights."""
-
-    def __init__(self, head: TaggingHead, hidden_size: int, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.head = head
-        self(tf.zeros((1, hidden_size)))
-
-    def call(self, inputs, training=False):
-        return self.head(inputs)
-
-    def variable_groups(self) -> list[list[tf.Variable]]:
-        circuit = self.head.circuit_variables()
-        return [_without(self.head.trainable_variables, circuit), circuit]
-
-
-class FineTuneTagger(SplitRateModel):
-    """Encoder + head trained end to end: sub-tokens -> first sub-token per word -> head.
-
-    Three groups: the encoder (``--learning-rate``), the head (``--head-learning-rate``)
-    and the circuits (``--circuit-learning-rate``).
-    """
-
-    def __init__(self, bert, head: TaggingHead, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.bert, self.head = bert, head
-
-    def variable_groups(self) -> list[list[tf.Variable]]:
-        circuit = self.head.circuit_variables()
-        return [self.bert.trainable_variables, _without(self.head.trainable_variables, circuit), circuit]
-
-    def call(self, inputs, training=False):
-        hidden = self.bert(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"],
-                           training=training).last_hidden_state
-        words = tf.gather(hidden, inputs["word_positions"], batch_dims=1)
-        return self.head(words, mask=tf.cast(inputs["word_mask"], tf.bool))

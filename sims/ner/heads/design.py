@@ -26,7 +26,7 @@ def check_choice(what: str, value: object, allowed: tuple[str, ...]) -> str:
     """
     if value not in allowed:
         raise ConfigurationError(f"Unknown {what} {value!r}; expected one of {', '.join(allowed)}.")
-    return value  # type: ignore[return-value]
+    return value
 
 
 @dataclasses.dataclass(frozen=True)

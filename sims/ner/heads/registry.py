@@ -1,23 +1,29 @@
 """The NER head registry: every kind of tagging head (``quantum``, ``bottleneck``, ``linear``,
 or a user's own) is one :class:`Head` subclass, registered with :func:`register_head`.
 
-The built-in kinds (``sims.ner.head_kinds``) register themselves the same way a user's
+The built-in kinds (``sims.ner.heads.builtin``) register themselves the same way a user's
 head does, from a module given with ``--plugin``. Reading the registry needs no
 TensorFlow: names, folder names and labels come from the class; only :meth:`Head.build`
-and :meth:`Head.features` run inside the Keras layer (:class:`sims.ner.heads.TaggingHead`).
+and :meth:`Head.features` run inside the Keras layer (:class:`sims.ner.heads.layer.TaggingHead`).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, TypeVar
+from collections.abc import Callable
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from qcircuits.errors import ConfigurationError
 from qcircuits.plugins.sources import add_source_lister, current_source
 
-if TYPE_CHECKING:  # pragma: no cover - type names only
-    from sims.ner.options import NerOptions
+
+class RunOptions(Protocol):
+    """What a head reads of a run's options (:class:`~sims.ner.options.NerOptions` has it all)."""
+
+    ansatz: str
+    qubits: int
+    depth: int
 
 H = TypeVar("H", bound=type["Head"])
 T = TypeVar("T")
@@ -42,7 +48,7 @@ class Head:
                 u = layer.projected(x)
                 return u + tf.tanh(u)
 
-    The :class:`~sims.ner.heads.TaggingHead` layer owns the sub-layers (``layer.projection``,
+    The :class:`~sims.ner.heads.layer.TaggingHead` layer owns the sub-layers (``layer.projection``,
     ``layer.blocks``) so that checkpoints name them the same for every kind, and it adds
     the shared parts: layer normalisation and trainable scaling of the projection
     (``layer.projected``), and the final linear layer to the tags. Import TensorFlow
@@ -68,11 +74,11 @@ class Head:
         """``[..., hidden] -> [..., width]``: what the tag layer reads (the word vectors by default)."""
         return x
 
-    def run_name(self, options: NerOptions) -> str:
+    def run_name(self, options: RunOptions) -> str:
         """What follows ``ner-<data>-<name>`` in a run's default folder name."""
         return f"-w{options.qubits}" if self.uses_design else ""
 
-    def label(self, options: NerOptions) -> str:
+    def label(self, options: RunOptions) -> str:
         """The configuration's name in comparisons (before the design tag)."""
         return self.name
 
@@ -89,11 +95,25 @@ def _names_from(source: str) -> list[str]:
 add_source_lister(_names_from)  # `--plugin` accepts a module or file that registers only heads
 
 
+BUILTIN_PACKAGE = "sims.ner.heads.builtin"
+DEFAULT_HEAD = "quantum"
+
+
 def _ensure_builtins() -> None:
+    """Imports every module of :data:`BUILTIN_PACKAGE` once (each registers its head), as the
+    ansatz registry discovers its built-ins: a new module there is a new head, listed nowhere
+    else. The default head's module comes first, so that it leads ``--help`` and listings."""
     global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        import sims.ner.head_kinds  # noqa: F401  (each module registers itself)
+    if _builtins_loaded:
+        return
+    _builtins_loaded = True
+    import importlib
+    import pkgutil
+
+    package = importlib.import_module(BUILTIN_PACKAGE)
+    names = sorted((info.name for info in pkgutil.iter_modules(package.__path__)), key=lambda n: n != DEFAULT_HEAD)
+    for name in names:
+        importlib.import_module(f"{BUILTIN_PACKAGE}.{name}")
 
 
 def register_head(cls: H) -> H:
@@ -117,7 +137,7 @@ def register_head(cls: H) -> H:
     return cls
 
 
-BUILTIN_SOURCE_PREFIX = "module sims.ner.head_kinds"
+BUILTIN_SOURCE_PREFIX = f"module {BUILTIN_PACKAGE}"
 
 
 def head_source(name: str) -> str:

@@ -1,4 +1,4 @@
-"""``sims.run --metrics`` and ``--compare``: descriptor tables, JSON, CSV and plots."""
+"""``metrics``: expressibility, entangling capability and gradient variance; tables, JSON, CSV and plots."""
 
 from __future__ import annotations
 
@@ -9,6 +9,29 @@ from typing import Any
 
 from qcircuits.errors import ConfigurationError
 from sims.atomic import check_writable, ensure_dir, write_csv, write_json
+from sims.commands import common
+
+HELP = ("Descriptors: expressibility, entangling capability and gradient variance, with uncertainties; "
+        "--compare and ranges of --qubits/--depth make a table.")
+
+
+def parents() -> list[argparse.ArgumentParser]:
+    return [common.plugin_options(), common.circuit_options(ranges=True, full=False),
+            common.backend_option("statevector"), common.seed_option(), common.json_option("the table")]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    from sims.descriptors import DescriptorOptions
+    from sims.option_fields import add_field_argument, option_fields
+
+    group = parser.add_argument_group("descriptors")
+    group.add_argument("--compare", metavar="PATTERN",
+                       help="measure every ansatz matching PATTERN (wildcards, comma list), e.g. 'sim_*'")
+    for field in option_fields(DescriptorOptions):
+        add_field_argument(group, field)
+    group.add_argument("--out-dir", default="runs/metrics", help="where tables and plots go (default: %(default)s)")
+    parser.set_defaults(func=run)
+
 
 MAX_RANGE = 1024  # a typo like 1-99999999999 must fail at once, not build a list of 10^11 values
 
@@ -44,20 +67,17 @@ HEADER = (f"{'ansatz':<22} {'n':>3} {'L':>3} {'params':>5}  {'expressibility (KL
           f"{'entangling cap. (Q)':>20} {'Var[dC/dtheta_0]':>22}")
 
 
-def flat_row(row: dict[str, Any]) -> dict[str, Any]:
-    """One descriptor row as a flat table row (value and std columns)."""
-    flat = {k: row[k] for k in ("ansatz", "qubits", "depth", "trainable_parameters", "data_encoding", "samples",
-                                "grad_samples")}
-    for key in ("expressibility", "entangling_capability", "gradient_variance"):
-        flat[key] = row[key]["value"]
-        flat[f"{key}_std"] = row[key]["std"]
-    return flat
+def run(args: argparse.Namespace) -> None:
+    from qcircuits import plugins
+
+    plugins.load_plugins(args.plugin)
+    run_metrics(args, metric_names(args))
 
 
 def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, Any]]:
     """Computes the table for ``names`` x qubits x depths, prints it, and writes outputs."""
     from sims.descriptor_plots import plot_compare, plot_width_decay
-    from sims.descriptors import DescriptorOptions, checked_metric_ansatz
+    from sims.descriptors import DescriptorOptions, checked_metric_ansatz, flat_row
 
     options = DescriptorOptions(samples=args.samples, grad_samples=args.grad_samples, seeds=args.metric_seeds,
                                 seed=args.seed, backend=args.backend or "statevector")
@@ -112,9 +132,7 @@ def _descriptor_rows(args: argparse.Namespace, names: list[str], qubit_counts: l
         The full descriptor rows in table order, the seconds they took to measure, and how
         many came from an earlier run.
     """
-    from sims.sweep.executors import run_local
-    from sims.sweep.results import is_done, read_result
-    from sims.sweep.spec import spec_from_data
+    from sims.sweep import run_here, spec_from_data
 
     options: dict[str, Any] = {"samples": args.samples, "grad_samples": args.grad_samples,
                                "metric_seeds": args.metric_seeds, "plugin": list(args.plugin or [])}
@@ -123,12 +141,9 @@ def _descriptor_rows(args: argparse.Namespace, names: list[str], qubit_counts: l
     grid = {"ansatz": names, "qubits": list(dict.fromkeys(qubit_counts)), "depth": list(dict.fromkeys(depths))}
     spec = spec_from_data({"task": "metrics", "seeds": [args.seed], "options": options, "grid": grid},
                           Path("metrics"))
-    trials = spec.trials()
-    pending = [t for t in trials if not is_done(out_dir, t)]
-    run_local(spec.task, pending, out_dir, raise_errors=True, desc="descriptors")
-    results = [read_result(out_dir, t) or {} for t in trials]
+    results = run_here(spec, out_dir, raise_errors=True, desc="descriptors")
     return ([r["detail"] for r in results], sum(r.get("seconds") or 0.0 for r in results),
-            len(trials) - len(pending))
+            sum(r["reused"] for r in results))
 
 
 def _default_stem(names, qubit_counts, depths, args) -> str:
@@ -143,7 +158,7 @@ def metric_names(args: argparse.Namespace) -> list[str]:
     from qcircuits import plugins
 
     if not args.compare:
-        return [args.ansatz or "hardware_efficient"]
+        return [args.ansatz or plugins.DEFAULT_ANSATZ]
     names: list[str] = []
     for pattern in args.compare.split(","):
         matched = plugins.list_ansatze(pattern.strip())

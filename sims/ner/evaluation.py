@@ -1,15 +1,80 @@
-"""Scoring a saved run on a CoNLL file, and tagging files: ``ner_evaluate.py``, ``ner_predict.py --input``."""
+"""Evaluation: entity-level scores (seqeval, the CoNLL standard) and per-tag token scores, of a
+split during training or of a saved run on a file; tagging whole files with a saved run."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+
+import numpy as np
 
 from qcircuits.errors import ConfigurationError
 from sims.atomic import check_writable, ensure_dir, write_json, write_text
 from sims.ner.conll import ConllFormatError, check_known_tags, file_lines, read_conll, read_tokens, split_words
 from sims.ner.rundir import RunDir
-from sims.ner.scores import entity_report, format_report, token_report
+
+
+def entity_report(gold: list[list[str]], predicted: list[list[str]]) -> dict[str, Any]:
+    """Entity precision/recall/F1/support per type plus micro, macro and weighted averages."""
+    from seqeval.metrics import classification_report
+
+    report = classification_report(gold, predicted, output_dict=True, zero_division=0)
+    return {label: {k: float(v) for k, v in values.items()} for label, values in report.items()}
+
+
+def token_report(gold: list[list[str]], predicted: list[list[str]], tags: list[str]) -> dict[str, Any]:
+    """Per-tag token precision/recall/F1/support plus micro, macro and weighted averages.
+
+    A gold tag missing from ``tags`` (never seen in training) gets its own row and counts in
+    the averages: its tokens are errors, as at the entity level.
+    """
+    from sklearn.metrics import precision_recall_fscore_support
+
+    flat_gold = [t for s in gold for t in s]
+    flat_pred = [t for s in predicted for t in s]
+    tags = list(tags) + sorted(set(flat_gold) - set(tags))
+    p, r, f, support = precision_recall_fscore_support(flat_gold, flat_pred, labels=tags, zero_division=0)
+    report = {tag: {"precision": float(p[i]), "recall": float(r[i]), "f1-score": float(f[i]),
+                    "support": int(support[i])} for i, tag in enumerate(tags)}
+    for average in ("micro", "macro", "weighted"):
+        ap, ar, af, _ = precision_recall_fscore_support(flat_gold, flat_pred, labels=tags, average=average,
+                                                       zero_division=0)
+        report[f"{average} avg"] = {"precision": float(ap), "recall": float(ar), "f1-score": float(af),
+                                    "support": int(np.sum(support))}
+    return report
+
+
+def entity_f1(gold: list[list[str]], predicted: list[list[str]]) -> float:
+    """Micro-averaged entity F1."""
+    from seqeval.metrics import f1_score
+
+    return float(f1_score(gold, predicted, zero_division=0))
+
+
+def format_report(report: dict[str, Any], title: str) -> str:
+    """A classification-report-style table."""
+    width = max(len(k) for k in report)
+    lines = [title, f"{'':<{width}}  precision  recall  f1-score  support"]
+    for label, v in report.items():
+        lines.append(f"{label:<{width}}  {v['precision']:>9.4f}  {v['recall']:>6.4f}  {v['f1-score']:>8.4f}"
+                     f"  {int(v['support']):>7}")
+    return "\n".join(lines)
+
+
+def entities(words: list[str], tags: list[str]) -> list[tuple[str, str]]:
+    """``[(type, text), ...]`` for the entities in one tagged sentence."""
+    from seqeval.metrics.sequence_labeling import get_entities
+
+    return [(kind, " ".join(words[start:end + 1])) for kind, start, end in get_entities(list(tags))]
+
+
+def score(gold: list[list[str]], predicted: list[list[str]], tags: list[str], title: str) -> dict[str, Any]:
+    """The entity and per-tag token reports of ``predicted`` against ``gold``, printed under ``title``."""
+    reports = {"entity": entity_report(gold, predicted), "token": token_report(gold, predicted, tags)}
+    print(format_report(reports["entity"], f"{title}: entity level (seqeval)"))
+    print(format_report(reports["token"], f"\n{title}: token level, per tag"))
+    return reports
 
 
 def _load_tagger(run_dir: str | Path):
@@ -46,10 +111,7 @@ def evaluate_file(run_dir: str | Path, path: str | Path, *, out_dir: str | Path 
     gold = [list(s.tags) for s in sentences]
     predicted = tagger.predict([s.words for s in sentences])
     metrics = {"run_dir": str(run.path), "file": str(path), "sentences": len(sentences),
-               "words": sum(len(s.words) for s in sentences),
-               "entity": entity_report(gold, predicted), "token": token_report(gold, predicted, config["tags"])}
-    print(format_report(metrics["entity"], f"{path}: entity level (seqeval)"))
-    print(format_report(metrics["token"], f"\n{path}: token level, per tag"))
+               "words": sum(len(s.words) for s in sentences), **score(gold, predicted, config["tags"], str(path))}
     write_text(target / "predictions.conll", conll_text(sentences, predicted, gold))
     write_json(target / "evaluation.json", metrics)
     print(f"\nwritten {target / 'predictions.conll'} and {target / 'evaluation.json'}")
@@ -59,10 +121,10 @@ def evaluate_file(run_dir: str | Path, path: str | Path, *, out_dir: str | Path 
 def conll_text(sentences, predicted: list[list[str]], gold: list[list[str]] | None = None) -> str:
     """CoNLL text: ``word [gold] predicted`` per line, a blank line after each sentence."""
     blocks = []
-    for index, (sentence, tags) in enumerate(zip(sentences, predicted)):
+    for index, (sentence, tags) in enumerate(zip(sentences, predicted, strict=True)):
         words = sentence.words if hasattr(sentence, "words") else sentence
         columns = [words, gold[index], tags] if gold is not None else [words, tags]
-        blocks.append("\n".join(" ".join(row) for row in zip(*columns)))
+        blocks.append("\n".join(" ".join(row) for row in zip(*columns, strict=True)))
     return "\n\n".join(blocks) + "\n"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sims.ner.head_registry import Head, register_head
+from sims.ner.heads.registry import Head, register_head
 
 
 @register_head

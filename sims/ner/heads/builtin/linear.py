@@ -1,6 +1,6 @@
 """The ``linear`` head: one linear layer from the word vector to the tags."""
 
-from sims.ner.head_registry import Head, register_head
+from sims.ner.heads.registry import Head, register_head
 
 
 @register_head

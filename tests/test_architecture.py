@@ -39,3 +39,23 @@ def test_no_module_below_the_commands_imports_a_command_module():
 def test_sweep_tasks_import_domain_modules_only():
     graph = _checker().import_graph()
     assert not {m for m in graph["sims.sweep.tasks"] if "commands" in m or m == "sims.run"}
+
+
+def test_no_private_name_is_imported_from_another_module_of_the_project():
+    import ast
+
+    for package in ("qcircuits", "sims", "plugins"):
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("qcircuits", "sims",
+                                                                                                "plugins"):
+                    private = [a.name for a in node.names if a.name.startswith("_") and a.name != "__version__"]
+                    assert not private, f"{path}: imports {private} from {node.module}"
+
+
+def test_the_engine_package_only_re_exports():
+    import ast
+
+    tree = ast.parse((ROOT / "sims" / "backends" / "statevector" / "__init__.py").read_text(encoding="utf-8"))
+    kinds = {type(node).__name__ for node in tree.body}
+    assert kinds <= {"Expr", "ImportFrom", "Assign"}, kinds  # the docstring, imports and __all__

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import cirq
-import numpy as np
 
 from qcircuits.ansatz import Ansatz
 from sims.backends.statevector.gates import gate_terms
 from sims.backends.statevector.plan import PhaseRun, Plan, make_plan
-from sims.backends.statevector.program import Program, readout_tables
+from sims.backends.statevector.program import Program
+from sims.backends.statevector.readouts import ReadoutTables, readout_tables
 from sims.tf_env import tf
 
 
@@ -61,7 +62,7 @@ def compile_ansatz(ansatz: Ansatz, *, shared_weights: bool = True, dtype=tf.floa
                            shared_block_qubits=shared_block_qubits)
 
 
-def absorb_trailing_phases(plan: Plan, tables) -> tuple[int, tuple]:
+def absorb_trailing_phases(plan: Plan, tables: ReadoutTables) -> tuple[int, ReadoutTables]:
     """Folds phase runs at the end into Z-type readouts, which see only ``|psi_b|^2``.
 
     After ``psi'[b] = exp(i phi_b) psi[src_b]``, ``<Z> = sum_b s_b |psi[src_b]|^2``: the
@@ -70,16 +71,13 @@ def absorb_trailing_phases(plan: Plan, tables) -> tuple[int, tuple]:
     Returns:
         How many steps the readouts need (the final states still need them all), and the tables.
     """
-    z, groups, count = tables
     steps = list(plan.steps)
-    if groups or z is None:
+    if tables.groups or tables.z is None:
         return len(steps), tables
-    columns, signs, _ = z
+    z = tables.z
     while steps and isinstance(steps[-1], PhaseRun):
         run = steps.pop()
         assert isinstance(run, PhaseRun)  # the loop's condition; mypy loses it across pop()
         if run.source is not None:
-            moved = np.empty_like(signs)
-            moved[run.source] = signs
-            signs = moved
-    return len(steps), ((columns, signs, np.repeat(signs, 2, axis=0)), groups, count)
+            z = z.moved(run.source)
+    return len(steps), dataclasses.replace(tables, z=z)

@@ -81,14 +81,14 @@ class GateTerm:
             active = np.flatnonzero(np.abs(entries) > _ATOL)
             if len(active) != 1 or abs(abs(entries[active[0]]) - 1) > 1e-9:
                 # Several terms share this entry: fall back to a dense treatment.
-                raise _NotPhaseDiagonal
+                raise NotPhaseDiagonal
             k = active[0]
             alpha[b] = np.angle(entries[k])
             omega[b] = self.frequencies[k]
         return alpha, omega
 
 
-class _NotPhaseDiagonal(Exception):
+class NotPhaseDiagonal(Exception):
     """A diagonal gate whose entries are not single exponentials (never for supported gates)."""
 
 

@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from sims.backends.statevector.gates import GateTerm, _NotPhaseDiagonal
+from sims.backends.statevector.gates import GateTerm, NotPhaseDiagonal
 
 # Kronecker factors are applied this many qubits at a time (a 16 x 16 matrix).
 KRON_CHUNK_QUBITS = 4
@@ -126,7 +126,7 @@ class Plan:
         return " ".join(parts)
 
 
-def _bits(n: int, order: Sequence[int]) -> np.ndarray:
+def basis_bits(n: int, order: Sequence[int]) -> np.ndarray:
     """``[2^n, n]``: bit of each qubit (column = qubit index) for each flat index in ``order``.
 
     Column-major, so that a qubit's column is contiguous: plans at 18+ qubits read columns
@@ -154,7 +154,7 @@ def phase_run(terms: Sequence[GateTerm], n: int, order: Sequence[int]) -> PhaseR
     log-phase to ``phi``; a permutation ``sigma`` with phases ``c`` maps
     ``phi[b'] <- phi[sigma^-1 b'] + arg c``, ``src[b'] <- src[sigma^-1 b']``.
     """
-    bits = _bits(n, order)
+    bits = basis_bits(n, order)
     position = {q: axis for axis, q in enumerate(order)}
     size = 2 ** n
     source = np.arange(size)
@@ -199,7 +199,7 @@ def phase_able(term: GateTerm) -> bool:
         return False
     try:
         term.diagonal_log_phase()
-    except _NotPhaseDiagonal:
+    except NotPhaseDiagonal:
         return False
     return True
 

@@ -1,0 +1,144 @@
+"""The ``statevector`` backend: its options, and reports and descriptors run on the engine.
+
+Light to import (no TensorFlow until something runs), so that listing backends is fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from qcircuits.ansatz import Ansatz
+from qcircuits.errors import ConfigurationError
+from sims.backends.base import Backend
+from sims.backends.registry import register_backend
+from sims.backends.statevector.sizes import FORWARD_COPIES, MAX_CHUNK
+from sims.memory import count_that_fits
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sims.backends.statevector.layer_kernel import StatevectorKernel
+
+DTYPES = ("complex64", "complex128")
+
+
+@dataclasses.dataclass(frozen=True)
+class StatevectorOptions:
+    """Options of the ``statevector`` backend.
+
+    Attributes:
+        dtype: ``"complex64"`` (default) or ``"complex128"``.
+        device: ``None`` (TensorFlow's placement: the GPU when one is visible), ``"cpu"``,
+            ``"gpu"``, or a TensorFlow device name such as ``"/GPU:1"``.
+    """
+
+    dtype: str = "complex64"
+    device: str | None = None
+
+    def __post_init__(self):
+        if self.dtype not in DTYPES:
+            raise ConfigurationError(f"Unknown statevector dtype {self.dtype!r}; expected one of {', '.join(DTYPES)}.")
+        if self.device is not None and not isinstance(self.device, str):
+            raise ConfigurationError(f"device must be 'cpu', 'gpu' or a TensorFlow device name; got {self.device!r}.")
+
+    @property
+    def bytes_per_amplitude(self) -> int:
+        return 8 if self.dtype == "complex64" else 16
+
+
+def resolve_device(device: str | None) -> str | None:
+    """A TensorFlow device name for ``device``, checked against what TensorFlow sees.
+
+    Raises:
+        ConfigurationError: when a GPU is asked for and TensorFlow sees none.
+    """
+    if device is None:
+        return None
+    from sims.tf_env import tf
+
+    name = {"cpu": "/CPU:0", "gpu": "/GPU:0"}.get(device.lower(), device)
+    kind = name.strip("/").split(":")[0].upper()
+    if kind == "GPU" and not tf.config.list_physical_devices("GPU"):
+        raise ConfigurationError(
+            f"device {device!r}: TensorFlow sees no GPU (tf.config.list_physical_devices('GPU') is empty). "
+            "Install tensorflow[and-cuda]==2.18.* on a machine with an NVIDIA driver, or use device='cpu'.")
+    if kind not in ("CPU", "GPU"):
+        raise ConfigurationError(f"Unknown device {device!r}; expected 'cpu', 'gpu' or a name like '/GPU:0'.")
+    return name
+
+
+def samples_per_chunk(n_qubits: int, bytes_per_amplitude: int, copies: int = FORWARD_COPIES,
+                      available: int | None = None) -> int:
+    """How many samples to simulate at once so that ``copies`` states per sample fit in half the free memory."""
+    per_sample = (2 ** n_qubits) * bytes_per_amplitude * copies
+    return min(MAX_CHUNK, count_that_fits(per_sample, share=0.5, available=available))
+
+
+@register_backend("statevector", options=StatevectorOptions, differentiable=True, gpu=True,
+                  description="our batched TensorFlow engine: exact autodiff gradients, CPU or GPU")
+class StatevectorBackend(Backend):
+    """The batched engine as a backend: layer kernels, expectations and states."""
+
+    state_copies = FORWARD_COPIES
+
+    def __init__(self, options: StatevectorOptions | None = None):
+        self.options = options or StatevectorOptions()
+        self.bytes_per_amplitude = self.options.bytes_per_amplitude
+        self.device_name = resolve_device(self.options.device)
+        self._cache: dict[int, tuple[Ansatz, Any]] = {}
+
+    def device(self) -> str:
+        from sims.tf_env import tf
+
+        where = self.device_name or ("GPU" if tf.config.list_physical_devices("GPU") else "CPU")
+        return f"{where}, TensorFlow {tf.__version__} statevector engine ({self.options.dtype})"
+
+    def _dtype(self):
+        from sims.tf_env import tf
+
+        return tf.float32 if self.options.dtype == "complex64" else tf.float64
+
+    def layer_kernel(self, ansatz: Ansatz) -> StatevectorKernel:
+        from sims.backends.statevector.layer_kernel import StatevectorKernel  # TensorFlow, when a layer needs it
+
+        self.check_fits(ansatz.n_qubits)
+        return StatevectorKernel(ansatz, dtype=self._dtype(), device=self.device_name)
+
+    def _program(self, ansatz: Ansatz):
+        """A per-sample program (every symbol's value per row), compiled once per ansatz.
+
+        It runs eagerly: these calls are few and large (a report, a descriptor seed), and
+        tracing a graph of a deep circuit costs more than the per-operation overhead it saves.
+        """
+        from sims.backends.statevector.engine import compile_ansatz
+
+        cached = self._cache.get(id(ansatz))
+        if cached is None or cached[0] is not ansatz:
+            cached = (ansatz, compile_ansatz(ansatz, shared_weights=False, dtype=self._dtype()))
+            self._cache = {id(ansatz): cached}  # one at a time: descriptors and reports reuse the last
+        return cached[1]
+
+    def _run(self, ansatz: Ansatz, values: np.ndarray, states: bool) -> np.ndarray:
+        from sims.tf_env import tf
+
+        values = self._checked_values(ansatz, values)
+        self.check_fits(ansatz.n_qubits)
+        program = self._program(ansatz)
+        run = program.states if states else program.expectations
+        chunk = samples_per_chunk(ansatz.n_qubits, self.bytes_per_amplitude)
+        parts = []
+        with tf.device(self.device_name) if self.device_name else contextlib.nullcontext():
+            for start in range(0, len(values), chunk):
+                part = tf.constant(values[start:start + chunk], self._dtype())
+                parts.append(run(part, None, int(part.shape[0])).numpy())
+        if parts:
+            return np.concatenate(parts)
+        return np.zeros((0, 2 ** ansatz.n_qubits if states else ansatz.n_readouts))
+
+    def expectations(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
+        return self._run(ansatz, values, states=False).astype(float)
+
+    def states(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
+        return self._run(ansatz, values, states=True)

@@ -1,0 +1,217 @@
+"""Kernels: gates, Kronecker layers, phase runs and fused blocks applied to a batch of states.
+
+A state is ``[batch, 2^n]`` (complex) or its real view ``[batch, 2^n, 2]`` (real and
+imaginary parts interleaved), so that applying a fused block is one real matrix product:
+TensorFlow's real GEMM is several times faster on the CPU than its complex one, and it is
+the same code on a GPU.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+
+from sims.backends.statevector.gates import GateTerm
+from sims.backends.statevector.plan import KRON_CHUNK_QUBITS, DenseBlock, KronLayer, PhaseRun, RecipeStep
+from sims.backends.statevector.tensors import const
+from sims.backends.statevector.values import SymbolValues
+from sims.tf_env import tf
+
+LETTERS = string.ascii_lowercase
+
+
+def gate_matrix(term: GateTerm, values: SymbolValues, complex_dtype) -> tf.Tensor:
+    """``U(v)`` as a complex tensor ``[1 or batch, d, d]``."""
+    matrices = const(term.matrices, complex_dtype)
+    if term.symbol is None:
+        return matrices[:1]
+    return tf.einsum("sk,kij->sij", values.phases(term, complex_dtype), matrices)
+
+
+def single_qubit_product(terms: Sequence[GateTerm], values: SymbolValues, complex_dtype) -> tf.Tensor:
+    """``u = g_m ... g_1`` for gates applied in order on one qubit, ``[1 or batch, 2, 2]``."""
+    u = None
+    for term in terms:
+        g = gate_matrix(term, values, complex_dtype)
+        u = g if u is None else tf.matmul(g, u)
+    return u
+
+
+def _kron(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    """Batched Kronecker product ``[s, p, q] x [s, r, t] -> [s, p r, q t]``."""
+    out = a[:, :, None, :, None] * b[:, None, :, None, :]
+    shape = tf.shape(out)
+    return tf.reshape(out, [shape[0], a.shape[1] * b.shape[1], a.shape[2] * b.shape[2]])
+
+
+def _kron_factors(layer: KronLayer, k: int, values: SymbolValues, complex_dtype) -> list[tf.Tensor]:
+    """One ``[s, 2, 2]`` factor per qubit position (identity where the layer has no gate)."""
+    eye = tf.eye(2, batch_shape=[1], dtype=complex_dtype)
+    factors = [eye] * k
+    for qubit, terms in zip(layer.qubits, layer.gates, strict=True):
+        factors[qubit] = single_qubit_product(terms, values, complex_dtype)
+    return factors
+
+
+def _match_batch(t: tf.Tensor, matrix: tf.Tensor) -> tf.Tensor:
+    """Broadcasts shared rows ``t [1, ...]`` to a per-sample matrix's batch."""
+    if t.shape[0] == 1 and matrix.shape[0] != 1:
+        return tf.broadcast_to(t, tf.concat([tf.shape(matrix)[:1], tf.shape(t)[1:]], axis=0))
+    return t
+
+
+def _apply_columns(t: tf.Tensor, matrix: tf.Tensor, start: int, width: int, k: int) -> tf.Tensor:
+    """``t [s, rows, 2^k]``: applies ``matrix [s, 2^w, 2^w]`` to qubit positions ``start..start+w-1``."""
+    t = _match_batch(t, matrix)
+    shape = tf.shape(t)
+    view = tf.reshape(t, [shape[0], shape[1], 2 ** start, 2 ** width, 2 ** (k - start - width)])
+    if matrix.shape[0] == 1:
+        out = tf.einsum("ij,srajb->sraib", matrix[0], view)
+    else:
+        out = tf.einsum("sij,srajb->sraib", matrix, view)
+    return tf.reshape(out, shape)
+
+
+def _gate_view(k: int, qubits: Sequence[int]) -> tuple[list[int], str, str, str]:
+    """A view of ``[s, rows, 2^k]`` with an axis of 2 per gate qubit and the gaps merged.
+
+    TensorFlow's einsum and transpose are slow on many axes of size 2; merging the
+    untouched neighbours keeps the rank small. Returns ``(dims, view letters, gate input
+    letters, output letters)`` (letters after ``S`` and ``R``).
+    """
+    dims: list[int] = []
+    view, out = "", ""
+    gate_letter = {q: LETTERS[12 + i] for i, q in enumerate(qubits)}  # m..: output letters of the gate
+    gap = 0
+    for position in range(k):
+        if position in gate_letter:
+            if gap:
+                letter = LETTERS[len(dims)]
+                dims.append(2 ** gap)
+                view, out = view + letter, out + letter
+                gap = 0
+            letter = LETTERS[len(dims)]
+            dims.append(2)
+            view, out = view + letter, out + gate_letter[position]
+        else:
+            gap += 1
+    if gap:
+        letter = LETTERS[len(dims)]
+        dims.append(2 ** gap)
+        view, out = view + letter, out + letter
+    position_letter = {q: view[[p for p in range(k) if p in gate_letter].index(q) + _gaps_before(k, gate_letter, q)]
+                       for q in qubits}
+    old = "".join(position_letter[q] for q in qubits)
+    return dims, view, old, out
+
+
+def _gaps_before(k: int, gate_qubits, q: int) -> int:
+    """Merged gap axes before gate qubit ``q`` in :func:`_gate_view`'s view."""
+    count, gap = 0, False
+    for position in range(q):
+        if position in gate_qubits:
+            gap = False
+        elif not gap:
+            count, gap = count + 1, True
+    return count
+
+
+def _apply_gate(t: tf.Tensor, matrix: tf.Tensor, qubits: Sequence[int], k: int) -> tf.Tensor:
+    """``t [s, rows, 2^k]``: applies a gate ``[s, 2^m, 2^m]`` on any qubit positions."""
+    m = len(qubits)
+    t = _match_batch(t, matrix)
+    shape = tf.shape(t)
+    dims, view, old, out = _gate_view(k, qubits)
+    new = "".join(LETTERS[12 + i] for i in range(m))
+    viewed = tf.reshape(t, tf.concat([shape[:2], dims], axis=0))
+    gate = tf.reshape(matrix, [-1] + [2] * (2 * m))
+    if matrix.shape[0] == 1:
+        result = tf.einsum(f"{new}{old},SR{view}->SR{out}", gate[0], viewed)
+    else:
+        result = tf.einsum(f"S{new}{old},SR{view}->SR{out}", gate, viewed)
+    return tf.reshape(result, shape)
+
+
+def phase_angles(step: PhaseRun, values: SymbolValues, dtype) -> tf.Tensor:
+    """``[batch or 1, 2^n]`` angles ``alpha + values @ omega``."""
+    angle = const(step.alpha, dtype)[None]
+    if step.symbols:
+        angle = angle + tf.matmul(values.stacked(step.symbols), const(step.omega, dtype))
+    return angle
+
+
+def block_matrix(block: DenseBlock, values: SymbolValues, complex_dtype) -> tf.Tensor:
+    """``R [s, d, d]`` with ``R[:, i, j] = (U e_i)_j``: the block's recipe run on every basis state."""
+    k = len(block.qubits)
+    steps: Sequence[RecipeStep] = block.recipe
+    if steps and isinstance(steps[0], KronLayer):  # on the identity: R = (kron u)^T
+        factors = _kron_factors(steps[0], k, values, complex_dtype)
+        t = factors[0]
+        for f in factors[1:]:
+            t = _kron(t, f)
+        t = tf.linalg.matrix_transpose(t)
+        steps = steps[1:]
+    else:
+        t = tf.eye(2 ** k, batch_shape=[1], dtype=complex_dtype)
+    for step in steps:
+        t = apply_recipe_step(t, step, values, k, complex_dtype)
+    return t
+
+
+def apply_recipe_step(t: tf.Tensor, step: RecipeStep, values: SymbolValues, k: int, complex_dtype) -> tf.Tensor:
+    """One recipe step on complex rows ``t [s, rows, 2^k]``."""
+    if isinstance(step, KronLayer):
+        if any(values.is_per_sample(term.symbol) for terms in step.gates for term in terms):
+            for qubit, terms in zip(step.qubits, step.gates, strict=True):  # no per-sample matrices: see apply_term
+                for term in terms:
+                    t = apply_term(t, term, (qubit,), k, values, complex_dtype)
+            return t
+        factors = _kron_factors(step, k, values, complex_dtype)
+        gated = set(step.qubits)
+        for start in range(0, k, KRON_CHUNK_QUBITS):
+            window = range(start, min(start + KRON_CHUNK_QUBITS, k))
+            if not gated & set(window):
+                continue
+            chunk = factors[window[0]]
+            for position in window[1:]:
+                chunk = _kron(chunk, factors[position])
+            t = _apply_columns(t, chunk, window[0], len(window), k)
+        return t
+    if isinstance(step, PhaseRun):
+        if step.source is not None:
+            t = tf.gather(t, step.source, axis=2)
+        angle = phase_angles(step, values, complex_dtype.real_dtype)
+        return t * tf.complex(tf.cos(angle), tf.sin(angle))[:, None, :]
+    return apply_term(t, step.term, step.term.qubits, k, values, complex_dtype)
+
+
+def apply_term(t: tf.Tensor, term: GateTerm, qubits: Sequence[int], k: int, values: SymbolValues,
+               complex_dtype) -> tf.Tensor:
+    """One gate on ``t [s, rows, 2^k]``.
+
+    A gate with a per-sample value is applied as ``sum_k exp(i omega_k v) (M_k psi)``:
+    products with the constant ``M_k`` (large, efficient) weighted by per-sample
+    phases, instead of one tiny matrix product per sample.
+    """
+    if not values.is_per_sample(term.symbol):
+        return _apply_gate(t, gate_matrix(term, values, complex_dtype), qubits, k)
+    m = len(qubits)
+    dims, view, old, out = _gate_view(k, qubits)
+    new = "".join(LETTERS[12 + i] for i in range(m))
+    rows = t.shape[1]
+    viewed = tf.reshape(t, [-1, rows] + dims)
+    matrices = tf.reshape(const(term.matrices, complex_dtype), [-1] + [2] * (2 * m))
+    parts = tf.einsum(f"K{new}{old},SR{view}->KSR{out}", matrices, viewed)
+    phases = tf.reshape(tf.transpose(values.phases(term, complex_dtype)),
+                        [len(term.frequencies), -1] + [1] * (len(dims) + 1))
+    return tf.reshape(tf.reduce_sum(parts * phases, axis=0), [-1, rows, 2 ** k])
+
+
+def real_form(matrix: tf.Tensor) -> tf.Tensor:
+    """``[s, d, d]`` complex ``R`` -> ``[s, 2d, 2d]`` real ``M`` acting on interleaved rows: ``x @ M``."""
+    re, im = tf.math.real(matrix), tf.math.imag(matrix)
+    top = tf.stack([re, im], axis=-1)  # rows (i, re): [s, i, j, q]
+    bottom = tf.stack([-im, re], axis=-1)  # rows (i, im)
+    m4 = tf.stack([top, bottom], axis=2)  # [s, i, p, j, q]
+    d = matrix.shape[-1]
+    return tf.reshape(m4, [-1, 2 * d, 2 * d])

@@ -1,0 +1,63 @@
+"""The engine as a Keras layer's kernel: readouts from per-sample data values and shared weights."""
+
+from __future__ import annotations
+
+from qcircuits.ansatz import Ansatz
+from sims.backends.statevector.sizes import FORWARD_COPIES
+from sims.memory import check_fits, count_that_fits
+
+
+class StatevectorKernel:
+    """Readouts of one ansatz from per-sample data values and shared weights, in TensorFlow.
+
+    Args:
+        ansatz: the ansatz.
+        dtype: ``tf.float32`` (complex64 states) or ``tf.float64``.
+        device: a TensorFlow device name, or None for TensorFlow's placement.
+    """
+
+    def __init__(self, ansatz: Ansatz, *, dtype, device: str | None = None):
+        from sims.backends.statevector.engine import compile_ansatz
+
+        self.ansatz = ansatz
+        self.program = compile_ansatz(ansatz, shared_weights=True, dtype=dtype)
+        self.dtype = dtype
+        self.device = device
+
+    @property
+    def plan_summary(self) -> str:
+        return self.program.plan.describe()
+
+    def training_copies(self) -> int:
+        """States kept alive for one forward+gradient pass: autodiff keeps each step's input."""
+        return FORWARD_COPIES + 3 * self.program.readout_steps  # measured: benchmarks/engine_memory.py
+
+    def check_batch(self, batch: int, available: int | None = None) -> None:
+        """Refuses a batch whose states would not fit, with the estimate.
+
+        Raises:
+            ResourceLimitError: naming the estimate, what is free and the largest batch that fits.
+        """
+        per_sample = (2 ** self.ansatz.n_qubits) * (8 if self.dtype.size == 4 else 16) * self.training_copies()
+        check_fits(batch * per_sample, available=available,
+                   who=f"A batch of {batch} at {self.ansatz.n_qubits} qubits needs",
+                   what="the statevector engine (forward and gradient)",
+                   advice=f"Use batches of at most {count_that_fits(per_sample, available=available)}.")
+
+    def __call__(self, data_values, weights, batch):
+        """``[batch, n_readouts]`` from data-symbol values ``[batch, D]`` (None without data) and weights ``[W]``."""
+        from sims.tf_env import tf
+
+        if isinstance(batch, int):
+            self.check_batch(batch)
+
+        out_dtype = data_values.dtype if data_values is not None else weights.dtype
+        if data_values is not None:
+            data_values = tf.cast(data_values, self.dtype)
+        weights = tf.cast(weights, self.dtype)
+        if self.device:
+            with tf.device(self.device):
+                out = self.program.expectations(data_values, weights, batch)
+        else:
+            out = self.program.expectations(data_values, weights, batch)
+        return tf.cast(out, out_dtype)

@@ -1,0 +1,69 @@
+"""Small TensorFlow helpers of the engine: constants from plan tables, complex <-> real views, qubit moves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from sims.tf_env import tf
+
+_EAGER_CONSTANTS: dict[tuple[int, object], tuple[np.ndarray, tf.Tensor]] = {}
+
+
+def const(array: np.ndarray, dtype) -> tf.Tensor:
+    """``tf.constant(array, dtype)``, converted once per array when running eagerly.
+
+    Plans hold their tables as numpy arrays; in eager mode (one-off calls such as
+    descriptors) converting them again on every call costs more than the arithmetic.
+    """
+    if not tf.executing_eagerly():
+        return tf.constant(array, dtype)
+    key = (id(array), dtype)
+    hit = _EAGER_CONSTANTS.get(key)
+    if hit is None or hit[0] is not array:
+        if len(_EAGER_CONSTANTS) > 20000:
+            _EAGER_CONSTANTS.clear()
+        hit = (array, tf.constant(array, dtype))
+        _EAGER_CONSTANTS[key] = hit  # keeps the array alive, so its id is not reused
+    return hit[1]
+
+
+@tf.custom_gradient
+def as_real(z: tf.Tensor):
+    """Complex ``[..., m]`` -> real ``[..., m, 2]`` without a copy (a bitcast)."""
+    real = tf.float32 if z.dtype == tf.complex64 else tf.float64
+
+    def grad(g):
+        return tf.bitcast(g, z.dtype)  # d/d(re) + i d/d(im): TensorFlow's convention for complex inputs
+
+    return tf.bitcast(z, real), grad
+
+
+@tf.custom_gradient
+def as_complex(x: tf.Tensor):
+    """Real ``[..., m, 2]`` -> complex ``[..., m]`` without a copy (a bitcast)."""
+    complex_dtype = tf.complex64 if x.dtype == tf.float32 else tf.complex128
+
+    def grad(g):
+        return tf.bitcast(g, x.dtype)
+
+    return tf.bitcast(x, complex_dtype), grad
+
+
+def permute_qubits(z: tf.Tensor, n: int, axes: Sequence[int]) -> tf.Tensor:
+    """``z [batch, 2^n]``: reorders the qubit axes so that new axis ``i`` is old axis ``axes[i]``.
+
+    Axes that stay neighbours in the same order are merged first: TensorFlow's
+    transpose is fast on a few large axes and very slow on many axes of size 2.
+    """
+    groups: list[list[int]] = []
+    for a in axes:
+        if groups and groups[-1][-1] + 1 == a:
+            groups[-1].append(a)
+        else:
+            groups.append([a])
+    old = sorted(groups, key=lambda g: g[0])
+    shape = [-1] + [2 ** len(g) for g in old]
+    perm = [0] + [1 + old.index(g) for g in groups]
+    return tf.reshape(tf.transpose(tf.reshape(z, shape), perm), [-1, 2 ** n])

@@ -85,3 +85,54 @@ def test_per_layer_reupload_gives_each_layer_its_own_features(name):
     other = np.concatenate([features, features[::-1]], axis=-1)
     assert not np.allclose(backend.expectations(ansatz, ansatz.parameter_values(other, weights)),
                            backend.expectations(shared, shared.parameter_values(features, weights)), atol=1e-3)
+
+
+PLANNING_BATCHES = (1, 7, 128, 2048)
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("qubits", [4, 6])
+def test_every_plan_the_planner_picks_for_a_batch_size_agrees_with_cirq_forward_and_gradient(name, qubits):
+    """The plan depends on the batch size (sims.backends.statevector.plan.plan_cost): each plan picked
+    for batch 1, 7, 128 or 2048 gives cirq's readouts, and its autodiff gradients (inputs and weights)
+    match central differences along a random direction. Batches 1 and 7 also run at their own size."""
+    from sims.backends.statevector.engine import ansatz_plans
+    from sims.tf_env import tf
+
+    try:
+        ansatz = plugins.create(name, qubits=qubits, depth=2)
+    except ConfigurationError:
+        ansatz = plugins.create(name, qubits=qubits)  # a family with a fixed depth
+    plans = ansatz_plans(ansatz, dtype=tf.float64)
+    chosen = {id(plans.plan_for(b)): plans.plan_for(b) for b in PLANNING_BATCHES}
+    rng = np.random.default_rng(qubits)
+    values = ansatz.random_parameter_values(7, rng)
+    data, weights = values[:, :ansatz.n_data_symbols], values[0, ansatz.n_data_symbols:]
+    reference = make_backend("cirq").expectations(ansatz, np.concatenate([data, np.tile(weights, (7, 1))], axis=1))
+    readout_weights = rng.normal(size=ansatz.n_readouts)
+    for plan in chosen.values():
+        program = plans.program_for_plan(plan)
+
+        def loss(x, w, batch, program=program):
+            return tf.reduce_sum(program.expectations(x, w, batch) * readout_weights)
+
+        for batch in (1, 7):
+            x = tf.constant(data[:batch] if ansatz.n_data_symbols else np.zeros((batch, 0)))
+            out = program.expectations(x if ansatz.n_data_symbols else None, tf.constant(weights), batch).numpy()
+            np.testing.assert_allclose(out, reference[:batch], atol=1e-9, err_msg=plan.describe())
+        x, w = tf.constant(data), tf.constant(weights)
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch([x, w])
+            value = loss(x if ansatz.n_data_symbols else None, w, 7)
+        grad_w = tape.gradient(value, w).numpy()
+        dw = rng.normal(size=weights.shape)
+        h = 1e-6
+        fd = (loss(x if ansatz.n_data_symbols else None, w + h * dw, 7)
+              - loss(x if ansatz.n_data_symbols else None, w - h * dw, 7)).numpy() / (2 * h)
+        np.testing.assert_allclose(grad_w @ dw, fd, rtol=1e-5, atol=1e-7, err_msg=plan.describe())
+        if ansatz.n_data_symbols:
+            grad_x = tape.gradient(value, x).numpy()
+            dx = rng.normal(size=data.shape)
+            fd = (loss(x + h * dx, w, 7) - loss(x - h * dx, w, 7)).numpy() / (2 * h)
+            np.testing.assert_allclose(np.sum(grad_x * dx), fd, rtol=1e-5, atol=1e-7, err_msg=plan.describe())

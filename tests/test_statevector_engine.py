@@ -244,3 +244,34 @@ def test_gpu_and_cpu_engines_agree(name):
         out[device] = (y.numpy(), tape.gradient(tf.reduce_sum(y), layer.circuit_weights).numpy())
     np.testing.assert_allclose(out["gpu"][0], out["cpu"][0], atol=1e-5)
     np.testing.assert_allclose(out["gpu"][1], out["cpu"][1], atol=1e-4)
+
+
+def test_the_planner_weighs_a_shared_blocks_build_against_the_batch():
+    """A fused block's matrix (and its gradient) is built once per call, its product paid per sample:
+    small batches get narrower blocks. sim_14's 8-qubit fold, the batch-blind choice, measured 7x
+    slower at batch 128 than the 5-qubit blocks (benchmarks/planner_cost.py)."""
+    from sims.backends.statevector.engine import ansatz_plans
+    from sims.backends.statevector.plan import DenseBlock, plan_cost
+
+    plans = ansatz_plans(plugins.create("sim_14", qubits=8, depth=2))
+    blind = min(reversed(plans.plans), key=plan_cost)
+    widest = max(len(s.qubits) for s in blind.steps if isinstance(s, DenseBlock))
+    at_128 = max(len(s.qubits) for s in plans.plan_for(128).steps if isinstance(s, DenseBlock))
+    assert widest == 8 and at_128 < 8
+    for plan in plans.plans:  # more samples never cost less; the build part does not grow with the batch
+        costs = [plan_cost(plan, b) for b in (1, 16, 128, 2048)]
+        assert costs == sorted(costs)
+        assert plan_cost(plan, 2) - plan_cost(plan, 1) == pytest.approx(plan_cost(plan, 3) - plan_cost(plan, 2))
+
+
+def test_the_layer_kernel_plans_for_each_known_batch_size_and_builds_each_program_once():
+    from sims.backends.statevector.layer_kernel import StatevectorKernel
+
+    ansatz = plugins.create("sim_14", qubits=6, depth=2)
+    kernel = StatevectorKernel(ansatz, dtype=tf.float32)
+    small, large = kernel.program_for(16), kernel.program_for(2048)
+    assert small.plan.describe() != large.plan.describe()  # block4 x 7 for 16 samples, one 6-qubit fold for 2048
+    assert kernel.program_for(16) is small and kernel.program_for(tf.constant(5)) is small  # unknown: the last
+    x = tf.constant(np.random.default_rng(0).uniform(0, 3, (16, ansatz.n_data_symbols)), tf.float32)
+    w = tf.constant(np.random.default_rng(1).uniform(0, 6, ansatz.n_weights), tf.float32)
+    np.testing.assert_allclose(kernel(x, w, 16).numpy(), large.expectations(x, w, 16).numpy(), atol=2e-5)

@@ -2,27 +2,47 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from qcircuits.ansatz import Ansatz
 from sims.backends.statevector.sizes import FORWARD_COPIES
 from sims.memory import check_fits, count_that_fits
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sims.backends.statevector.program import Program
 
 
 class StatevectorKernel:
     """Readouts of one ansatz from per-sample data values and shared weights, in TensorFlow.
 
+    The plan is chosen for the batch size: at the first call whose batch size is known
+    (eager, or a traced shape), and again for another known size when the cost model picks
+    another plan (at most one program per candidate plan is ever built). A call whose batch
+    size is unknown when traced (Keras ``fit`` traces with ``None``) uses ``batch_hint``, else
+    the last known size, else ``plan.DEFAULT_PLANNING_BATCH``.
+
     Args:
         ansatz: the ansatz.
         dtype: ``tf.float32`` (complex64 states) or ``tf.float64``.
         device: a TensorFlow device name, or None for TensorFlow's placement.
+        batch_hint: the batch size calls will have, when their shapes do not say.
     """
 
-    def __init__(self, ansatz: Ansatz, *, dtype, device: str | None = None):
-        from sims.backends.statevector.engine import compile_ansatz
+    def __init__(self, ansatz: Ansatz, *, dtype, device: str | None = None, batch_hint: int | None = None):
+        from sims.backends.statevector.engine import ansatz_plans
 
         self.ansatz = ansatz
-        self.program = compile_ansatz(ansatz, shared_weights=True, dtype=dtype)
+        self.plans = ansatz_plans(ansatz, shared_weights=True, dtype=dtype)
         self.dtype = dtype
         self.device = device
+        self.batch_hint = batch_hint
+        self.program = self.plans.program(batch_hint)
+
+    def program_for(self, batch) -> Program:
+        """The program for ``batch`` (an int, or a tensor when the size is known only at run time)."""
+        if isinstance(batch, int):
+            self.program = self.plans.program(batch)  # and for later calls whose size is unknown
+        return self.program
 
     @property
     def plan_summary(self) -> str:
@@ -48,6 +68,7 @@ class StatevectorKernel:
         """``[batch, n_readouts]`` from data-symbol values ``[batch, D]`` (None without data) and weights ``[W]``."""
         from sims.tf_env import tf
 
+        program = self.program_for(batch)
         if isinstance(batch, int):
             self.check_batch(batch)
 
@@ -57,7 +78,7 @@ class StatevectorKernel:
         weights = tf.cast(weights, self.dtype)
         if self.device:
             with tf.device(self.device):
-                out = self.program.expectations(data_values, weights, batch)
+                out = program.expectations(data_values, weights, batch)
         else:
-            out = self.program.expectations(data_values, weights, batch)
+            out = program.expectations(data_values, weights, batch)
         return tf.cast(out, out_dtype)

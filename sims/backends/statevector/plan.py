@@ -261,7 +261,7 @@ def recipe(terms: Sequence[GateTerm], k: int) -> tuple[RecipeStep, ...]:
 # batch 2048; milliseconds): a block product grows with its width, a transpose, a gather
 # and a phase multiply are one memory pass each.
 def step_cost(step: PhaseRun | DenseBlock) -> float:
-    """Estimated cost of a step, in units of milliseconds at 12 qubits and batch 2048."""
+    """Estimated cost of a step's passes over the states, in milliseconds at 12 qubits and batch 2048."""
     if isinstance(step, PhaseRun):
         return (29.0 if step.source is not None else 0.0) + 8.0 + (15.0 if step.symbols else 0.0)
     k = len(step.qubits)
@@ -271,20 +271,84 @@ def step_cost(step: PhaseRun | DenseBlock) -> float:
     return product + (11.0 if step.axes is not None else 0.0)
 
 
-def plan_cost(plan: Plan) -> float:
-    """Estimated cost of a plan; phase runs at the end are free for Z readouts (see the engine)."""
+REFERENCE_AMPLITUDES = 2048 * 2 ** 12  # the batch x 2^n at which step_cost is measured
+
+# The batch-aware model: forward + gradient milliseconds of a plan =
+#   PER_PASS_MS * (its step costs, scaled by batch x 2^n / REFERENCE_AMPLITUDES)
+#   + BUILD_MS_PER_AMPLITUDE * (amplitudes its shared blocks' recipes touch: steps x 4^k)
+#   + STEP_MS * (its steps and recipe steps: TensorFlow's cost per operation).
+# A shared block's matrix (and its gradient) is built once per call, whatever the batch; it is
+# applied once per sample. Fitted by benchmarks/planner_cost.py on this 2-core machine (see
+# docs/engine.md, "How the planner chooses").
+PER_PASS_MS = 3.05
+BUILD_MS_PER_AMPLITUDE = 2.2e-5
+STEP_MS = 0.156
+# The batch assumed when a call's batch size is unknown (a Keras graph traced with None).
+DEFAULT_PLANNING_BATCH = 1024
+
+
+def _trailing_free(plan: Plan) -> list[PhaseRun | DenseBlock]:
     steps = list(plan.steps)
-    while steps and isinstance(steps[-1], PhaseRun):
+    while steps and isinstance(steps[-1], PhaseRun):  # free for Z readouts (see the engine)
         steps.pop()
-    return sum(step_cost(s) for s in steps)
+    return steps
+
+
+def plan_cost(plan: Plan, batch: int | None = None) -> float:
+    """Estimated cost of a plan.
+
+    Args:
+        plan: the plan.
+        batch: the batch it runs on. None: the cost of its passes over the states alone, in
+            milliseconds at 12 qubits and batch 2048 (the batch-blind model of large batches).
+
+    Returns:
+        Without ``batch``, the passes' cost; with it, forward + gradient milliseconds by the
+        batch-aware model (the constants above).
+    """
+    steps = _trailing_free(plan)
+    passes = sum(step_cost(s) for s in steps)
+    if batch is None:
+        return passes
+    build = sum(len(s.recipe) * 4 ** len(s.qubits) for s in steps if isinstance(s, DenseBlock) and not s.per_sample)
+    operations = len(steps) + sum(len(s.recipe) for s in steps if isinstance(s, DenseBlock))
+    scale = batch * 2 ** plan.n_qubits / REFERENCE_AMPLITUDES
+    return PER_PASS_MS * passes * scale + BUILD_MS_PER_AMPLITUDE * build + STEP_MS * operations
 
 
 FOLD_MAX_QUBITS = 10  # widest shared block considered: its matrix is 2^k x 2^k
 SAMPLE_BLOCK_QUBITS = 6
 
 
+def candidate_plans(terms: Sequence[GateTerm], n: int, per_sample_symbols: set[int], *,
+                    sample_block_qubits: int | None = None) -> list[Plan]:
+    """The plans worth choosing between: one per shared block width, from 2 to ``min(n, FOLD_MAX_QUBITS)``
+    (one plan when no gate is shared by the batch: the width of shared blocks does not matter).
+
+    Planning is the slow part at large widths; a caller keeps these and chooses per batch
+    size with :func:`choose_plan`.
+    """
+    if sample_block_qubits is None:
+        sample_block_qubits = min(n, SAMPLE_BLOCK_QUBITS)
+    if all(t.symbol in per_sample_symbols for t in terms if t.symbol is not None) \
+            and not any(t.symbol is None for t in terms):
+        widths = [n]
+    else:
+        widths = list(range(min(2, n), min(n, FOLD_MAX_QUBITS) + 1))
+    return [_make_plan(terms, n, per_sample_symbols, shared_block_qubits=k, sample_block_qubits=sample_block_qubits)
+            for k in widths]
+
+
+def choose_plan(plans: Sequence[Plan], batch: int | None = None) -> Plan:
+    """The cheapest of ``plans`` at ``batch`` (None: :data:`DEFAULT_PLANNING_BATCH`); ties go to the
+    wider blocks (fewer steps)."""
+    at = DEFAULT_PLANNING_BATCH if batch is None else batch
+    return min(reversed(list(plans)), key=lambda plan: plan_cost(plan, at))
+
+
 def make_plan(terms: Sequence[GateTerm], n: int, per_sample_symbols: set[int], *,
-              shared_block_qubits: int | None = None, sample_block_qubits: int | None = None) -> Plan:
+              shared_block_qubits: int | None = None, sample_block_qubits: int | None = None,
+              batch: int | None = None) -> Plan:
     """Plans the steps for ``terms`` on ``n`` qubits.
 
     Args:
@@ -293,21 +357,17 @@ def make_plan(terms: Sequence[GateTerm], n: int, per_sample_symbols: set[int], *
         per_sample_symbols: symbol indices whose values differ per sample.
         shared_block_qubits: widest block for gates shared by the batch (``n`` folds a
             whole weight-only stretch into one matrix). None: the cheapest width under
-            :func:`step_cost`, from 2 to ``min(n, FOLD_MAX_QUBITS)``.
+            :func:`plan_cost` at ``batch``, from 2 to ``min(n, FOLD_MAX_QUBITS)``.
         sample_block_qubits: widest block for gates with per-sample values (None: up to
             :data:`SAMPLE_BLOCK_QUBITS`). Their gates are applied to the states one by one, so
             a wider block only saves transposes.
+        batch: the batch size the plan will run on (None: :data:`DEFAULT_PLANNING_BATCH`).
     """
+    if shared_block_qubits is None:
+        return choose_plan(candidate_plans(terms, n, per_sample_symbols, sample_block_qubits=sample_block_qubits),
+                           batch)
     if sample_block_qubits is None:
         sample_block_qubits = min(n, SAMPLE_BLOCK_QUBITS)
-    if shared_block_qubits is None and all(t.symbol in per_sample_symbols for t in terms if t.symbol is not None) \
-            and not any(t.symbol is None for t in terms):
-        shared_block_qubits = n  # nothing is shared: the width of shared blocks does not matter
-    if shared_block_qubits is None:
-        plans = [_make_plan(terms, n, per_sample_symbols, shared_block_qubits=k,
-                            sample_block_qubits=sample_block_qubits)
-                 for k in range(min(2, n), min(n, FOLD_MAX_QUBITS) + 1)]
-        return min(reversed(plans), key=plan_cost)  # ties: the wider block (fewer steps)
     return _make_plan(terms, n, per_sample_symbols, shared_block_qubits=shared_block_qubits,
                       sample_block_qubits=sample_block_qubits)
 

@@ -275,3 +275,24 @@ def test_the_layer_kernel_plans_for_each_known_batch_size_and_builds_each_progra
     x = tf.constant(np.random.default_rng(0).uniform(0, 3, (16, ansatz.n_data_symbols)), tf.float32)
     w = tf.constant(np.random.default_rng(1).uniform(0, 6, ansatz.n_weights), tf.float32)
     np.testing.assert_allclose(kernel(x, w, 16).numpy(), large.expectations(x, w, 16).numpy(), atol=2e-5)
+
+
+def test_eager_calls_run_one_graph_traced_once_per_program():
+    from sims.layers import QuantumLayer
+
+    layer = QuantumLayer("hardware_efficient", qubits=4, depth=2, backend="statevector", projection="none")
+    outputs = []
+    for batch in (64, 80, 96):  # one plan for all three: one trace, whatever the batch size
+        x = tf.constant(np.random.default_rng(batch).uniform(0, 3, (batch, 4)), tf.float32)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = layer(x)
+            total = tf.reduce_sum(out)
+        assert tape.gradient(total, x) is not None  # differentiable through the graph
+        outputs.append((x, out))
+    graphs = list(layer.kernel._graphs.values())
+    assert len(graphs) == 1
+    x, out = outputs[-1]
+    program = layer.kernel.program_for(96)
+    expected = program.expectations(x, tf.cast(layer.circuit_weights, tf.float32), 96)
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), atol=1e-6)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextlib
+from typing import TYPE_CHECKING, Any
 
 from qcircuits.ansatz import Ansatz
 from sims.backends.statevector.sizes import FORWARD_COPIES
@@ -37,6 +38,7 @@ class StatevectorKernel:
         self.device = device
         self.batch_hint = batch_hint
         self.program = self.plans.program(batch_hint)
+        self._graphs: dict[tuple[int, int | None], Any] = {}
 
     def program_for(self, batch) -> Program:
         """The program for ``batch`` (an int, or a tensor when the size is known only at run time)."""
@@ -76,9 +78,32 @@ class StatevectorKernel:
         if data_values is not None:
             data_values = tf.cast(data_values, self.dtype)
         weights = tf.cast(weights, self.dtype)
-        if self.device:
-            with tf.device(self.device):
-                out = program.expectations(data_values, weights, batch)
-        else:
-            out = program.expectations(data_values, weights, batch)
+        run = self._graph(program, batch) if tf.executing_eagerly() else program.expectations
+        with tf.device(self.device) if self.device else contextlib.nullcontext():
+            out = run(data_values, weights, batch)
         return tf.cast(out, out_dtype)
+
+    def _graph(self, program: Program, batch):
+        """``program.expectations`` as one TensorFlow graph, traced once per program (and, without data
+        symbols, per batch size): an eager call then runs one graph instead of each operation one by
+        one (at 8 qubits, batch 2048, that is 4.7x TFQ eagerly against ~60x in a graph)."""
+        from sims.tf_env import tf
+
+        key = (id(program), None if self.ansatz.n_data_symbols else int(batch))
+        compiled = self._graphs.get(key)
+        if compiled is None:
+            if self.ansatz.n_data_symbols:
+                def expectations(data_values, weights):
+                    return program.expectations(data_values, weights, tf.shape(data_values)[0])
+
+                signature = [tf.TensorSpec([None, self.ansatz.n_data_symbols], self.dtype),
+                             tf.TensorSpec([self.ansatz.n_weights], self.dtype)]
+            else:
+                def expectations(data_values, weights):
+                    return program.expectations(None, weights, int(batch))
+
+                signature = [tf.TensorSpec(None, self.dtype), tf.TensorSpec([self.ansatz.n_weights], self.dtype)]
+            graph = tf.function(expectations, input_signature=signature)
+            compiled = self._graphs[key] = (
+                lambda d, w, b: graph(d if d is not None else tf.zeros([0], self.dtype), w))
+        return compiled

@@ -40,10 +40,14 @@ class CircuitPlans:
             self.plans = [make_plan(self.terms, self.n, set(self.per_sample_index),
                                     shared_block_qubits=shared_block_qubits, sample_block_qubits=sample_block_qubits)]
         self._programs: dict[int, Program] = {}
+        self._chosen: dict[int | None, Plan] = {}
 
     def plan_for(self, batch: int | None) -> Plan:
-        """The cheapest plan at ``batch`` (None: plan.DEFAULT_PLANNING_BATCH)."""
-        return choose_plan(self.plans, batch)
+        """The cheapest plan at ``batch`` (None: plan.DEFAULT_PLANNING_BATCH), remembered per size: an
+        eager layer asks at every call."""
+        if batch not in self._chosen:
+            self._chosen[batch] = choose_plan(self.plans, batch)
+        return self._chosen[batch]
 
     def program(self, batch: int | None = None) -> Program:
         """The program of :meth:`plan_for`, built once per plan."""

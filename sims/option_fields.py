@@ -142,6 +142,20 @@ def add_field_argument(parser: Any, field: dataclasses.Field, *, unset_default: 
                         default=None if unset_default else field.default, help=help_text)
 
 
+def converted(name: str, value: Any, converter: Callable[[str], Any]) -> Any:
+    """A string or number from a file or a dict, through a command-line converter.
+
+    Raises:
+        ConfigurationError: naming ``name`` and what was expected.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ConfigurationError(f"{name}: expected a string or a number; got {value!r}.")
+    try:
+        return converter(str(value))
+    except argparse.ArgumentTypeError as exc:
+        raise ConfigurationError(f"{name}: {exc}.") from None
+
+
 def convert(field: dataclasses.Field, value: Any) -> Any:
     """``value`` (from a file or a dict) as the option's type, checked as its command line checks it.
 
@@ -155,15 +169,7 @@ def convert(field: dataclasses.Field, value: Any) -> Any:
         return value
     if value is None and field.default is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ConfigurationError(f"{flag}: expected a string or a number; got {value!r}.")
-    if meta["type"] is not None:
-        try:
-            value = meta["type"](str(value))
-        except argparse.ArgumentTypeError as exc:
-            raise ConfigurationError(f"{flag}: {exc}.") from None
-    else:
-        value = str(value)
+    value = converted(flag, value, meta["type"] or str)
     if meta["choices"] is not None and value not in meta["choices"]:
         raise ConfigurationError(f"{flag}: invalid choice {value!r}; expected one of "
                                  f"{', '.join(map(str, meta['choices']))}.")

@@ -166,27 +166,15 @@ class DescriptorJob:
 
 def _descriptor_job(options: dict[str, Any], seed: int) -> DescriptorJob:
     from sims.descriptors import DescriptorOptions
-    from sims.option_fields import field_values
+    from sims.option_fields import converted, field_values, integer
 
     values, _ = _split_plugin(options)
     circuit = {name: values.pop(name) for name in ("ansatz", "qubits", "depth", "backend") if name in values}
-    qubits = _integer("qubits", circuit.get("qubits", 4))
-    depth = _integer("depth", circuit.get("depth", 1))
+    qubits = converted("qubits", circuit.get("qubits", 4), integer)  # ranges are the ansatz's to check
+    depth = converted("depth", circuit.get("depth", 1), integer)
     descriptor_options = DescriptorOptions(**field_values(DescriptorOptions, values), seed=seed,
                                            backend=str(circuit.get("backend", "statevector")))
     return DescriptorJob(str(circuit.get("ansatz", DEFAULT_ANSATZ)), qubits, depth, descriptor_options)
-
-
-def _integer(name: str, value: Any) -> int:
-    """An integer option of a sweep file (its range is the ansatz's to check)."""
-    from sims.option_fields import integer
-
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ConfigurationError(f"{name}: expected an integer; got {value!r}.")
-    try:
-        return integer(str(value))
-    except ValueError as exc:  # argparse.ArgumentTypeError
-        raise ConfigurationError(f"{name}: {exc}.") from None
 
 
 def _check_metrics(options: dict[str, Any], seed: int) -> None:

@@ -65,6 +65,20 @@ def check_positive_number(name: str, value: object) -> float:
     return float(value)
 
 
+MAX_REPETITIONS = 10 ** 9  # shots per readout: beyond it a count is a typo, and float32 counts lose whole shots
+
+
+def check_repetitions(value: object, name: str = "repetitions") -> int:
+    """Returns ``value`` if it is a shot count: an integer from 1 to :data:`MAX_REPETITIONS`.
+
+    Raises:
+        ConfigurationError: naming the value and the range.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= int(value) <= MAX_REPETITIONS:
+        raise ConfigurationError(f"{name}: expected a shot count from 1 to {MAX_REPETITIONS:,}; got {value!r}.")
+    return int(value)
+
+
 # Beyond this many radians a float32 angle's spacing exceeds 1e-3 rad, so backends that reduce
 # angles in float32 (our engine, TFQ, qsim) and those that work in float64 (Cirq) disagree in
 # the third decimal, and at 1e30 rad they give unrelated answers.

@@ -26,9 +26,11 @@ from qcircuits import plugins
 from qcircuits.ansatz import Ansatz
 from qcircuits.descriptors import expressibility, meyer_wallach, pair_fidelities
 from qcircuits.errors import ConfigurationError
+from qcircuits.noise import Noise, as_noise
 from qcircuits.validation import check_seed
 from sims.backends import Backend, make_backend
-from sims.option_fields import option, positive_int
+from sims.backends.statevector.shots import shift_rule
+from sims.option_fields import noise_spec, option, positive_int
 
 MAX_METRIC_QUBITS = 14  # 2 x samples states of 2^n amplitudes, plus 2x2 reduced density matrices
 METRICS = ("expressibility", "entangling_capability", "gradient_variance")
@@ -45,6 +47,9 @@ class DescriptorOptions:
                                type=positive_int)
     seeds: int = option(3, "independent repetitions giving the uncertainty (default: %(default)s)",
                         flag="--metric-seeds", type=positive_int)
+    noise: str = option("none", "noise on the circuit, e.g. depolarize:0.01 (default: none). With channels only "
+                                "the gradient variance is measured, on the exact density matrix: expressibility "
+                                "and entangling capability are defined here for pure states", type=noise_spec)
     bins: int = 75
     seed: int = 0
     backend: str = "statevector"  # any sims.backends name (qsim, cirq, qsim-gpu, ...) for the states
@@ -130,15 +135,17 @@ class GradientSampler:
     engine. Otherwise (the symbol in several gates) the engine's autodiff gives it.
     """
 
-    def __init__(self, ansatz: Ansatz, dtype: str = "complex64"):
+    def __init__(self, ansatz: Ansatz, dtype: str = "complex64", noise: Noise | None = None):
         from sims.backends.statevector.engine import compile_ansatz
         from sims.backends.statevector.gates import gate_terms
         from sims.tf_env import tf
 
         self.ansatz = ansatz
         self.real = tf.float64 if dtype == "complex128" else tf.float32
+        # Under noise the exact density matrix: the rule still holds (a channel has no parameter).
         self.program = compile_ansatz(ansatz, shared_weights=False, dtype=self.real,
-                                      readouts=[cost_observable(ansatz)])
+                                      readouts=[cost_observable(ansatz)], noise=noise)
+        self.factor = 1.0 if noise is None else float(noise.readout_factors([cost_observable(ansatz)])[0])
         self.column = ansatz.n_data_symbols  # theta_0: the first weight, in layer 1
         gates = [t for t in gate_terms(ansatz.circuit, ansatz.qubits, ansatz.symbols) if t.symbol == self.column]
         self.rule = shift_rule(gates[0].frequencies) if len(gates) == 1 else None
@@ -161,31 +168,14 @@ class GradientSampler:
             with tf.GradientTape() as tape:  # eager: one call per seed, cheaper than tracing a graph
                 tape.watch(tensor)
                 cost = self.program.expectations(tensor, None, count)
-            return tape.gradient(cost, tensor).numpy()[:, self.column].astype(float)
-        shifts, coefficients = self.rule
+            return self.factor * tape.gradient(cost, tensor).numpy()[:, self.column].astype(float)
+        shifts, coefficients = self.rule.shifts, self.rule.coefficients
         batch = np.repeat(values[None], 2 * len(shifts), axis=0)
         batch[:len(shifts), :, self.column] += shifts[:, None]
         batch[len(shifts):, :, self.column] -= shifts[:, None]
         flat = tf.constant(batch.reshape(-1, values.shape[1]), self.real)
         cost = self.program.expectations(flat, None, int(flat.shape[0])).numpy().reshape(2, len(shifts), count)
-        return np.einsum("j,jb->b", coefficients, cost[0] - cost[1]).astype(float)
-
-
-def shift_rule(frequencies: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Shifts ``s_j`` and weights ``c_j`` with ``f'(x) = sum_j c_j (f(x + s_j) - f(x - s_j))``.
-
-    For ``f(x) = a_0 + sum_r (a_r cos(W_r x) + b_r sin(W_r x))`` with ``W_r`` the distinct
-    positive differences of ``frequencies``: the odd part at ``2R`` shifts determines
-    the ``b_r`` exactly (least squares on a full-rank system).
-    """
-    differences = np.abs(np.subtract.outer(frequencies, frequencies)).ravel()
-    spectrum = np.unique(np.round(differences[differences > 1e-9], 12))
-    if not len(spectrum):
-        return None
-    shifts = np.pi * (np.arange(2 * len(spectrum)) + 0.5) / (2 * len(spectrum) * spectrum.min())
-    sines = 2 * np.sin(np.outer(shifts, spectrum))  # [shifts, R]
-    coefficients = spectrum @ np.linalg.pinv(sines)
-    return shifts, coefficients
+        return self.factor * np.einsum("j,jb->b", coefficients, cost[0] - cost[1]).astype(float)
 
 
 def gradient_samples(ansatz: Ansatz, count: int, seed: int, dtype: str = "complex64") -> np.ndarray:
@@ -204,20 +194,24 @@ def describe_ansatz(name: str, qubits: int, depth: int, options: DescriptorOptio
                     metrics: tuple[str, ...] = METRICS) -> dict[str, Any]:
     """All requested descriptors of one ansatz, with uncertainties and per-seed values."""
     ansatz, encoding_note = checked_metric_ansatz(name, qubits, depth)
+    noise = as_noise(options.noise)
+    if noise.has_channels:  # see DescriptorOptions.noise
+        metrics = tuple(m for m in metrics if m == "gradient_variance")
     engine_options: dict[str, Any] = {"dtype": options.dtype} if options.backend == "statevector" else {}
     backend = make_backend(options.backend, qubits=ansatz.n_qubits, **engine_options)  # a missing GPU fails here
     seeds = [options.seed + 1000 * k for k in range(options.seeds)]
     result: dict[str, Any] = {"ansatz": name, "qubits": ansatz.n_qubits, "depth": ansatz.depth,
                               "trainable_parameters": ansatz.n_weights, "data_encoding": encoding_note,
                               "samples": options.samples, "grad_samples": options.grad_samples,
-                              "seeds": seeds, "bins": options.bins, "state_backend": options.backend}
+                              "seeds": seeds, "bins": options.bins, "state_backend": options.backend,
+                              "noise": str(noise)}
     if "expressibility" in metrics or "entangling_capability" in metrics:
         pairs = expressibility_and_entanglement(ansatz, options, seeds, backend)
         columns = (("expressibility", [p[0] for p in pairs]), ("entangling_capability", [p[1] for p in pairs]))
         for key, values in columns:
             result[key] = {"value": float(np.mean(values)), "std": float(np.std(values, ddof=1)), "per_seed": values}
     if "gradient_variance" in metrics:
-        sampler = GradientSampler(ansatz, options.dtype)
+        sampler = GradientSampler(ansatz, options.dtype, noise=None if noise.is_noiseless else noise)
         variances = [float(np.var(g)) for g in sampler.samples(options.grad_samples, seeds)]
         result["gradient_variance"] = {"value": float(np.mean(variances)), "std": float(np.std(variances, ddof=1)),
                                        "per_seed": variances, "cost": "<Z0 Z1>" if ansatz.n_qubits > 1 else "<Z0>",
@@ -229,7 +223,9 @@ def flat_row(row: dict[str, Any]) -> dict[str, Any]:
     """One descriptor row as a flat table row (value and std columns)."""
     flat = {k: row[k] for k in ("ansatz", "qubits", "depth", "trainable_parameters", "data_encoding", "samples",
                                 "grad_samples")}
+    flat["noise"] = row.get("noise", "none")
     for key in METRICS:
-        flat[key] = row[key]["value"]
-        flat[f"{key}_std"] = row[key]["std"]
+        measured = row.get(key)  # under noise channels only the gradient variance is measured
+        flat[key] = measured["value"] if measured else None
+        flat[f"{key}_std"] = measured["std"] if measured else None
     return flat

@@ -22,7 +22,8 @@ import numpy as np
 from qcircuits import plugins
 from qcircuits.ansatz import Ansatz
 from qcircuits.errors import ConfigurationError
-from qcircuits.validation import warn_large_angles
+from qcircuits.noise import as_noise, noise_config
+from qcircuits.validation import check_repetitions, warn_large_angles
 from sims.atomic import to_plain
 from sims.backends import AUTO, backend_names, backend_spec, make_backend
 from sims.tf_env import keras, tf, tfq
@@ -95,8 +96,12 @@ class QuantumLayer(keras.layers.Layer):
         projection: ``"auto"``, ``"learned"``, ``"fixed"`` or ``"none"``.
         weight_initializer: Keras initializer for the circuit weights
             (default uniform in [0, 2 pi)).
-        repetitions: if set, sampled expectations with this many shots (``tfq`` only; ``auto``
-            then picks ``tfq``).
+        noise: noise channels and readout error: a spec such as ``"depolarize:0.01,readout:0.02"``
+            (:mod:`qcircuits.noise`), a ``cirq.NoiseModel``, or None. On ``statevector`` channels run
+            the exact density-matrix mode (autodiff gradients); ``auto`` counts a density matrix
+            as twice the width.
+        repetitions: if set, sampled expectations with this many shots per readout, and
+            parameter-shift gradients with the same shots (``statevector``, ``tfq``).
         ansatz_source: where the ansatz came from (set automatically; used to reload
             a plugin when a saved model is loaded).
         seed: seed of the default initialisers and of the ``"fixed"`` projection.
@@ -105,7 +110,7 @@ class QuantumLayer(keras.layers.Layer):
     """
 
     def __init__(self, ansatz: str, *, backend: str = AUTO, projection: str = "auto",
-                 weight_initializer: Any = None, repetitions: int | None = None,
+                 weight_initializer: Any = None, noise: Any = None, repetitions: int | None = None,
                  ansatz_source: str | None = None, seed: int = 0, ansatz_options: dict | None = None,
                  backend_options: dict | None = None, **kwargs: Any):
         layer_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in ("name", "dtype", "trainable")}
@@ -117,10 +122,9 @@ class QuantumLayer(keras.layers.Layer):
             raise ConfigurationError(f"Unknown layer backend {backend!r}; expected one of {', '.join(LAYER_BACKENDS)}.")
         if projection not in PROJECTIONS:
             raise ConfigurationError(f"Unknown projection {projection!r}; expected one of {', '.join(PROJECTIONS)}.")
-        if repetitions is not None and (backend not in ("tfq", AUTO) or isinstance(repetitions, bool)
-                                        or not isinstance(repetitions, (int, np.integer)) or repetitions < 1):
-            raise ConfigurationError(
-                f"repetitions={repetitions!r} needs backend='tfq' and a positive shot count.")
+        if repetitions is not None:
+            check_repetitions(repetitions)
+        noise_model = as_noise(noise)
         if backend_options is not None and not isinstance(backend_options, dict):
             raise ConfigurationError(f"backend_options must be a dict; got {backend_options!r}.")
         self.ansatz = resolve_ansatz(ansatz, options, ansatz_source)
@@ -130,14 +134,19 @@ class QuantumLayer(keras.layers.Layer):
         self.backend_options = dict(backend_options or {})
         self.projection = projection
         self.repetitions = repetitions
+        self.noise = noise_model
         self.seed = seed
         self.weight_initializer = keras.initializers.get(
             weight_initializer or keras.initializers.RandomUniform(0.0, 2 * np.pi, seed=seed))
         self.supports_masking = True
-        chosen = "tfq" if (backend == AUTO and repetitions is not None) else backend
+        chosen = backend
         backend_kwargs = dict(self.backend_options)
         if repetitions is not None:
             backend_kwargs["repetitions"] = repetitions
+            if chosen in ("statevector", AUTO):
+                backend_kwargs.setdefault("shot_seed", seed)
+        if not noise_model.is_noiseless:
+            backend_kwargs["noise"] = noise_model
         if self.dtype == "float64" and "dtype" not in backend_kwargs and chosen in ("statevector", AUTO):
             backend_kwargs["dtype"] = "complex128"
         # A missing GPU build, a bad option or a circuit too large fails here, at construction.
@@ -296,6 +305,7 @@ class QuantumLayer(keras.layers.Layer):
             backend_options=to_plain(self.backend_options),
             projection=self.projection,
             weight_initializer=keras.initializers.serialize(self.weight_initializer),
+            noise=noise_config(self.noise),
             repetitions=self.repetitions,
             seed=self.seed,
         )

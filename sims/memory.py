@@ -82,7 +82,7 @@ def check_batch_fits(batch: int, ansatz, available: int | None = None) -> None:
 
 
 def check_state_fits(n_qubits: int, *, bytes_per_amplitude: int, copies: int,
-                     available: int | None = None, what: str = "the simulator") -> int:
+                     available: int | None = None, what: str = "the simulator", who: str | None = None) -> int:
     """Refuses a simulation whose state vectors would not fit in memory.
 
     Args:
@@ -91,6 +91,7 @@ def check_state_fits(n_qubits: int, *, bytes_per_amplitude: int, copies: int,
         copies: state vectors held at once by the backend.
         available: bytes available (default: measured now).
         what: the backend's name, for the message.
+        who: the start of the message (default: ``"N qubits need"``).
 
     Returns:
         The estimated bytes needed.
@@ -99,6 +100,6 @@ def check_state_fits(n_qubits: int, *, bytes_per_amplitude: int, copies: int,
         ResourceLimitError: naming the estimate and what is available.
     """
     needed = state_vector_bytes(n_qubits, bytes_per_amplitude) * copies
-    check_fits(needed, who=f"{n_qubits} qubits need", available=available, advice="Use fewer qubits.",
+    check_fits(needed, who=who or f"{n_qubits} qubits need", available=available, advice="Use fewer qubits.",
                what=f"{what} (2^{n_qubits} amplitudes x {bytes_per_amplitude} B x {copies} copies)")
     return needed

@@ -77,6 +77,31 @@ def positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a finite number > 0; got {text!r}") from None
 
 
+def noise_spec(text: str) -> str:
+    """A noise spec such as ``depolarize:0.01,readout:0.02`` (:class:`qcircuits.noise.NoiseSpec`), in
+    canonical form (``"none"`` when noiseless), so that equal specs make equal records and trial keys."""
+    from qcircuits.noise import NoiseSpec
+
+    try:
+        return str(NoiseSpec.parse(str(text)))
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(str(exc).rstrip(".")) from None
+
+
+def shot_count(text: str) -> int:
+    """Shots per readout: an integer from 1 to :data:`qcircuits.validation.MAX_REPETITIONS`."""
+    from qcircuits.validation import check_repetitions
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of shots; got {text!r}") from None
+    try:
+        return check_repetitions(value, "shots")
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("shots: ").rstrip(".")) from None
+
+
 # --- fields ----------------------------------------------------------------------------------
 
 

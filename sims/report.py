@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from qcircuits.ansatz import Ansatz
+from qcircuits.noise import noise_config
 from sims.backends import Backend
 from sims.memory import format_bytes, state_vector_bytes
 
@@ -32,6 +33,8 @@ def simulate_report(ansatz: Ansatz, backend: Backend, *, batch: int, seed: int,
     return {
         "ansatz": {**ansatz.summary(), "source": source, "options": dict(ansatz.options)},
         "backend": {"name": backend.name, "device": backend.device(), "selection": backend.selection or None},
+        "noise": noise_config(backend.noise),
+        "shots": getattr(backend.options, "repetitions", None),
         "batch": batch,
         "seed": seed,
         "expectations": {
@@ -65,6 +68,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"parameters    {a['trainable_parameters']} trainable, {a['data_parameters']} data",
         f"gates         {a['gates']} total, {a['two_qubit_gates']} two-qubit, {a['moments']} moments",
         f"backend       {report['backend']['name']} ({report['backend']['device']})",
+        f"noise         {report.get('noise') or 'none'}"
+        + (f"; {report['shots']} shots per readout" if report.get("shots") else ""),
         f"memory        state vector {format_bytes(m['state_vector_bytes'])}"
         f" (peak estimate {format_bytes(m['peak_estimate_bytes'])})",
     ]

@@ -17,14 +17,22 @@ def test_registry_declares_what_each_backend_can_do():
     assert set(backend_names()) >= {"qsim", "cirq", "tfq", "statevector", "qsim-gpu", "qsim-custatevec"}
     assert set(backend_names(differentiable=True)) == {"tfq", "statevector"}
     assert REGISTRY["statevector"].gpu and REGISTRY["qsim-gpu"].gpu and not REGISTRY["tfq"].gpu
-    assert backend_spec("qsim").option_names() == ("threads",)
+    assert backend_spec("qsim").option_names() == ("noise", "repetitions", "shot_seed", "threads", "trajectories")
+    assert [n for n, s in REGISTRY.items() if s.noise] == ["cirq", "qsim", "statevector", "tfq"]
+    assert not REGISTRY["qsim-gpu"].noise and REGISTRY["cirq"].shots
 
 
 @pytest.mark.parametrize("name, options, match", [
-    ("cirq", {"threads": 2}, "Backend 'cirq' does not take option\\(s\\) threads; it takes: no options"),
-    ("qsim", {"dtype": "complex64"}, "Backend 'qsim' does not take option\\(s\\) dtype; it takes: threads"),
+    ("cirq", {"threads": 2}, "Backend 'cirq' does not take option\\(s\\) threads \\(backends that do: qsim\\); "
+     "it takes: noise, repetitions, shot_seed"),
+    ("qsim", {"dtype": "complex64"}, "Backend 'qsim' does not take option\\(s\\) dtype \\(backends that do: "
+     "statevector\\); it takes: noise, repetitions, shot_seed, threads, trajectories"),
     ("qsim", {"threads": 0}, "threads must be >= 1"),
-    ("tfq", {"repetitions": -3}, "repetitions must be a positive shot count"),
+    ("tfq", {"repetitions": -3}, "repetitions: expected a shot count from 1"),
+    ("qsim", {"trajectories": 0}, "trajectories must be >= 1"),
+    ("qsim-gpu", {"noise": "bit_flip:0.1"}, r"does not take option\(s\) noise \(backends that do: "),
+    ("statevector", {"noise": "amplitude_damp:-0.1"}, "must be from 0 to 1; got -0.1"),
+    ("cirq", {"shot_seed": -1}, "shot_seed: expected a seed"),
     ("nonesuch", {}, "Unknown backend 'nonesuch'; expected one of .*statevector.*auto"),
 ])
 def test_a_backend_rejects_options_it_does_not_take_in_one_line(name, options, match):

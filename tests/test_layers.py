@@ -142,7 +142,8 @@ def test_auto_picks_the_engine_for_small_circuits_and_tfq_for_wide_ones_and_says
     assert small.resolved_backend == "statevector" and "4 qubits <= " in small.backend_selection
     wide = QuantumLayer("basic_entangler", qubits=limit + 1, depth=1)
     assert wide.resolved_backend == "tfq" and "TFQ" in wide.backend_selection
-    assert QuantumLayer("hardware_efficient", qubits=3, repetitions=10).resolved_backend == "tfq"
+    # Shots no longer send auto to TFQ: the engine samples them, with parameter-shift gradients.
+    assert QuantumLayer("hardware_efficient", qubits=3, repetitions=10).resolved_backend == "statevector"
 
 
 def test_float64_layer_runs_the_engine_in_complex128_unless_told_otherwise():
@@ -227,14 +228,27 @@ def test_classic_pqc_form_matches_the_quantum_layer():
     ({"backend": "qsim-gpu"}, ConfigurationError, "is CPU-only|no CUDA device is visible"),
     ({"backend": "tpu"}, ConfigurationError, "Unknown layer backend 'tpu'"),
     ({"projection": "pca"}, ConfigurationError, "Unknown projection 'pca'"),
-    ({"repetitions": 10, "backend": "qsim"}, ConfigurationError, "needs backend='tfq'"),
+    ({"repetitions": 0}, ConfigurationError, "repetitions: expected a shot count from 1 to 1,000,000,000; got 0"),
+    ({"repetitions": 10 ** 12}, ConfigurationError, "expected a shot count"),
+    ({"repetitions": 2.5}, ConfigurationError, "expected a shot count"),
+    ({"noise": "depolarize:0.01", "backend": "qsim-gpu"}, ConfigurationError,
+     r"does not take option\(s\) noise \(backends that do: cirq, qsim, statevector, tfq\)"),
+    ({"noise": "depolarise:0.01"}, ConfigurationError, "unknown channel 'depolarise'; did you mean 'depolarize'"),
+    ({"noise": "depolarize:1.5"}, ConfigurationError, "must be from 0 to 1; got 1.5"),
+    ({"noise": "depolarize:nan"}, ConfigurationError, "must be from 0 to 1; got nan"),
+    ({"noise": "depolarize=0.1"}, ConfigurationError, "is not 'channel:probability'"),
+    ({"noise": 0.1}, ConfigurationError, "noise must be a spec"),
+    ({"noise": "depolarize:0.01", "repetitions": 10, "backend": "tfq"}, None, None),
     ({"qubits": 40}, ConfigurationError, "40 qubits need about"),
 ])
 def test_bad_layer_arguments_fail_at_construction(kwargs, error, match):
     from sims.gpu_info import gpu_status
 
-    if kwargs.get("backend") == "qsim-gpu" and gpu_status().cuda_device:
+    if kwargs.get("backend") == "qsim-gpu" and gpu_status().cuda_device and "noise" not in kwargs:
         pytest.skip("this machine can run qsim-gpu")
+    if error is None:  # a combination that works
+        assert QuantumLayer("hardware_efficient", **kwargs).resolved_backend == kwargs["backend"]
+        return
     with pytest.raises(error, match=match):
         QuantumLayer("hardware_efficient", **kwargs)
 

@@ -204,7 +204,8 @@ def test_fusion_width_never_exceeds_the_limit():
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"dtype": "complex32"}, "Unknown statevector dtype 'complex32'"),
-    ({"threads": 2}, "Backend 'statevector' does not take option\\(s\\) threads; it takes: dtype, device"),
+    ({"threads": 2}, "Backend 'statevector' does not take option\\(s\\) threads \\(backends that do: qsim\\); "
+                     "it takes: noise, repetitions, shot_seed, dtype, device"),
     ({"device": "tpu"}, "Unknown device 'tpu'"),
 ])
 def test_bad_engine_options_are_one_line_errors(kwargs, match):

@@ -20,6 +20,13 @@ SUPPORTED_GATES: tuple[type, ...] = (
     cirq.XXPowGate, cirq.YYPowGate, cirq.ZZPowGate,
     cirq.PhasedXPowGate, cirq.PhasedISwapPowGate, cirq.FSimGate, cirq.IdentityGate,
 )
+# Noise channels with fixed probabilities that TFQ's noisy ops, qsim's trajectories and Cirq's
+# density-matrix simulator all take: an ansatz may contain them (it is then simulated as mixed).
+SUPPORTED_CHANNELS: tuple[type, ...] = (
+    cirq.DepolarizingChannel, cirq.AsymmetricDepolarizingChannel, cirq.BitFlipChannel, cirq.PhaseFlipChannel,
+    cirq.AmplitudeDampingChannel, cirq.GeneralizedAmplitudeDampingChannel, cirq.PhaseDampingChannel,
+    cirq.ResetChannel,
+)
 _ANGLE_ATTRIBUTES = ("exponent", "phase_exponent", "theta", "phi")
 
 
@@ -58,8 +65,13 @@ def contract_problems(ansatz: Ansatz) -> list[str]:
         problems.append("the circuit acts on qubits outside ansatz.qubits")
     for op in ansatz.circuit.all_operations():
         gate = _base_gate(op.gate) if op.gate is not None else None
+        if isinstance(op.gate, SUPPORTED_CHANNELS):
+            if cirq.is_parameterized(op):
+                problems.append(f"{op!r}: a channel's probability must be a number, not a symbol")
+            continue
         if not isinstance(gate, SUPPORTED_GATES):
-            problems.append(f"unsupported operation {op!r}; use gates from qcircuits.plugins.contract.SUPPORTED_GATES")
+            problems.append(f"unsupported operation {op!r}; use gates from qcircuits.plugins.contract.SUPPORTED_GATES "
+                            "(or channels from SUPPORTED_CHANNELS)")
             continue
         for attribute in _ANGLE_ATTRIBUTES:
             value = getattr(gate, attribute, None)

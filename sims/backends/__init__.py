@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from qcircuits.noise import as_noise
 from sims.backends import cirq_reference, qsim, statevector, tfq  # noqa: F401  (they register themselves)
 from sims.backends.auto import AUTO_GPU_MIN_QUBITS, AUTO_TRAIN_MAX_STATEVECTOR_QUBITS, choose_auto, choose_auto_training
 from sims.backends.base import Backend, parameter_sweep
@@ -53,7 +54,14 @@ def make_backend(name: str, *, qubits: int | None = None, training: bool = False
     """
     selection = ""
     if name == AUTO:
-        name, why = (choose_auto_training if training else choose_auto)(qubits or 0)
+        noisy = options.get("noise") is not None and as_noise(options["noise"]).has_channels
+        if training:
+            width = 2 * (qubits or 0) if noisy else qubits or 0  # a density matrix of n qubits: a state of 2n
+            name, why = choose_auto_training(width)
+            if noisy:
+                why = f"noise: a density matrix of {qubits} qubits is a state of {width}; {why}"
+        else:
+            name, why = choose_auto(qubits or 0, noisy=noisy)
         taken = backend_spec(name).option_names()
         dropped = sorted(k for k in options if k not in taken)
         options = {k: v for k, v in options.items() if k in taken}

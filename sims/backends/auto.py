@@ -16,9 +16,15 @@ AUTO_GPU_MIN_QUBITS = 20
 AUTO_TRAIN_MAX_STATEVECTOR_QUBITS = 16
 
 
-def choose_auto(n_qubits: int) -> tuple[str, str]:
-    """``(backend, why)`` for simulation with ``--backend auto``."""
+def choose_auto(n_qubits: int, noisy: bool = False) -> tuple[str, str]:
+    """``(backend, why)`` for simulation with ``--backend auto`` (``noisy``: the circuit has noise channels)."""
     from sims.gpu_info import gpu_status
+
+    if noisy:
+        if 2 * n_qubits <= AUTO_TRAIN_MAX_STATEVECTOR_QUBITS:
+            return "statevector", (f"noise on {n_qubits} qubits: the exact density matrix (a state of "
+                                   f"{2 * n_qubits} <= {AUTO_TRAIN_MAX_STATEVECTOR_QUBITS}) on the batched engine")
+        return "qsim", f"noise on {n_qubits} qubits: the density matrix is too wide, so qsim's trajectories"
 
     if n_qubits < AUTO_GPU_MIN_QUBITS:
         return "qsim", f"{n_qubits} qubits < {AUTO_GPU_MIN_QUBITS}: the CPU is faster for small circuits"

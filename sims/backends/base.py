@@ -10,6 +10,8 @@ import numpy as np
 
 from qcircuits.ansatz import Ansatz
 from qcircuits.errors import ConfigurationError
+from qcircuits.noise import Noise, has_channels
+from sims.backends.noise_support import finish_expectations, noise_of
 from sims.memory import check_state_fits
 
 
@@ -27,15 +29,46 @@ class Backend(abc.ABC):
     selection: str = ""  # for "auto": which backend was picked and why
     bytes_per_amplitude: int = 8
     state_copies: int = 2
+    options: Any = None
+    # Noise channels make it simulate density matrices (a state of twice the width), not trajectories.
+    density_matrices: bool = False
 
     def device(self) -> str:
         """Where it runs, for reports."""
         return "CPU"
 
+    @property
+    def noise(self) -> Noise:
+        """The noise it simulates (noiseless without the option)."""
+        return noise_of(self.options)
+
+    def simulated_qubits(self, n_qubits: int) -> int:
+        """The width of what it holds: ``2n`` for a density matrix, else ``n``."""
+        return 2 * n_qubits if self.density_matrices and self.noise.has_channels else n_qubits
+
+    def circuit(self, ansatz: Ansatz) -> cirq.AbstractCircuit:
+        """The circuit it simulates: the ansatz's, with the noise's channels."""
+        return self.noise.noisy_circuit(ansatz.circuit) if self.noise.has_channels else ansatz.circuit
+
     def check_fits(self, n_qubits: int) -> int:
         """Refuses circuits whose state would not fit in memory; returns bytes needed."""
-        return check_state_fits(n_qubits, bytes_per_amplitude=self.bytes_per_amplitude,
-                                copies=self.state_copies, what=f"the {self.name} backend")
+        width = self.simulated_qubits(n_qubits)
+        who = f"A density matrix of {n_qubits} qubits (a state of {width}) needs" if width > n_qubits else None
+        return check_state_fits(width, bytes_per_amplitude=self.bytes_per_amplitude, copies=self.state_copies,
+                                what=f"the {self.name} backend", who=who)
+
+    def _shot_rng(self) -> np.random.Generator | None:
+        """The shot sampler: seeded once per backend, so that successive calls draw new shots."""
+        if getattr(self.options, "repetitions", None) is None:
+            return None
+        if getattr(self, "_rng", None) is None:
+            self._rng = np.random.default_rng(getattr(self.options, "shot_seed", 0))
+        return self._rng
+
+    def _refuse_states_under_noise(self, ansatz: Ansatz) -> None:
+        if self.noise.has_channels or has_channels(ansatz.circuit):
+            raise ConfigurationError(f"Backend {self.name!r} with noise {self.noise}: a noisy circuit has no state "
+                                     "vector; ask for expectations instead.")
 
     @staticmethod
     def _checked_values(ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
@@ -74,8 +107,8 @@ class CirqSimulatorBackend(Backend):
     """A backend that runs a ``cirq.SimulatesExpectationValues`` simulator (qsim, cirq)."""
 
     @abc.abstractmethod
-    def _simulator(self) -> Any:
-        """The underlying simulator object."""
+    def _simulator(self, circuit: cirq.AbstractCircuit | None = None) -> Any:
+        """The underlying simulator object (for ``circuit``, when that matters)."""
 
     def expectations(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
         values = self._checked_values(ansatz, values)
@@ -83,14 +116,16 @@ class CirqSimulatorBackend(Backend):
         out = np.full((len(values), ansatz.n_readouts), np.nan)
         finite = np.all(np.isfinite(values), axis=1)  # NaN in, NaN out: the policy of every backend
         if finite.any():
-            results = self._simulator().simulate_expectation_values_sweep(
-                ansatz.circuit, observables=list(ansatz.readouts), params=parameter_sweep(ansatz, values[finite]),
-                qubit_order=list(ansatz.qubits))
+            circuit = self.circuit(ansatz)
+            results = self._simulator(circuit).simulate_expectation_values_sweep(
+                circuit, observables=list(ansatz.readouts),
+                params=parameter_sweep(ansatz, values[finite]), qubit_order=list(ansatz.qubits))
             out[finite] = np.real(np.asarray(results, dtype=np.complex128)).reshape(-1, ansatz.n_readouts)
-        return out
+        return finish_expectations(out, ansatz.readouts, self.options, self._shot_rng())
 
     def states(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
         values = self._checked_values(ansatz, values)
+        self._refuse_states_under_noise(ansatz)
         self.check_fits(ansatz.n_qubits)
         out = np.full((len(values), 2 ** ansatz.n_qubits), np.nan, dtype=np.complex64)
         finite = np.all(np.isfinite(values), axis=1)

@@ -15,6 +15,7 @@ import warnings
 from qcircuits.errors import ConfigurationError, ToolkitWarning
 from qcircuits.validation import check_int
 from sims.backends.base import CirqSimulatorBackend
+from sims.backends.noise_support import ShotOptions
 from sims.backends.registry import register_backend
 
 GPU_BACKENDS = ("qsim-gpu", "qsim-custatevec")
@@ -27,18 +28,24 @@ def _qsim_version() -> str:
 
 
 @dataclasses.dataclass(frozen=True)
-class QsimOptions:
+class QsimOptions(ShotOptions):
     """Options of the ``qsim`` backend.
 
     Attributes:
         threads: CPU threads (default: all cores).
+        trajectories: Monte Carlo trajectories per sample for a noisy circuit's expectations
+            (qsim's ``ev_noisy_repetitions``); their mean's standard error is at most
+            ``|c| / sqrt(trajectories)`` per readout ``c * P``.
     """
 
     threads: int | None = None
+    trajectories: int = 1000
 
     def __post_init__(self):
+        super().__post_init__()
         if self.threads is not None:
             check_int("threads", self.threads, minimum=1)
+        check_int("trajectories", self.trajectories, minimum=1, maximum=10 ** 7)
 
 
 @register_backend("qsim", options=QsimOptions,
@@ -49,7 +56,7 @@ class QsimBackend(CirqSimulatorBackend):
     def __init__(self, options: QsimOptions | None = None):
         import qsimcirq  # lazy: keeps `--list` fast
 
-        options = options or QsimOptions()
+        options = self.options = options or QsimOptions()
         cores = os.cpu_count() or 1
         self.threads = options.threads if options.threads is not None else cores
         if self.threads > cores:
@@ -57,13 +64,15 @@ class QsimBackend(CirqSimulatorBackend):
             warnings.warn(f"threads={self.threads} is more than the {cores} cores here; using {cores}",
                           ToolkitWarning, stacklevel=2)
             self.threads = cores
-        self._sim = qsimcirq.QSimSimulator(qsimcirq.QSimOptions(cpu_threads=self.threads))
+        self._sim = qsimcirq.QSimSimulator(qsimcirq.QSimOptions(
+            cpu_threads=self.threads, ev_noisy_repetitions=options.trajectories))
 
-    def _simulator(self):
+    def _simulator(self, circuit=None):
         return self._sim
 
     def device(self) -> str:
-        return f"CPU, {self.threads} thread(s), qsimcirq {_qsim_version()}"
+        noisy = f", {self.options.trajectories} noise trajectories per sample" if self.noise.has_channels else ""
+        return f"CPU, {self.threads} thread(s), qsimcirq {_qsim_version()}{noisy}"
 
 
 def check_gpu_options(*, gpu_threads: int | None, gpu_data_blocks: int | None) -> None:
@@ -117,7 +126,7 @@ class _QsimGpuBackend(CirqSimulatorBackend):
             settings["gpu_data_blocks"] = options.gpu_data_blocks
         self._sim = qsimcirq.QSimSimulator(qsimcirq.QSimOptions(**settings))
 
-    def _simulator(self):
+    def _simulator(self, circuit=None):
         return self._sim
 
     def device(self) -> str:

@@ -40,6 +40,16 @@ class BackendSpec:
     def option_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in dataclasses.fields(self.options))
 
+    @property
+    def noise(self) -> bool:
+        """Simulates noise channels and readout error (takes ``noise``)."""
+        return "noise" in self.option_names()
+
+    @property
+    def shots(self) -> bool:
+        """Samples finite shots (takes ``repetitions``)."""
+        return "repetitions" in self.option_names()
+
 
 REGISTRY: dict[str, BackendSpec] = {}
 AUTO = "auto"
@@ -92,5 +102,8 @@ def build_options(name: str, options: dict[str, Any]) -> Any:
     unknown = sorted(set(options) - set(spec.option_names()))
     if unknown:
         takes = ", ".join(spec.option_names()) or "no options"
-        raise ConfigurationError(f"Backend {name!r} does not take option(s) {', '.join(unknown)}; it takes: {takes}.")
+        able = [n for n, s in REGISTRY.items() if set(unknown) <= set(s.option_names())]
+        others = f" (backends that do: {', '.join(able)})" if able else ""
+        raise ConfigurationError(f"Backend {name!r} does not take option(s) {', '.join(unknown)}{others}; "
+                                 f"it takes: {takes}.")
     return spec.options(**options)

@@ -15,25 +15,34 @@ import numpy as np
 
 from qcircuits.ansatz import Ansatz
 from qcircuits.errors import ConfigurationError
+from qcircuits.noise import Noise, NoiseSpec
+from qcircuits.validation import check_int, check_repetitions
 from sims.backends.base import Backend
+from sims.backends.noise_support import NoiseOptions
 from sims.backends.registry import register_backend
 
 
 @dataclasses.dataclass(frozen=True)
-class TfqOptions:
+class TfqOptions(NoiseOptions):
     """Options of the ``tfq`` backend.
 
     Attributes:
         repetitions: if set, sampled expectations with this many shots (parameter-shift
             gradients); otherwise exact expectations with the adjoint gradient.
+        trajectories: with noise channels and no shots, Monte Carlo trajectories per sample
+            (TFQ's noisy ``Expectation``; parameter-shift gradients, since adjoint needs pure states).
+        noise: see :class:`~sims.backends.noise_support.NoiseOptions`; channels run TFQ's
+            ``backend="noisy"`` ops, readout error scales (or, with shots, biases) the readouts.
     """
 
     repetitions: int | None = None
+    trajectories: int = 1000
 
     def __post_init__(self):
-        if self.repetitions is not None and (isinstance(self.repetitions, bool) or not isinstance(
-                self.repetitions, (int, np.integer)) or self.repetitions < 1):
-            raise ConfigurationError(f"repetitions must be a positive shot count; got {self.repetitions!r}.")
+        super().__post_init__()
+        if self.repetitions is not None:
+            check_repetitions(self.repetitions)
+        check_int("trajectories", self.trajectories, minimum=1, maximum=10 ** 7)
 
 
 class ExpectationKernel:
@@ -43,19 +52,32 @@ class ExpectationKernel:
     names, operators) is prepared once here.
     """
 
-    def __init__(self, ansatz: Ansatz, *, repetitions: int | None = None):
+    def __init__(self, ansatz: Ansatz, *, repetitions: int | None = None, noise: Noise | None = None,
+                 trajectories: int = 1000):
         from sims.tf_env import tf, tfq
 
         self.ansatz = ansatz
-        self.circuit = tfq.convert_to_tensor([ansatz.circuit.unfreeze(copy=False)])
+        noise = noise if noise is not None else NoiseSpec()
+        circuit = noise.noisy_circuit(ansatz.circuit) if noise.has_channels else ansatz.circuit.unfreeze(copy=False)
+        self.circuit = tfq.convert_to_tensor([circuit])
         self.symbol_names = tf.constant([s.name for s in ansatz.symbols])
         self.operators = tfq.convert_to_tensor([list(ansatz.readouts)])
-        self.repetitions = repetitions
-        if repetitions is None:
+        factors = noise.readout_factors(ansatz.readouts)
+        self.factors = None if np.all(factors == 1.0) else factors
+        if repetitions is not None and self.factors is not None:
+            raise ConfigurationError(f"Backend 'tfq' cannot apply readout error to sampled shots (noise {noise}); "
+                                     "backends that can: statevector, cirq, qsim.")
+        backend = "noisy" if noise.has_channels else None
+        # Trajectories per sample for a noisy circuit's exact-mode expectations.
+        self.repetitions = repetitions if repetitions is not None else (trajectories if backend else None)
+        if self.repetitions is None:
             self.layer = tfq.layers.Expectation(differentiator=tfq.differentiators.Adjoint())
+        elif repetitions is None:
+            self.layer = tfq.layers.Expectation(backend=backend, differentiator=tfq.differentiators.ParameterShift())
         else:
             # Shot noise as hardware gives it; adjoint needs exact states, so parameter shift.
-            self.layer = tfq.layers.SampledExpectation(differentiator=tfq.differentiators.ParameterShift())
+            self.layer = tfq.layers.SampledExpectation(backend=backend,
+                                                       differentiator=tfq.differentiators.ParameterShift())
 
     def __call__(self, data_values, weights, batch):
         """Readouts ``[batch, n_readouts]`` from data-symbol values ``[batch, D]`` (or None) and shared weights."""
@@ -74,7 +96,8 @@ class ExpectationKernel:
                                       operators=tf.tile(self.operators, [batch, 1]))
         if self.repetitions is not None:
             kwargs["repetitions"] = tf.fill([batch, self.ansatz.n_readouts], self.repetitions)
-        return self.layer(tf.tile(self.circuit, [batch]), **kwargs)
+        out = self.layer(tf.tile(self.circuit, [batch]), **kwargs)
+        return out if self.factors is None else out * tf.constant(self.factors, out.dtype)
 
 
 @register_backend("tfq", options=TfqOptions, differentiable=True,
@@ -93,7 +116,8 @@ class TfqBackend(Backend):
         return f"CPU, tensorflow-quantum {tfq.__version__}"
 
     def layer_kernel(self, ansatz: Ansatz) -> ExpectationKernel:
-        return ExpectationKernel(ansatz, repetitions=self.options.repetitions)
+        return ExpectationKernel(ansatz, repetitions=self.options.repetitions, noise=self.noise,
+                                 trajectories=self.options.trajectories)
 
     def expectations(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
         from sims.tf_env import tf
@@ -107,6 +131,7 @@ class TfqBackend(Backend):
     def states(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
         from sims.tf_env import tf, tfq
 
+        self._refuse_states_under_noise(ansatz)
         values = self._checked_values(ansatz, values)
         self.check_fits(ansatz.n_qubits)
         circuits = tf.tile(tfq.convert_to_tensor([ansatz.circuit.unfreeze(copy=False)]), [len(values)])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from qcircuits.noise import NAMES
 from qcircuits.plugins import DEFAULT_ANSATZ
-from sims.option_fields import integer, positive_int, seed
+from sims.option_fields import integer, noise_spec, positive_int, seed, shot_count
 
 
 def _parent() -> argparse.ArgumentParser:
@@ -74,6 +75,21 @@ def simulation_options() -> argparse.ArgumentParser:
     return parent
 
 
+def noise_options() -> argparse.ArgumentParser:
+    """``--noise``, ``--shots`` and ``--trajectories``: what a device would do to the circuit."""
+    parent = _parent()
+    group = parent.add_argument_group("noise and shots")
+    group.add_argument("--noise", type=noise_spec, metavar="SPEC",
+                       help="channels after every gate and readout error, e.g. 'depolarize:0.01' or "
+                            "'depolarize:0.01,amplitude_damp:0.005,readout:0.02' (channels: "
+                            f"{', '.join(NAMES)})")
+    group.add_argument("--shots", type=shot_count, metavar="N",
+                       help="sampled expectations with N shots per readout (parameter-shift gradients when training)")
+    group.add_argument("--trajectories", type=positive_int, metavar="K",
+                       help="qsim and tfq: Monte Carlo trajectories per sample under noise (default: 1000)")
+    return parent
+
+
 def json_option(what: str) -> argparse.ArgumentParser:
     parent = _parent()
     parent.add_argument("--json", metavar="PATH", help=f"also write {what} as JSON to PATH")
@@ -88,5 +104,11 @@ def ansatz_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def backend_options(args: argparse.Namespace) -> dict[str, Any]:
     """The backend options the user gave; the backend rejects the ones it does not take."""
-    names = ("threads", "gpu_threads", "gpu_data_blocks")
-    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    names = ("threads", "gpu_threads", "gpu_data_blocks", "trajectories")
+    options = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    if getattr(args, "noise", None) not in (None, "none"):
+        options["noise"] = args.noise
+    if getattr(args, "shots", None) is not None:
+        options["repetitions"] = args.shots
+        options["shot_seed"] = getattr(args, "seed", 0)
+    return options

@@ -76,11 +76,11 @@ def run(args: argparse.Namespace) -> None:
 
 def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, Any]]:
     """Computes the table for ``names`` x qubits x depths, prints it, and writes outputs."""
-    from sims.descriptor_plots import plot_compare, plot_width_decay
+    from sims.descriptor_plots import plot_compare, plot_depth_decay, plot_width_decay
     from sims.descriptors import DescriptorOptions, checked_metric_ansatz, flat_row
 
     options = DescriptorOptions(samples=args.samples, grad_samples=args.grad_samples, seeds=args.metric_seeds,
-                                seed=args.seed, backend=args.backend or "statevector")
+                                seed=args.seed, backend=args.backend or "statevector", noise=args.noise)
     qubit_counts = parse_range(args.qubits, "qubits", 4)
     depths = parse_range(args.depth, "depth", 1)
     if args.json == "":
@@ -99,7 +99,9 @@ def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, An
     rows, seconds, reused = _descriptor_rows(args, names, qubit_counts, depths, out_dir)
     print(f"data encoding: {rows[0]['data_encoding']}; parameters uniform in [0, 2 pi); "
           f"{options.samples} state pairs, {options.grad_samples} gradient samples, {options.seeds} seeds "
-          f"(± is the std across seeds); cost <Z0 Z1>, d/d theta_0 (first layer)")
+          f"(± is the std across seeds); cost <Z0 Z1>, d/d theta_0 (first layer)"
+          + (f"; noise {args.noise} (exact density matrix: the gradient variance only)" if args.noise != "none"
+             else ""))
     print(HEADER)
     for row in rows:
         print(_format_row(row))
@@ -111,7 +113,8 @@ def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, An
         csv_path = json_path.with_suffix(".csv")
         write_csv(csv_path, [flat_row(r) for r in rows])
         png = json_path.with_suffix(".png")
-        plot_compare(rows, png)
+        # Under noise channels only the gradient variance is measured: its decay with depth.
+        (plot_compare if "expressibility" in rows[0] else plot_depth_decay)(rows, png)
         written += [csv_path, png]
     if len(qubit_counts) > 1:
         png = json_path.with_name(json_path.stem + "-width.png")
@@ -136,6 +139,8 @@ def _descriptor_rows(args: argparse.Namespace, names: list[str], qubit_counts: l
 
     options: dict[str, Any] = {"samples": args.samples, "grad_samples": args.grad_samples,
                                "metric_seeds": args.metric_seeds, "plugin": list(args.plugin or [])}
+    if args.noise != "none":  # noiseless trials keep the keys they had before noise existed
+        options["noise"] = args.noise
     if args.backend:
         options["backend"] = args.backend
     grid = {"ansatz": names, "qubits": list(dict.fromkeys(qubit_counts)), "depth": list(dict.fromkeys(depths))}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from qcircuits.errors import ConfigurationError
 from sims.commands import common
-from sims.option_fields import seed_list
+from sims.option_fields import noise_spec, seed_list, shot_count
 
 HELP = "Train and evaluate a BERT -> head -> tagger on CoNLL data; comma lists of heads, ansatze or seeds compare."
 EVALUATE_HELP = "Score a saved NER run on a tagged CoNLL file; write its predictions and evaluation.json."
@@ -98,6 +98,10 @@ def configure_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out-dir", help="where predictions.conll and evaluation.json go "
                                           "(default: RUN_DIR/eval-<file name>)")
     parser.add_argument("--data-encoding", default="utf-8", help="text encoding of FILE (default: utf-8)")
+    parser.add_argument("--noise", type=noise_spec, metavar="SPEC",
+                        help="evaluate the trained weights under this noise (default: as trained)")
+    parser.add_argument("--shots", type=shot_count, metavar="N",
+                        help="evaluate with N shots per readout (default: as trained)")
     parser.set_defaults(func=evaluate)
 
 
@@ -106,7 +110,8 @@ def evaluate(args: argparse.Namespace) -> None:
     from sims.ner.evaluation import evaluate_file
 
     plugins.load_plugins(args.plugin)
-    evaluate_file(args.run_dir, args.file, out_dir=args.out_dir, encoding=args.data_encoding)
+    evaluate_file(args.run_dir, args.file, out_dir=args.out_dir, encoding=args.data_encoding, noise=args.noise,
+                  shots=args.shots)
 
 
 def configure_predict(parser: argparse.ArgumentParser) -> None:

@@ -11,7 +11,8 @@ HELP = "Build an ansatz, simulate a batch of random parameters, and describe the
 
 def parents() -> list[argparse.ArgumentParser]:
     return [common.plugin_options(), common.circuit_options(), common.backend_option("qsim"),
-            common.simulation_options(), common.seed_option(), common.json_option("the report")]
+            common.simulation_options(), common.noise_options(), common.seed_option(),
+            common.json_option("the report")]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

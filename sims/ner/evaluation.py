@@ -3,6 +3,7 @@ split during training or of a saved run on a file; tagging whole files with a sa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -77,24 +78,27 @@ def score(gold: list[list[str]], predicted: list[list[str]], tags: list[str], ti
     return reports
 
 
-def _load_tagger(run_dir: str | Path):
+def _load_tagger(run_dir: str | Path, overrides: dict[str, Any] | None = None):
     """The run's best model; the run folder is checked before TensorFlow loads."""
     run = RunDir(run_dir)
     run.check_trained()
     config = run.read_config()
     from sims.ner.tagger import Tagger
 
-    return config, Tagger.load(run_dir)
+    return config, Tagger.load(run_dir, overrides)
 
 
 def evaluate_file(run_dir: str | Path, path: str | Path, *, out_dir: str | Path | None = None,
-                  encoding: str = "utf-8", load_tagger: Callable[[], Any] | None = None) -> dict[str, Any]:
+                  encoding: str = "utf-8", load_tagger: Callable[[], Any] | None = None,
+                  noise: str | None = None, shots: int | None = None) -> dict[str, Any]:
     """Tags a CoNLL file with a saved run, prints the reports, and writes the outputs.
 
     Writes ``predictions.conll`` (word, gold tag, predicted tag; gold tags in IOB2) and
     ``evaluation.json`` (entity and per-tag token reports) into ``out_dir`` (default:
-    ``RUN_DIR/eval-<file name>``). ``load_tagger`` gives the run's best model (default: it
-    is loaded from the folder, after the file is checked).
+    ``RUN_DIR/eval-<file name>``, plus ``-<noise>``/``-shots<N>`` when given). ``load_tagger``
+    gives the run's best model (default: it is loaded from the folder, after the file is
+    checked). ``noise`` and ``shots`` evaluate the trained weights under noise or with finite
+    shots (default: as trained).
 
     Raises:
         ConfigurationError: for a missing or incomplete run folder, a file that is empty or
@@ -104,13 +108,15 @@ def evaluate_file(run_dir: str | Path, path: str | Path, *, out_dir: str | Path 
     config = run.read_config()  # a missing or broken run folder fails before the data is read
     sentences = read_conll(path, encoding)
     check_known_tags(sentences, config["tags"], "evaluation", path)
-    target = Path(out_dir) if out_dir else run.path / f"eval-{Path(path).name}"
+    overrides = {k: v for k, v in (("noise", noise), ("shots", shots)) if v is not None}
+    suffix = "".join(f"-{k}{re.sub(r'[^A-Za-z0-9.]+', '', str(v))}" for k, v in overrides.items())
+    target = Path(out_dir) if out_dir else run.path / f"eval-{Path(path).name}{suffix}"
     ensure_dir(target, "Evaluation folder (--out-dir)")
     check_writable(target / "evaluation.json")
-    tagger = load_tagger() if load_tagger is not None else _load_tagger(run_dir)[1]
+    tagger = load_tagger() if load_tagger is not None else _load_tagger(run_dir, overrides)[1]
     gold = [list(s.tags) for s in sentences]
     predicted = tagger.predict([s.words for s in sentences])
-    metrics = {"run_dir": str(run.path), "file": str(path), "sentences": len(sentences),
+    metrics = {"run_dir": str(run.path), "file": str(path), **overrides, "sentences": len(sentences),
                "words": sum(len(s.words) for s in sentences), **score(gold, predicted, config["tags"], str(path))}
     write_text(target / "predictions.conll", conll_text(sentences, predicted, gold))
     write_json(target / "evaluation.json", metrics)

@@ -34,7 +34,17 @@ from sims.ner.heads import (
     head_names,
 )
 from sims.ner.rundir import RunDir, RunDirError
-from sims.option_fields import field_values, integer, option, option_dest, option_flag, positive_float, positive_int
+from sims.option_fields import (
+    field_values,
+    integer,
+    noise_spec,
+    option,
+    option_dest,
+    option_flag,
+    positive_float,
+    positive_int,
+    shot_count,
+)
 from sims.option_fields import seed as seed_type
 
 __all__ = ["ARGUMENT_GROUPS", "DEFAULTS", "NerOptions", "option_dest", "option_flag", "options_from_config"]
@@ -107,6 +117,11 @@ class ModelArguments:
                        flag="--circuit-init", choices=INITS)
     blocks: int = option(1, "residual blocks h + Q(h) (the twin: h + tanh(W h + b)) (default: %(default)s)",
                          type=positive_int)
+    noise: str = option("none", "noise on the circuit: channels after every gate and readout error, e.g. "
+                                "depolarize:0.01,readout:0.02 (default: none); the statevector engine runs "
+                                "the exact density matrix", type=noise_spec)
+    shots: int | None = option(None, "sampled readouts with N shots each, and parameter-shift gradients with "
+                                     "the same shots, as hardware gives them (default: exact)", type=shot_count)
 
 
 @dataclasses.dataclass

@@ -7,6 +7,7 @@ give the circuits their own learning rate (:class:`SplitRateModel`).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,8 @@ def make_head(options: NerOptions, n_tags: int, encoder: Encoder) -> TaggingHead
             f"--qubits {options.qubits} is larger than the encoder width {encoder.hidden_size}; "
             f"expected at most {encoder.hidden_size}.")
     return TaggingHead(options.head, n_tags, qubits=options.qubits, ansatz=options.ansatz,
-                       ansatz_options=options.ansatz_options(), backend=options.backend, design=options.design(),
-                       seed=options.seed)
+                       ansatz_options=options.ansatz_options(), backend=options.backend, noise=options.noise,
+                       shots=options.shots, design=options.design(), seed=options.seed)
 
 
 def split_by_sentence(flat: np.ndarray, sentences: list[tuple[str, ...]]) -> list[np.ndarray]:
@@ -70,11 +71,19 @@ class Tagger:
         return tf.train.Checkpoint(model=self.model)
 
     @classmethod
-    def load(cls, run_dir: str | Path) -> Tagger:
-        """Rebuilds the best model of a finished (or interrupted) run."""
+    def load(cls, run_dir: str | Path, overrides: dict[str, Any] | None = None) -> Tagger:
+        """Rebuilds the best model of a finished (or interrupted) run.
+
+        Args:
+            run_dir: the run folder.
+            overrides: options to change that leave the weights as they are (``noise``, ``shots``:
+                evaluate a model trained noiseless on a noisy device, or with finite shots).
+        """
         run = RunDir(run_dir)
         config = run.read_config()
         options = options_from_config(run, config)
+        if overrides:
+            options = dataclasses.replace(options, **overrides)
         encoder = load_encoder(options.encoder)
         tagger = cls(encoder, make_head(options, len(config["tags"]), encoder), config["tags"],
                      fine_tune=options.fine_tune, max_length=options.max_length,

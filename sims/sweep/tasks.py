@@ -241,7 +241,7 @@ def _tasks() -> dict[str, Task]:
             metrics={"expressibility": "min", "entangling_capability": "max", "gradient_variance": "max"},
             metric="expressibility",
             options=frozenset({"ansatz", "qubits", "depth", "backend", "samples", "grad_samples", "metric_seeds",
-                               "plugin"}),
+                               "noise", "plugin"}),
             refused={"seed": SEED_REASON, "compare": "vary ansatz in [grid] instead",
                      "json": "the sweep writes its own tables", "out_dir": "use --out-dir of the sweep command"},
             path_options=("plugin",), check=_check_metrics, run=_run_metrics),

@@ -17,9 +17,8 @@ from sims.backends.statevector.backend import (
     StatevectorBackend,
     StatevectorOptions,
     resolve_device,
-    samples_per_chunk,
 )
-from sims.backends.statevector.sizes import FORWARD_COPIES, MAX_CHUNK, memory_estimate
+from sims.backends.statevector.sizes import FORWARD_COPIES, MAX_CHUNK, memory_estimate, samples_per_chunk
 
 __all__ = ["DTYPES", "FORWARD_COPIES", "MAX_CHUNK", "StatevectorBackend", "StatevectorOptions", "memory_estimate",
            "resolve_device", "samples_per_chunk"]

@@ -14,9 +14,9 @@ import numpy as np
 from qcircuits.ansatz import Ansatz
 from qcircuits.errors import ConfigurationError
 from sims.backends.base import Backend
+from sims.backends.noise_support import ShotOptions, finish_expectations
 from sims.backends.registry import register_backend
-from sims.backends.statevector.sizes import FORWARD_COPIES, MAX_CHUNK
-from sims.memory import count_that_fits
+from sims.backends.statevector.sizes import FORWARD_COPIES, samples_per_chunk
 
 if TYPE_CHECKING:  # pragma: no cover
     from sims.backends.statevector.layer_kernel import StatevectorKernel
@@ -25,19 +25,22 @@ DTYPES = ("complex64", "complex128")
 
 
 @dataclasses.dataclass(frozen=True)
-class StatevectorOptions:
+class StatevectorOptions(ShotOptions):
     """Options of the ``statevector`` backend.
 
     Attributes:
         dtype: ``"complex64"`` (default) or ``"complex128"``.
         device: ``None`` (TensorFlow's placement: the GPU when one is visible), ``"cpu"``,
             ``"gpu"``, or a TensorFlow device name such as ``"/GPU:1"``.
+        noise, repetitions, shot_seed: see :class:`~sims.backends.noise_support.ShotOptions`;
+            noise channels run the exact density-matrix mode, shots give parameter-shift gradients.
     """
 
     dtype: str = "complex64"
     device: str | None = None
 
     def __post_init__(self):
+        super().__post_init__()
         if self.dtype not in DTYPES:
             raise ConfigurationError(f"Unknown statevector dtype {self.dtype!r}; expected one of {', '.join(DTYPES)}.")
         if self.device is not None and not isinstance(self.device, str):
@@ -69,19 +72,13 @@ def resolve_device(device: str | None) -> str | None:
     return name
 
 
-def samples_per_chunk(n_qubits: int, bytes_per_amplitude: int, copies: int = FORWARD_COPIES,
-                      available: int | None = None) -> int:
-    """How many samples to simulate at once so that ``copies`` states per sample fit in half the free memory."""
-    per_sample = (2 ** n_qubits) * bytes_per_amplitude * copies
-    return min(MAX_CHUNK, count_that_fits(per_sample, share=0.5, available=available))
-
-
 @register_backend("statevector", options=StatevectorOptions, differentiable=True, gpu=True,
                   description="our batched TensorFlow engine: exact autodiff gradients, CPU or GPU")
 class StatevectorBackend(Backend):
     """The batched engine as a backend: layer kernels, expectations and states."""
 
     state_copies = FORWARD_COPIES
+    density_matrices = True
 
     def __init__(self, options: StatevectorOptions | None = None):
         self.options = options or StatevectorOptions()
@@ -104,7 +101,9 @@ class StatevectorBackend(Backend):
         from sims.backends.statevector.layer_kernel import StatevectorKernel  # TensorFlow, when a layer needs it
 
         self.check_fits(ansatz.n_qubits)
-        return StatevectorKernel(ansatz, dtype=self._dtype(), device=self.device_name)
+        options = self.options
+        return StatevectorKernel(ansatz, dtype=self._dtype(), device=self.device_name, noise=self.noise,
+                                 repetitions=options.repetitions, seed=options.shot_seed)
 
     def _program(self, ansatz: Ansatz):
         """A per-sample program (every symbol's value per row), compiled once per ansatz.
@@ -116,7 +115,7 @@ class StatevectorBackend(Backend):
 
         cached = self._cache.get(id(ansatz))
         if cached is None or cached[0] is not ansatz:
-            cached = (ansatz, compile_ansatz(ansatz, shared_weights=False, dtype=self._dtype()))
+            cached = (ansatz, compile_ansatz(ansatz, shared_weights=False, dtype=self._dtype(), noise=self.noise))
             self._cache = {id(ansatz): cached}  # one at a time: descriptors and reports reuse the last
         return cached[1]
 
@@ -127,7 +126,7 @@ class StatevectorBackend(Backend):
         self.check_fits(ansatz.n_qubits)
         program = self._program(ansatz)
         run = program.states if states else program.expectations
-        chunk = samples_per_chunk(ansatz.n_qubits, self.bytes_per_amplitude)
+        chunk = samples_per_chunk(program.plan.n_qubits, self.bytes_per_amplitude)
         parts = []
         with tf.device(self.device_name) if self.device_name else contextlib.nullcontext():
             for start in range(0, len(values), chunk):
@@ -138,7 +137,9 @@ class StatevectorBackend(Backend):
         return np.zeros((0, 2 ** ansatz.n_qubits if states else ansatz.n_readouts))
 
     def expectations(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
-        return self._run(ansatz, values, states=False).astype(float)
+        exact = self._run(ansatz, values, states=False).astype(float)
+        return finish_expectations(exact, ansatz.readouts, self.options, self._shot_rng())
 
     def states(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
+        self._refuse_states_under_noise(ansatz)
         return self._run(ansatz, values, states=True)

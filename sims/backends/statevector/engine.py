@@ -8,11 +8,30 @@ from collections.abc import Sequence
 import cirq
 
 from qcircuits.ansatz import Ansatz
-from sims.backends.statevector.gates import gate_terms
+from qcircuits.noise import Noise, has_channels
+from sims.backends.statevector.density import DensityProgram, density_readouts, virtual_terms
+from sims.backends.statevector.gates import ChannelTerm, GateTerm, circuit_terms
 from sims.backends.statevector.plan import PhaseRun, Plan, candidate_plans, choose_plan, make_plan
 from sims.backends.statevector.program import Program
 from sims.backends.statevector.readouts import ReadoutTables, readout_tables
 from sims.tf_env import tf
+
+
+def split_occurrences(terms: Sequence[GateTerm | ChannelTerm]) -> tuple[list[GateTerm | ChannelTerm], tuple[int, ...]]:
+    """Gives every parametrised gate term its own symbol (parameter-shift rules shift one gate at a time).
+
+    Returns:
+        The terms, and for each new symbol the index of the symbol it stood for.
+    """
+    origin: list[int] = []
+    out: list[GateTerm | ChannelTerm] = []
+    for term in terms:
+        if isinstance(term, GateTerm) and term.symbol is not None:
+            out.append(dataclasses.replace(term, symbol=len(origin)))
+            origin.append(term.symbol)
+        else:
+            out.append(term)
+    return out, tuple(origin)
 
 
 class CircuitPlans:
@@ -20,24 +39,40 @@ class CircuitPlans:
 
     Planning (the slow part at large widths) happens once; choosing for a batch size is
     a cost-model lookup (:func:`~.plan.choose_plan`), and each chosen plan is bound to
-    TensorFlow once. See :func:`compile_circuit` for the arguments.
+    TensorFlow once. See :func:`compile_circuit` for the other arguments.
+
+    Args:
+        density: run the density-matrix mode (:mod:`.density`): channels are allowed.
+        occurrences: every parametrised gate gets its own symbol, given per sample
+            (:func:`split_occurrences`; :attr:`origin` maps them back).
     """
 
     def __init__(self, circuit: cirq.AbstractCircuit, qubits: Sequence[cirq.Qid], symbols: Sequence,
                  readouts: Sequence, *, shared: Sequence[int] = (), dtype=tf.float32,
-                 shared_block_qubits: int | None = None, sample_block_qubits: int | None = None):
+                 shared_block_qubits: int | None = None, sample_block_qubits: int | None = None,
+                 density: bool = False, occurrences: bool = False):
         self.n = len(qubits)
         self.qubits, self.readouts, self.dtype = list(qubits), list(readouts), dtype
-        self.terms = gate_terms(circuit, qubits, symbols)
+        self.density = density
+        self.circuit, self.symbols = circuit, list(symbols)
+        # The planner sees the width of what it runs: a density matrix of n qubits is a state of 2n.
+        self.width = 2 * self.n if density else self.n
+        terms = circuit_terms(circuit, qubits, symbols, channels=density)
+        n_symbols = len(symbols)
+        self.origin: tuple[int, ...] = tuple(range(n_symbols))
+        if occurrences:
+            terms, self.origin = split_occurrences(terms)
+            n_symbols, shared = len(self.origin), ()
+        self.terms = virtual_terms(terms, self.n) if density else [t for t in terms if isinstance(t, GateTerm)]
         shared = list(shared)
-        per_sample = [k for k in range(len(symbols)) if k not in set(shared)]
+        per_sample = [k for k in range(n_symbols) if k not in set(shared)]
         self.per_sample_index = {k: i for i, k in enumerate(per_sample)}
         self.shared_index = {k: i for i, k in enumerate(shared)}
         if shared_block_qubits is None:
-            self.plans = candidate_plans(self.terms, self.n, set(self.per_sample_index),
-                                         sample_block_qubits=sample_block_qubits)
+            self.plans = candidate_plans(self.terms, self.width, set(self.per_sample_index),
+                                         sample_block_qubits=sample_block_qubits, paired=density)
         else:
-            self.plans = [make_plan(self.terms, self.n, set(self.per_sample_index),
+            self.plans = [make_plan(self.terms, self.width, set(self.per_sample_index),
                                     shared_block_qubits=shared_block_qubits, sample_block_qubits=sample_block_qubits)]
         self._programs: dict[int, Program] = {}
         self._chosen: dict[int | None, Plan] = {}
@@ -56,7 +91,10 @@ class CircuitPlans:
     def program_for_plan(self, plan: Plan) -> Program:
         """``plan`` (one of :attr:`plans`) bound to TensorFlow, once."""
         key = next(i for i, candidate in enumerate(self.plans) if candidate is plan)  # plans hold arrays: no ==
-        if key not in self._programs:
+        if key not in self._programs and self.density:
+            self._programs[key] = DensityProgram(plan, density_readouts(self.readouts, self.qubits, plan.final_order),
+                                                 self.per_sample_index, self.shared_index, self.dtype)
+        elif key not in self._programs:
             tables = readout_tables(self.readouts, self.qubits, plan.final_order)
             readout_steps, tables = absorb_trailing_phases(plan, tables)
             self._programs[key] = Program(plan, tables, self.per_sample_index, self.shared_index, self.dtype,
@@ -87,18 +125,24 @@ def compile_circuit(circuit: cirq.AbstractCircuit, qubits: Sequence[cirq.Qid], s
 
 
 def ansatz_plans(ansatz: Ansatz, *, shared_weights: bool = True, dtype=tf.float32, readouts: Sequence | None = None,
-                 shared_block_qubits: int | None = None) -> CircuitPlans:
+                 shared_block_qubits: int | None = None, noise: Noise | None = None) -> CircuitPlans:
     """The candidate plans of ``ansatz``: data values per sample, and weights shared by the batch
-    (or, without ``shared_weights``, every symbol's value per sample: descriptors, reports)."""
+    (or, without ``shared_weights``, every symbol's value per sample: descriptors, reports).
+
+    With ``noise`` channels (or channels in the ansatz's own circuit) the plans run the
+    density-matrix mode (:mod:`.density`); readout error is not part of the plan.
+    """
     n_data = ansatz.n_data_symbols
     shared = range(n_data, n_data + ansatz.n_weights) if shared_weights else ()
-    return CircuitPlans(ansatz.circuit, ansatz.qubits, ansatz.symbols,
+    circuit = ansatz.circuit if noise is None or not noise.has_channels else noise.noisy_circuit(ansatz.circuit)
+    return CircuitPlans(circuit, ansatz.qubits, ansatz.symbols,
                         ansatz.readouts if readouts is None else readouts, shared=shared, dtype=dtype,
-                        shared_block_qubits=shared_block_qubits)
+                        shared_block_qubits=shared_block_qubits, density=has_channels(circuit))
 
 
 def compile_ansatz(ansatz: Ansatz, *, shared_weights: bool = True, dtype=tf.float32, readouts: Sequence | None = None,
-                   shared_block_qubits: int | None = None, batch: int | None = None) -> Program:
+                   shared_block_qubits: int | None = None, batch: int | None = None,
+                   noise: Noise | None = None) -> Program:
     """Compiles ``ansatz`` for ``batch`` (see :func:`ansatz_plans`).
 
     Args:
@@ -109,9 +153,10 @@ def compile_ansatz(ansatz: Ansatz, *, shared_weights: bool = True, dtype=tf.floa
         readouts: observables other than the ansatz's own.
         shared_block_qubits: widest fused block of shared gates (None: chosen by the planner).
         batch: the batch size it is planned for (None: plan.DEFAULT_PLANNING_BATCH).
+        noise: channels and readout error (:mod:`qcircuits.noise`); channels give a density-matrix program.
     """
     return ansatz_plans(ansatz, shared_weights=shared_weights, dtype=dtype, readouts=readouts,
-                        shared_block_qubits=shared_block_qubits).program(batch)
+                        shared_block_qubits=shared_block_qubits, noise=noise).program(batch)
 
 
 def absorb_trailing_phases(plan: Plan, tables: ReadoutTables) -> tuple[int, ReadoutTables]:

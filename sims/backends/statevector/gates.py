@@ -66,11 +66,13 @@ class GateTerm:
 
     @property
     def is_fixed_monomial(self) -> bool:
-        """True for a fixed gate that maps each basis state to one basis state (CNOT, X, SWAP, CZ...)."""
+        """True for a fixed gate that maps each basis state to one basis state times a phase (CNOT, X, SWAP, CZ...)."""
         if self.symbol is not None:
             return False
-        nonzero = np.abs(self.matrices[0]) > _ATOL
-        return bool(np.all(nonzero.sum(axis=0) == 1) and np.all(nonzero.sum(axis=1) == 1))
+        magnitude = np.abs(self.matrices[0])
+        nonzero = magnitude > _ATOL
+        unit = np.all(np.abs(magnitude[nonzero] - 1) < 1e-9)  # a channel's superoperator may be a scaled one
+        return bool(unit and np.all(nonzero.sum(axis=0) == 1) and np.all(nonzero.sum(axis=1) == 1))
 
     def diagonal_log_phase(self) -> tuple[np.ndarray, np.ndarray]:
         """For a diagonal gate: ``(alpha, omega)`` per basis state with ``U_bb = exp(i (alpha_b + omega_b v))``."""
@@ -144,26 +146,53 @@ def _eigen_terms(gate: cirq.Gate, index: dict[sympy.Symbol, int], op: cirq.Opera
     return symbol, frequencies, matrices
 
 
+@dataclasses.dataclass(frozen=True)
+class ChannelTerm:
+    """A channel (no unitary) of a circuit: its Kraus operators, for the density-matrix mode.
+
+    Attributes:
+        qubits: qubit indices it acts on.
+        kraus: complex ``[K, 2^m, 2^m]`` with ``sum_k K_k^dagger K_k = 1``.
+        label: the Cirq operation, for messages.
+    """
+
+    qubits: tuple[int, ...]
+    kraus: np.ndarray
+    label: str
+
+
 def gate_terms(circuit: cirq.AbstractCircuit, qubits, symbols) -> list[GateTerm]:
+    """The circuit's gates as :class:`GateTerm` s (see :func:`circuit_terms`; a channel is an error)."""
+    return [t for t in circuit_terms(circuit, qubits, symbols) if isinstance(t, GateTerm)]
+
+
+def circuit_terms(circuit: cirq.AbstractCircuit, qubits, symbols, *, channels: bool = False
+                  ) -> list[GateTerm | ChannelTerm]:
     """The circuit's operations as :class:`GateTerm` s, in the order Cirq applies them.
 
     Args:
         circuit: a circuit whose angles are ``number * symbol``.
         qubits: qubit order (index 0 is the most significant bit, as in Cirq).
         symbols: symbol order of the parameter values.
+        channels: noise channels become :class:`ChannelTerm` s (the density-matrix mode);
+            otherwise an operation without a unitary is an error.
 
     Raises:
         ConfigurationError: for an operation the engine cannot represent.
     """
     position = {q: i for i, q in enumerate(qubits)}
     index = {s: k for k, s in enumerate(symbols)}
-    terms: list[GateTerm] = []
+    terms: list[GateTerm | ChannelTerm] = []
 
     def add(op: cirq.Operation, depth: int = 0) -> None:
         if isinstance(op.gate, cirq.IdentityGate) or (op.gate is None and not op.qubits):
             return
         where = tuple(position[q] for q in op.qubits)
         if not cirq.is_parameterized(op):
+            if not cirq.has_unitary(op) and channels and cirq.has_kraus(op):
+                kraus = np.stack([np.asarray(k, complex) for k in cirq.kraus(op)])
+                terms.append(ChannelTerm(where, kraus, repr(op)))
+                return
             if not cirq.has_unitary(op):
                 raise ConfigurationError(f"Operation {op!r} has no unitary; the statevector engine needs one.")
             terms.append(GateTerm(where, None, np.zeros(1), np.asarray(cirq.unitary(op), complex)[None], repr(op)))

@@ -5,8 +5,11 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from qcircuits.ansatz import Ansatz
-from sims.backends.statevector.sizes import FORWARD_COPIES
+from qcircuits.noise import Noise, NoiseSpec
+from sims.backends.statevector.sizes import FORWARD_COPIES, samples_per_chunk
 from sims.memory import check_fits, count_that_fits
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,23 +25,45 @@ class StatevectorKernel:
     size is unknown when traced (Keras ``fit`` traces with ``None``) uses ``batch_hint``, else
     the last known size, else ``plan.DEFAULT_PLANNING_BATCH``.
 
+    With noise channels (or channels in the ansatz) it runs the density-matrix mode;
+    readout error scales the exact expectations; with ``repetitions`` the readouts are
+    sampled with that many shots and the gradients come from the parameter-shift rule with
+    the same shots (:mod:`.shots`).
+
     Args:
         ansatz: the ansatz.
         dtype: ``tf.float32`` (complex64 states) or ``tf.float64``.
         device: a TensorFlow device name, or None for TensorFlow's placement.
         batch_hint: the batch size calls will have, when their shapes do not say.
+        noise: channels and readout error (:mod:`qcircuits.noise`), or None.
+        repetitions: shots per readout, or None for exact expectations.
+        seed: seed of the shot sampler.
     """
 
-    def __init__(self, ansatz: Ansatz, *, dtype, device: str | None = None, batch_hint: int | None = None):
-        from sims.backends.statevector.engine import ansatz_plans
+    def __init__(self, ansatz: Ansatz, *, dtype, device: str | None = None, batch_hint: int | None = None,
+                 noise: Noise | None = None, repetitions: int | None = None, seed: int = 0):
+        from sims.backends.statevector.engine import CircuitPlans, ansatz_plans
 
         self.ansatz = ansatz
-        self.plans = ansatz_plans(ansatz, shared_weights=True, dtype=dtype)
+        self.noise = noise if noise is not None else NoiseSpec()
+        self.plans = ansatz_plans(ansatz, shared_weights=True, dtype=dtype, noise=self.noise)
+        self.width = self.plans.width  # 2n in the density-matrix mode
         self.dtype = dtype
         self.device = device
         self.batch_hint = batch_hint
         self.program = self.plans.program(batch_hint)
         self._graphs: dict[tuple[int, int | None], Any] = {}
+        factors = self.noise.readout_factors(ansatz.readouts)
+        self.factors = None if np.all(factors == 1.0) else factors
+        self.shots = None
+        if repetitions is not None:
+            from sims.backends.statevector.shots import ShotEstimator
+
+            occurrence_plans = CircuitPlans(self.plans.circuit, ansatz.qubits, ansatz.symbols, ansatz.readouts,
+                                            dtype=dtype, density=self.plans.density, occurrences=True)
+            chunk = samples_per_chunk(self.width, 8 if dtype.size == 4 else 16, available=None)
+            self.shots = ShotEstimator(occurrence_plans, ansatz.readouts, factors, repetitions, seed,
+                                       chunk=max(1, min(chunk, 4096)))
 
     def program_for(self, batch) -> Program:
         """The program for ``batch`` (an int, or a tensor when the size is known only at run time)."""
@@ -60,9 +85,10 @@ class StatevectorKernel:
         Raises:
             ResourceLimitError: naming the estimate, what is free and the largest batch that fits.
         """
-        per_sample = (2 ** self.ansatz.n_qubits) * (8 if self.dtype.size == 4 else 16) * self.training_copies()
+        per_sample = (2 ** self.width) * (8 if self.dtype.size == 4 else 16) * self.training_copies()
+        kind = " (a density matrix: a state of twice the width)" if self.plans.density else ""
         check_fits(batch * per_sample, available=available,
-                   who=f"A batch of {batch} at {self.ansatz.n_qubits} qubits needs",
+                   who=f"A batch of {batch} at {self.ansatz.n_qubits} qubits{kind} needs",
                    what="the statevector engine (forward and gradient)",
                    advice=f"Use batches of at most {count_that_fits(per_sample, available=available)}.")
 
@@ -78,15 +104,66 @@ class StatevectorKernel:
         if data_values is not None:
             data_values = tf.cast(data_values, self.dtype)
         weights = tf.cast(weights, self.dtype)
-        run = self._graph(program, batch) if tf.executing_eagerly() else program.expectations
+        computation = self._exact(program) if self.shots is None else self._sampled(program)
+        run = self._graph(program, batch, computation) if tf.executing_eagerly() else computation
         with tf.device(self.device) if self.device else contextlib.nullcontext():
             out = run(data_values, weights, batch)
         return tf.cast(out, out_dtype)
 
-    def _graph(self, program: Program, batch):
-        """``program.expectations`` as one TensorFlow graph, traced once per program (and, without data
-        symbols, per batch size): an eager call then runs one graph instead of each operation one by
-        one (at 8 qubits, batch 2048, that is 4.7x TFQ eagerly against ~60x in a graph)."""
+    def _exact(self, program: Program):
+        """Exact expectations, readout error included."""
+        if self.factors is None:
+            return program.expectations
+
+        def expectations(data_values, weights, batch):
+            from sims.tf_env import tf
+
+            return program.expectations(data_values, weights, batch) * tf.constant(self.factors, self.dtype)
+
+        return expectations
+
+    def _sampled(self, program: Program):
+        """Shot estimates, with parameter-shift gradients for the data values and the weights."""
+        from sims.tf_env import tf
+
+        shots = self.shots
+        assert shots is not None
+        n_data = self.ansatz.n_data_symbols
+
+        def run(data_values, weights, batch):
+            size = tf.shape(data_values)[0] if data_values is not None else batch
+
+            def values_of(data, w):
+                tiled = tf.tile(w[None], [size, 1])
+                return tiled if data is None else tf.concat([data, tiled], axis=1)
+
+            def sampled(data, w):
+                exact = program.expectations(data, w, batch)
+                return shots.sample(exact)
+
+            if data_values is None:
+                @tf.custom_gradient
+                def only_weights(w):
+                    def grad(upstream):
+                        return tf.reduce_sum(shots.gradients(values_of(None, w), upstream), axis=0)
+                    return sampled(None, w), grad
+                return only_weights(weights)
+
+            @tf.custom_gradient
+            def with_data(data, w):
+                def grad(upstream):
+                    g = shots.gradients(values_of(data, w), upstream)
+                    return g[:, :n_data], tf.reduce_sum(g[:, n_data:], axis=0)
+                return sampled(data, w), grad
+            return with_data(data_values, weights)
+
+        return run
+
+    def _graph(self, program: Program, batch, computation):
+        """``computation`` (exact or sampled readouts of ``program``) as one TensorFlow graph, traced once
+        per program (and, without data symbols, per batch size): an eager call then runs one graph
+        instead of each operation one by one (at 8 qubits, batch 2048, that is 4.7x TFQ eagerly against
+        ~60x in a graph)."""
         from sims.tf_env import tf
 
         key = (id(program), None if self.ansatz.n_data_symbols else int(batch))
@@ -94,13 +171,13 @@ class StatevectorKernel:
         if compiled is None:
             if self.ansatz.n_data_symbols:
                 def expectations(data_values, weights):
-                    return program.expectations(data_values, weights, tf.shape(data_values)[0])
+                    return computation(data_values, weights, tf.shape(data_values)[0])
 
                 signature = [tf.TensorSpec([None, self.ansatz.n_data_symbols], self.dtype),
                              tf.TensorSpec([self.ansatz.n_weights], self.dtype)]
             else:
                 def expectations(data_values, weights):
-                    return program.expectations(None, weights, int(batch))
+                    return computation(None, weights, int(batch))
 
                 signature = [tf.TensorSpec(None, self.dtype), tf.TensorSpec([self.ansatz.n_weights], self.dtype)]
             graph = tf.function(expectations, input_signature=signature)

@@ -124,7 +124,12 @@ def readout_expectations(z: tf.Tensor, tables: ReadoutTables, dtype) -> tf.Tenso
         parts.append(tf.matmul(tf.math.real(v), const(group.phase_real, dtype))
                      - tf.matmul(tf.math.imag(v), const(group.phase_imag, dtype)))
         columns += group.columns
+    return in_readout_order(parts, columns, tables.count)
+
+
+def in_readout_order(parts: list[tf.Tensor], columns: list[int], count: int) -> tf.Tensor:
+    """``[batch, count]``: the parts' columns (readout positions ``columns``, in part order) put in readout order."""
     out = tf.concat(parts, axis=1) if len(parts) > 1 else parts[0]
-    if columns != list(range(tables.count)):
+    if columns != list(range(count)):
         out = tf.gather(out, np.argsort(columns), axis=1)
     return out

@@ -36,6 +36,8 @@ class TaggingHead(keras.layers.Layer):
         ansatz: registered ansatz (heads that run a circuit).
         ansatz_options: options for the ansatz (depth, entanglement, encoding, ...).
         backend: quantum layer backend (``auto``, ``statevector`` or ``tfq`` for training).
+        noise: noise on the circuits (a spec, :mod:`qcircuits.noise`; ``"none"`` or None: noiseless).
+        shots: shots per readout of the circuits (None: exact expectations).
         design: a :class:`HeadDesign` (or its dict); the defaults reproduce the plain head.
         seed: initialiser seed.
 
@@ -44,12 +46,13 @@ class TaggingHead(keras.layers.Layer):
     """
 
     def __init__(self, kind: str, n_tags: int, *, qubits: int = 8, ansatz: str = "strongly_entangling",
-                 ansatz_options: dict | None = None, backend: str = "auto",
-                 design: HeadDesign | dict | None = None, seed: int = 0, **kwargs: Any):
+                 ansatz_options: dict | None = None, backend: str = "auto", noise: str | None = None,
+                 shots: int | None = None, design: HeadDesign | dict | None = None, seed: int = 0, **kwargs: Any):
         super().__init__(**kwargs)
         self.head_type = get_head(kind)
         self.kind, self.n_tags, self.qubits, self.seed = kind, int(n_tags), int(qubits), seed
         self.ansatz_name, self.ansatz_options, self.backend = ansatz, dict(ansatz_options or {}), backend
+        self.noise, self.shots = (None if noise in (None, "none") else noise), shots
         self.design = design if isinstance(design, HeadDesign) else HeadDesign(**(design or {}))
         self.supports_masking = True
         self.blocks: list[keras.layers.Layer] = []
@@ -135,6 +138,6 @@ class TaggingHead(keras.layers.Layer):
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(kind=self.kind, n_tags=self.n_tags, qubits=self.qubits, ansatz=self.ansatz_name,
-                      ansatz_options=self.ansatz_options, backend=self.backend, design=self.design.to_config(),
-                      seed=self.seed)
+                      ansatz_options=self.ansatz_options, backend=self.backend, noise=self.noise, shots=self.shots,
+                      design=self.design.to_config(), seed=self.seed)
         return config

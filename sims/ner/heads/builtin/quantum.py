@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -46,7 +47,7 @@ class QuantumHead(Head):
             options["readout"] = layer.design.circuit_readout(layer.qubits)
         layer.blocks = [
             QuantumLayer(layer.ansatz_name, backend=layer.backend, projection="none", seed=layer.seed + block,
-                         ansatz_options=options, name=f"circuit_{block}",
+                         ansatz_options=options, name=f"circuit_{block}", noise=layer.noise, repetitions=layer.shots,
                          weight_initializer=circuit_initializer(layer.design.init, layer.seed + block))
             for block in range(layer.design.blocks)]
         ansatz = layer.blocks[0].ansatz
@@ -68,7 +69,11 @@ class QuantumHead(Head):
         return out
 
     def run_name(self, options: Any) -> str:
-        return f"-{options.ansatz}-q{options.qubits}-d{options.depth}"
+        noise = getattr(options, "noise", "none")
+        shots = getattr(options, "shots", None)
+        extra = ("" if noise in (None, "none") else "-" + re.sub(r"[^A-Za-z0-9.]+", "", noise)) + (
+            f"-shots{shots}" if shots else "")
+        return f"-{options.ansatz}-q{options.qubits}-d{options.depth}{extra}"
 
     def label(self, options: Any) -> str:
         return f"quantum:{options.ansatz}"

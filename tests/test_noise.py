@@ -10,6 +10,7 @@ from qcircuits import ConfigurationError
 from qcircuits.noise import CHANNELS, NoiseSpec, as_noise, noise_config
 from sims.backends import make_backend
 from tests.finite_differences import central_differences
+from tests.helpers import one_line_exit
 
 NAMES = plugins.list_ansatze()
 # Every channel kind at once, each strong enough to matter.
@@ -130,7 +131,8 @@ def test_a_plugin_circuit_with_its_own_channels_runs_in_the_density_matrix_mode(
 
 
 @pytest.mark.tf
-@pytest.mark.parametrize("name, depth, batch", [("hardware_efficient", 1, 1), ("sim_06", 1, 3),
+@pytest.mark.parametrize("name, depth, batch", [("hardware_efficient", 1, 1),
+                                                pytest.param("sim_06", 1, 3, marks=pytest.mark.slow),
                                                 ("strongly_entangling", 1, 2)])
 def test_density_matrix_gradients_equal_finite_differences(name, depth, batch):
     from sims.layers import QuantumLayer
@@ -226,7 +228,8 @@ def test_shot_estimates_are_unbiased_and_within_shot_error():
 
 
 @pytest.mark.tf
-@pytest.mark.parametrize("entangler", ["cx", "crz"])  # crz: three frequencies, the four-term shift rule
+@pytest.mark.parametrize("entangler", [pytest.param("cx", marks=pytest.mark.slow),
+                                       "crz"])  # crz: three frequencies, the four-term shift rule
 def test_parameter_shift_gradients_with_shots_are_unbiased_estimates_of_the_exact_gradient(entangler):
     from sims.layers import QuantumLayer
     from sims.tf_env import tf
@@ -289,3 +292,88 @@ def test_trajectories_of_qsim_and_tfq_agree_with_the_density_matrix_within_their
     assert np.abs(noiseless - exact).max() > 0.05  # the noise is visible above the trajectories' error
     # A trajectory's readout is in [-1, 1]: the mean's standard error is at most 1 / sqrt(trajectories).
     assert np.abs(out - exact).max() < 4 / np.sqrt(trajectories)
+
+
+@pytest.mark.tf
+def test_engine_trajectories_agree_with_the_density_matrix_and_their_gradients_are_unbiased():
+    from sims.layers import QuantumLayer
+    from sims.tf_env import tf
+
+    noise = "depolarize:0.05,two_qubit_depolarize:0.05,phase_flip:0.03"
+    ansatz = plugins.create("hardware_efficient", qubits=3, depth=2)
+    values = ansatz.random_parameter_values(3, np.random.default_rng(16))
+    exact = make_backend("statevector", noise=noise, dtype="complex128").expectations(ansatz, values)
+    trajectories = 1000
+    sampled = make_backend("statevector", noise=noise, trajectories=trajectories).expectations(ansatz, values)
+    assert np.abs(sampled - exact).max() < 4 / np.sqrt(trajectories)
+    # Gradients: the mean over independent draws converges to the density matrix's gradient.
+    x = tf.constant(np.random.default_rng(17).uniform(0, np.pi, (2, 3)))
+    reference = QuantumLayer("hardware_efficient", qubits=3, depth=2, noise=noise, dtype="float64")
+    rows = QuantumLayer("hardware_efficient", qubits=3, depth=2, noise=noise, dtype="float64", seed=3,
+                        backend="statevector", backend_options={"trajectories": 20})
+    reference.build(x.shape), rows.build(x.shape)
+    rows.set_weights(reference.get_weights())
+
+    def gradients(layer):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(layer(x) * [1.0, -2.0, 0.5])
+        gx, gw = tape.gradient(loss, [x, layer.circuit_weights])
+        return np.concatenate([gx.numpy().ravel(), gw.numpy()])
+
+    truth = gradients(reference)
+    draws = np.stack([gradients(rows) for _ in range(25)])
+    spread = draws.std(axis=0, ddof=1) / np.sqrt(len(draws))
+    assert np.all(spread > 0) and np.all(np.abs(draws.mean(axis=0) - truth) < 4.5 * spread + 1e-9)
+
+
+def test_engine_trajectories_refuse_what_they_cannot_sample_in_one_line():
+    ansatz = plugins.create("hardware_efficient", qubits=2, depth=1)
+    values = ansatz.random_parameter_values(1, np.random.default_rng(18))
+    with pytest.raises(ConfigurationError, match=r"amplitude_damp.*is not a Pauli channel.*density-matrix mode"):
+        make_backend("statevector", noise="amplitude_damp:0.1", trajectories=10).expectations(ansatz, values)
+    with pytest.raises(ConfigurationError, match="shots \\(repetitions\\) with trajectories is not supported"):
+        make_backend("statevector", noise="depolarize:0.1", trajectories=10, repetitions=100)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["report", "--noise", "depolarize:1.5"], "argument --noise: noise depolarize:1.5: the probability must be from 0 "
+                                              "to 1; got 1.5"),
+    (["report", "--noise", "depolarize:-0.01"], "must be from 0 to 1; got -0.01"),
+    (["report", "--noise", "depolarize:nan"], "must be from 0 to 1; got nan"),
+    (["report", "--noise", "depolarise:0.01"], "did you mean 'depolarize'?"),
+    (["report", "--noise", "depolarize=0.01"], "is not 'channel:probability'"),
+    (["report", "--shots", "0"], "argument --shots: expected a shot count from 1 to 1,000,000,000; got 0"),
+    (["report", "--shots", "-5"], "expected a shot count from 1"),
+    (["report", "--shots", "10000000000000"], "expected a shot count from 1"),
+    (["report", "--shots", "1e3"], "argument --shots: expected a whole number of shots; got '1e3'"),
+    (["report", "--noise", "depolarize:0.01", "--backend", "qsim-gpu"],
+     "does not take option(s) noise (backends that do: cirq, qsim, statevector, tfq)"),
+    (["report", "--noise", "depolarize:0.01", "--backend", "statevector", "--qubits", "16"],
+     "A density matrix of 16 qubits (a state of 32) needs about"),
+    (["metrics", "--noise", "wobble:0.1"], "unknown channel 'wobble'"),
+    (["ner", "--noise", "depolarize:2"], "must be from 0 to 1; got 2.0"),
+    (["ner", "--shots", "0"], "expected a shot count"),
+])
+def test_bad_noise_or_shots_on_the_command_line_is_one_line_with_exit_2(args, message, capsys, tmp_path):
+    from sims.run import main
+
+    json_path = tmp_path / "report.json"
+    line = one_line_exit(capsys, lambda: main([*args, "--json", str(json_path)] if args[0] == "report" else args))
+    assert message in line, line
+    assert not json_path.exists()  # nothing written
+
+
+def test_a_noisy_report_records_its_noise_and_shots(tmp_path, capsys):
+    import json
+
+    from sims.run import main
+
+    path = tmp_path / "report.json"
+    main(["report", "--qubits", "3", "--depth", "1", "--backend", "cirq", "--noise", "depolarize:0.02,readout:0.01",
+          "--shots", "500", "--batch", "4", "--json", str(path)])
+    out = capsys.readouterr().out
+    assert "noise         depolarize:0.02,readout:0.01; 500 shots per readout" in out
+    report = json.loads(path.read_text())
+    assert report["noise"] == "depolarize:0.02,readout:0.01" and report["shots"] == 500
+    assert "density-matrix simulator" in report["backend"]["device"]

@@ -297,3 +297,36 @@ def test_eager_calls_run_one_graph_traced_once_per_program():
     program = layer.kernel.program_for(96)
     expected = program.expectations(x, tf.cast(layer.circuit_weights, tf.float32), 96)
     np.testing.assert_allclose(out.numpy(), expected.numpy(), atol=1e-6)
+
+
+@pytest.mark.tf
+def test_the_checkpointed_gradient_mode_gives_autodiffs_numbers_and_is_chosen_when_the_batch_does_not_fit():
+    from sims.layers import QuantumLayer
+
+    x = tf.constant(np.random.default_rng(21).uniform(0, np.pi, (7, 3)))
+    layer = QuantumLayer("hardware_efficient", qubits=3, depth=2, dtype="float64", backend="statevector",
+                         noise="depolarize:0.02")
+    layer.build(x.shape)
+
+    def run():
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = layer(x)
+            loss = tf.reduce_sum(out * [1.0, -2.0, 3.0])
+        gx, gw = tape.gradient(loss, [x, layer.circuit_weights])
+        return out.numpy(), gx.numpy(), gw.numpy()
+
+    plain = run()
+    assert layer.kernel.last_chunk is None
+    layer.kernel.chunk = 3  # 7 samples: chunks of 3, 3 and 1, each recomputed for the gradient
+    checkpointed = run()
+    assert layer.kernel.last_chunk == 3
+    for a, b in zip(plain, checkpointed, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+    # Chosen from the memory estimate: room for 2 samples' autodiff copies gives chunks of 2.
+    layer.kernel.chunk = None
+    per_sample = layer.kernel.bytes_per_sample()
+    assert layer.kernel.gradient_chunk(7, available=int(2.5 * per_sample / 0.9)) == 2
+    assert layer.kernel.gradient_chunk(7, available=100 * per_sample) is None
+    with pytest.raises(ConfigurationError, match="A batch of 1 at 3 qubits .*needs"):
+        layer.kernel.gradient_chunk(7, available=per_sample // 4)

@@ -8,7 +8,9 @@ TensorFlow places it: on a GPU when one is visible (or ``device="gpu"``).
 Modules, by concern: :mod:`.backend` (the registered backend and its options),
 :mod:`.layer_kernel` (a Keras layer's kernel), :mod:`.engine` (compiling an ansatz),
 :mod:`.gates`, :mod:`.plan`, :mod:`.program`, :mod:`.kernels`, :mod:`.values`,
-:mod:`.readouts`, :mod:`.tensors`, :mod:`.sizes`. This package only re-exports, and stays light (no
+:mod:`.readouts`, :mod:`.tensors`, :mod:`.sizes`; noise: :mod:`.density` (exact density matrices as
+states of twice the width), :mod:`.trajectories` (Pauli channels sampled per row) and
+:mod:`.shots` (sampled readouts, parameter-shift gradients). This package only re-exports, and stays light (no
 TensorFlow import) so that listing backends is fast.
 """
 

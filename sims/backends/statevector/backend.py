@@ -13,6 +13,7 @@ import numpy as np
 
 from qcircuits.ansatz import Ansatz
 from qcircuits.errors import ConfigurationError
+from qcircuits.validation import check_int
 from sims.backends.base import Backend
 from sims.backends.noise_support import ShotOptions, finish_expectations
 from sims.backends.registry import register_backend
@@ -34,13 +35,21 @@ class StatevectorOptions(ShotOptions):
             ``"gpu"``, or a TensorFlow device name such as ``"/GPU:1"``.
         noise, repetitions, shot_seed: see :class:`~sims.backends.noise_support.ShotOptions`;
             noise channels run the exact density-matrix mode, shots give parameter-shift gradients.
+        trajectories: with noise channels, ``K`` Monte Carlo trajectories per sample of pure
+            states instead of the density matrix (Pauli channels only; seeded by ``shot_seed``).
     """
 
     dtype: str = "complex64"
     device: str | None = None
+    trajectories: int | None = None
 
     def __post_init__(self):
         super().__post_init__()
+        if self.trajectories is not None:
+            check_int("trajectories", self.trajectories, minimum=1, maximum=10 ** 6)
+            if self.repetitions is not None:
+                raise ConfigurationError("statevector: shots (repetitions) with trajectories is not supported; "
+                                         "shots sample the exact density matrix (leave trajectories unset).")
         if self.dtype not in DTYPES:
             raise ConfigurationError(f"Unknown statevector dtype {self.dtype!r}; expected one of {', '.join(DTYPES)}.")
         if self.device is not None and not isinstance(self.device, str):
@@ -78,7 +87,11 @@ class StatevectorBackend(Backend):
     """The batched engine as a backend: layer kernels, expectations and states."""
 
     state_copies = FORWARD_COPIES
-    density_matrices = True
+
+    @property
+    def density_matrices(self) -> bool:  # type: ignore[override]
+        """Noise runs density matrices unless trajectories are asked for."""
+        return self.options.trajectories is None
 
     def __init__(self, options: StatevectorOptions | None = None):
         self.options = options or StatevectorOptions()
@@ -103,7 +116,8 @@ class StatevectorBackend(Backend):
         self.check_fits(ansatz.n_qubits)
         options = self.options
         return StatevectorKernel(ansatz, dtype=self._dtype(), device=self.device_name, noise=self.noise,
-                                 repetitions=options.repetitions, seed=options.shot_seed)
+                                 repetitions=options.repetitions, seed=options.shot_seed,
+                                 trajectories=options.trajectories)
 
     def _program(self, ansatz: Ansatz):
         """A per-sample program (every symbol's value per row), compiled once per ansatz.
@@ -115,7 +129,8 @@ class StatevectorBackend(Backend):
 
         cached = self._cache.get(id(ansatz))
         if cached is None or cached[0] is not ansatz:
-            cached = (ansatz, compile_ansatz(ansatz, shared_weights=False, dtype=self._dtype(), noise=self.noise))
+            cached = (ansatz, compile_ansatz(ansatz, shared_weights=False, dtype=self._dtype(), noise=self.noise,
+                                             trajectories=self.options.trajectories, seed=self.options.shot_seed))
             self._cache = {id(ansatz): cached}  # one at a time: descriptors and reports reuse the last
         return cached[1]
 
@@ -126,7 +141,8 @@ class StatevectorBackend(Backend):
         self.check_fits(ansatz.n_qubits)
         program = self._program(ansatz)
         run = program.states if states else program.expectations
-        chunk = samples_per_chunk(program.plan.n_qubits, self.bytes_per_amplitude)
+        rows_per_sample = getattr(program, "trajectories", 1)
+        chunk = max(1, samples_per_chunk(program.plan.n_qubits, self.bytes_per_amplitude) // rows_per_sample)
         parts = []
         with tf.device(self.device_name) if self.device_name else contextlib.nullcontext():
             for start in range(0, len(values), chunk):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import cirq
 
@@ -14,6 +15,7 @@ from sims.backends.statevector.gates import ChannelTerm, GateTerm, circuit_terms
 from sims.backends.statevector.plan import PhaseRun, Plan, candidate_plans, choose_plan, make_plan
 from sims.backends.statevector.program import Program
 from sims.backends.statevector.readouts import ReadoutTables, readout_tables
+from sims.backends.statevector.trajectories import TrajectoryProgram, trajectory_circuit
 from sims.tf_env import tf
 
 
@@ -75,6 +77,7 @@ class CircuitPlans:
             self.plans = [make_plan(self.terms, self.width, set(self.per_sample_index),
                                     shared_block_qubits=shared_block_qubits, sample_block_qubits=sample_block_qubits)]
         self._programs: dict[int, Program] = {}
+        self.wrap: Callable[[Program], Any] | None = None  # e.g. trajectories around the bound plan
         self._chosen: dict[int | None, Plan] = {}
 
     def plan_for(self, batch: int | None) -> Plan:
@@ -99,6 +102,8 @@ class CircuitPlans:
             readout_steps, tables = absorb_trailing_phases(plan, tables)
             self._programs[key] = Program(plan, tables, self.per_sample_index, self.shared_index, self.dtype,
                                           readout_steps=readout_steps)
+        if self.wrap is not None and not hasattr(self._programs[key], "trajectories"):
+            self._programs[key] = self.wrap(self._programs[key])
         return self._programs[key]
 
 
@@ -125,24 +130,33 @@ def compile_circuit(circuit: cirq.AbstractCircuit, qubits: Sequence[cirq.Qid], s
 
 
 def ansatz_plans(ansatz: Ansatz, *, shared_weights: bool = True, dtype=tf.float32, readouts: Sequence | None = None,
-                 shared_block_qubits: int | None = None, noise: Noise | None = None) -> CircuitPlans:
+                 shared_block_qubits: int | None = None, noise: Noise | None = None,
+                 trajectories: int | None = None, seed: int = 0) -> CircuitPlans:
     """The candidate plans of ``ansatz``: data values per sample, and weights shared by the batch
     (or, without ``shared_weights``, every symbol's value per sample: descriptors, reports).
 
     With ``noise`` channels (or channels in the ansatz's own circuit) the plans run the
-    density-matrix mode (:mod:`.density`); readout error is not part of the plan.
+    density-matrix mode (:mod:`.density`), or with ``trajectories`` ``K`` Monte Carlo
+    trajectories per sample of its Pauli channels (:mod:`.trajectories`, seeded by ``seed``);
+    readout error is not part of the plan.
     """
     n_data = ansatz.n_data_symbols
     shared = range(n_data, n_data + ansatz.n_weights) if shared_weights else ()
     circuit = ansatz.circuit if noise is None or not noise.has_channels else noise.noisy_circuit(ansatz.circuit)
-    return CircuitPlans(circuit, ansatz.qubits, ansatz.symbols,
-                        ansatz.readouts if readouts is None else readouts, shared=shared, dtype=dtype,
+    chosen_readouts = ansatz.readouts if readouts is None else readouts
+    if trajectories is not None and has_channels(circuit):
+        sampled = trajectory_circuit(circuit)
+        plans = CircuitPlans(sampled.circuit, ansatz.qubits, [*ansatz.symbols, *sampled.symbols], chosen_readouts,
+                             shared=shared, dtype=dtype, shared_block_qubits=shared_block_qubits)
+        plans.wrap = lambda program: TrajectoryProgram(program, sampled.draws, trajectories, seed)
+        return plans
+    return CircuitPlans(circuit, ansatz.qubits, ansatz.symbols, chosen_readouts, shared=shared, dtype=dtype,
                         shared_block_qubits=shared_block_qubits, density=has_channels(circuit))
 
 
 def compile_ansatz(ansatz: Ansatz, *, shared_weights: bool = True, dtype=tf.float32, readouts: Sequence | None = None,
                    shared_block_qubits: int | None = None, batch: int | None = None,
-                   noise: Noise | None = None) -> Program:
+                   noise: Noise | None = None, trajectories: int | None = None, seed: int = 0) -> Program:
     """Compiles ``ansatz`` for ``batch`` (see :func:`ansatz_plans`).
 
     Args:
@@ -154,9 +168,12 @@ def compile_ansatz(ansatz: Ansatz, *, shared_weights: bool = True, dtype=tf.floa
         shared_block_qubits: widest fused block of shared gates (None: chosen by the planner).
         batch: the batch size it is planned for (None: plan.DEFAULT_PLANNING_BATCH).
         noise: channels and readout error (:mod:`qcircuits.noise`); channels give a density-matrix program.
+        trajectories: with noise channels, ``K`` trajectories per sample instead of the density matrix.
+        seed: seed of the trajectories' draws.
     """
     return ansatz_plans(ansatz, shared_weights=shared_weights, dtype=dtype, readouts=readouts,
-                        shared_block_qubits=shared_block_qubits, noise=noise).program(batch)
+                        shared_block_qubits=shared_block_qubits, noise=noise, trajectories=trajectories,
+                        seed=seed).program(batch)
 
 
 def absorb_trailing_phases(plan: Plan, tables: ReadoutTables) -> tuple[int, ReadoutTables]:

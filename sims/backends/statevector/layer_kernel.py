@@ -10,7 +10,7 @@ import numpy as np
 from qcircuits.ansatz import Ansatz
 from qcircuits.noise import Noise, NoiseSpec
 from sims.backends.statevector.sizes import FORWARD_COPIES, samples_per_chunk
-from sims.memory import check_fits, count_that_fits
+from sims.memory import USABLE_SHARE, available_memory_bytes, check_fits, count_that_fits
 
 if TYPE_CHECKING:  # pragma: no cover
     from sims.backends.statevector.program import Program
@@ -37,22 +37,29 @@ class StatevectorKernel:
         batch_hint: the batch size calls will have, when their shapes do not say.
         noise: channels and readout error (:mod:`qcircuits.noise`), or None.
         repetitions: shots per readout, or None for exact expectations.
-        seed: seed of the shot sampler.
+        seed: seed of the shot sampler and of the trajectories' draws.
+        trajectories: with noise channels, ``K`` Monte Carlo trajectories per sample (Pauli channels)
+            instead of the density matrix.
     """
 
     def __init__(self, ansatz: Ansatz, *, dtype, device: str | None = None, batch_hint: int | None = None,
-                 noise: Noise | None = None, repetitions: int | None = None, seed: int = 0):
+                 noise: Noise | None = None, repetitions: int | None = None, seed: int = 0,
+                 trajectories: int | None = None):
         from sims.backends.statevector.engine import CircuitPlans, ansatz_plans
 
         self.ansatz = ansatz
         self.noise = noise if noise is not None else NoiseSpec()
-        self.plans = ansatz_plans(ansatz, shared_weights=True, dtype=dtype, noise=self.noise)
+        self.plans = ansatz_plans(ansatz, shared_weights=True, dtype=dtype, noise=self.noise,
+                                  trajectories=trajectories, seed=seed)
+        self.rows_per_sample = trajectories if trajectories is not None and self.plans.wrap is not None else 1
         self.width = self.plans.width  # 2n in the density-matrix mode
         self.dtype = dtype
         self.device = device
         self.batch_hint = batch_hint
         self.program = self.plans.program(batch_hint)
-        self._graphs: dict[tuple[int, int | None], Any] = {}
+        self._graphs: dict[tuple[int, int | None, bool], Any] = {}
+        self.chunk: int | None = None  # force the checkpointed mode's chunk size (benchmarks, tests)
+        self.last_chunk: int | None = None  # the chunk size the last call used (None: plain autodiff)
         factors = self.noise.readout_factors(ansatz.readouts)
         self.factors = None if np.all(factors == 1.0) else factors
         self.shots = None
@@ -79,36 +86,92 @@ class StatevectorKernel:
         """States kept alive for one forward+gradient pass: autodiff keeps each step's input."""
         return FORWARD_COPIES + 3 * self.program.readout_steps  # measured: benchmarks/engine_memory.py
 
+    def bytes_per_sample(self) -> int:
+        """Autodiff's memory for one sample's forward and gradient (the engine's estimate)."""
+        return (2 ** self.width) * (8 if self.dtype.size == 4 else 16) * self.training_copies() * \
+            self.rows_per_sample
+
     def check_batch(self, batch: int, available: int | None = None) -> None:
         """Refuses a batch whose states would not fit, with the estimate.
 
         Raises:
             ResourceLimitError: naming the estimate, what is free and the largest batch that fits.
         """
-        per_sample = (2 ** self.width) * (8 if self.dtype.size == 4 else 16) * self.training_copies()
+        per_sample = self.bytes_per_sample()
         kind = " (a density matrix: a state of twice the width)" if self.plans.density else ""
         check_fits(batch * per_sample, available=available,
                    who=f"A batch of {batch} at {self.ansatz.n_qubits} qubits{kind} needs",
                    what="the statevector engine (forward and gradient)",
                    advice=f"Use batches of at most {count_that_fits(per_sample, available=available)}.")
 
+    def gradient_chunk(self, batch: int, available: int | None = None) -> int | None:
+        """Samples per checkpointed chunk when autodiff's copies of the whole batch would not fit, else None.
+
+        The checkpointed mode keeps only each chunk's inputs through the forward pass and
+        recomputes one chunk's states at a time for the gradient (``tf.recompute_grad``):
+        memory of one chunk for one more forward pass. :attr:`chunk` forces a size.
+
+        Raises:
+            ResourceLimitError: when even one sample does not fit.
+        """
+        if self.chunk is not None:
+            return self.chunk if self.chunk < batch else None
+        free = available_memory_bytes() if available is None else available
+        fitting = int(USABLE_SHARE * free // self.bytes_per_sample())
+        if fitting >= batch:
+            return None
+        if fitting < 1:
+            self.check_batch(1, available)
+        return max(1, fitting)
+
     def __call__(self, data_values, weights, batch):
         """``[batch, n_readouts]`` from data-symbol values ``[batch, D]`` (None without data) and weights ``[W]``."""
         from sims.tf_env import tf
 
         program = self.program_for(batch)
-        if isinstance(batch, int):
+        chunk = None
+        if isinstance(batch, int) and self.shots is None:
+            chunk = self.gradient_chunk(batch)
+        elif isinstance(batch, int):
             self.check_batch(batch)
+        self.last_chunk = chunk
 
         out_dtype = data_values.dtype if data_values is not None else weights.dtype
         if data_values is not None:
             data_values = tf.cast(data_values, self.dtype)
         weights = tf.cast(weights, self.dtype)
         computation = self._exact(program) if self.shots is None else self._sampled(program)
-        run = self._graph(program, batch, computation) if tf.executing_eagerly() else computation
+        if chunk is not None:
+            computation = self._checkpointed(computation, chunk)
+        if tf.executing_eagerly():
+            run = self._graph(program, batch, computation, static_batch=chunk is not None)
+        else:
+            run = computation
         with tf.device(self.device) if self.device else contextlib.nullcontext():
             out = run(data_values, weights, batch)
         return tf.cast(out, out_dtype)
+
+    def _checkpointed(self, computation, chunk: int):
+        """``computation`` over a known batch in chunks of ``chunk`` samples, one after another
+        (``tf.map_fn``, no parallel iterations), each under ``tf.recompute_grad``: the forward pass
+        keeps only the chunks' inputs and the backward pass recomputes one chunk's states at a time.
+        (A Python loop of chunks would let TensorFlow run them side by side: measured, it used more
+        memory than plain autodiff.)"""
+        from sims.tf_env import tf
+
+        readouts = self.ansatz.n_readouts
+
+        def run(data_values, weights, batch):
+            if data_values is None:  # every sample is the same circuit: one, repeated
+                return tf.tile(computation(None, weights, 1), [batch, 1])
+            piece = tf.recompute_grad(lambda d, w: computation(d, w, chunk))
+            chunks = -(-batch // chunk)
+            padded = tf.pad(data_values, [[0, chunks * chunk - batch], [0, 0]])
+            out = tf.map_fn(lambda d: piece(d, weights), tf.reshape(padded, [chunks, chunk, -1]),
+                            parallel_iterations=1, fn_output_signature=tf.TensorSpec([chunk, readouts], self.dtype))
+            return tf.reshape(out, [-1, readouts])[:batch]
+
+        return run
 
     def _exact(self, program: Program):
         """Exact expectations, readout error included."""
@@ -159,17 +222,24 @@ class StatevectorKernel:
 
         return run
 
-    def _graph(self, program: Program, batch, computation):
+    def _graph(self, program: Program, batch, computation, static_batch: bool = False):
         """``computation`` (exact or sampled readouts of ``program``) as one TensorFlow graph, traced once
         per program (and, without data symbols, per batch size): an eager call then runs one graph
         instead of each operation one by one (at 8 qubits, batch 2048, that is 4.7x TFQ eagerly against
         ~60x in a graph)."""
         from sims.tf_env import tf
 
-        key = (id(program), None if self.ansatz.n_data_symbols else int(batch))
+        static = static_batch or not self.ansatz.n_data_symbols
+        key = (id(program), int(batch) if static else None, static_batch)
         compiled = self._graphs.get(key)
         if compiled is None:
-            if self.ansatz.n_data_symbols:
+            if self.ansatz.n_data_symbols and static_batch:
+                def expectations(data_values, weights):
+                    return computation(data_values, weights, int(batch))
+
+                signature = [tf.TensorSpec([int(batch), self.ansatz.n_data_symbols], self.dtype),
+                             tf.TensorSpec([self.ansatz.n_weights], self.dtype)]
+            elif self.ansatz.n_data_symbols:
                 def expectations(data_values, weights):
                     return computation(data_values, weights, tf.shape(data_values)[0])
 

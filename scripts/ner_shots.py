@@ -1,0 +1,54 @@
+"""Dev entity F1 of trained NER runs evaluated exactly and with finite shots per readout (docs/noise.md).
+
+The word vectors of FILE are computed once (frozen encoder) and every run is evaluated on them:
+as trained (exact expectations), then with each shot count (``evaluate RUN FILE --shots N`` per
+run and count does the same, re-encoding FILE each time).
+
+    python scripts/ner_shots.py --data PATH/TO/conll2003/eng.testa --shots 100,1000,10000 --out OUT.json RUN...
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("runs", nargs="+", help="run folders written by the ner command (frozen encoder)")
+    parser.add_argument("--data", required=True, help="a tagged CoNLL file (the development file)")
+    parser.add_argument("--shots", default="100,1000,10000", help="shot counts (comma list)")
+    parser.add_argument("--out", required=True, help="JSON of the results")
+    args = parser.parse_args()
+
+    from sims.atomic import write_json
+    from sims.ner.conll import read_conll
+    from sims.ner.evaluation import entity_report
+    from sims.ner.features import word_vectors
+    from sims.ner.tagger import Tagger
+
+    sentences = read_conll(args.data, "utf-8")
+    gold = [list(s.tags) for s in sentences]
+    words = [s.words for s in sentences]
+    vectors = None
+    rows = []
+    for run in args.runs:
+        for shots in [None, *(int(n) for n in args.shots.split(","))]:
+            tagger = Tagger.load(run, {"shots": shots} if shots else None)
+            if tagger.fine_tune:
+                raise SystemExit(f"{run}: a fine-tuned run; this script takes frozen-encoder runs")
+            if vectors is None:
+                vectors = word_vectors(tagger.encoder, words, max_length=tagger.max_length,
+                                       layers=tagger.encoder_features)
+            f1 = entity_report(gold, tagger.predict_vectors(vectors, words))["micro avg"]["f1-score"]
+            rows.append({"run": run, "shots": shots, "entity_f1": f1})
+            print(f"{run}  shots {shots or 'exact':>6}  dev entity F1 {f1:.4f}", flush=True)
+    write_json(Path(args.out), {"data": args.data, "rows": rows})
+    print(f"written {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,4 @@
-"""Dev entity F1 of trained NER runs evaluated exactly and with finite shots per readout (docs/noise.md).
+"""Dev entity F1 of trained NER runs evaluated as trained, with finite shots per readout, and under noise.
 
 The word vectors of FILE are computed once (frozen encoder) and every run is evaluated on them:
 as trained (exact expectations), then with each shot count (``evaluate RUN FILE --shots N`` per
@@ -21,6 +21,8 @@ def main() -> None:
     parser.add_argument("runs", nargs="+", help="run folders written by the ner command (frozen encoder)")
     parser.add_argument("--data", required=True, help="a tagged CoNLL file (the development file)")
     parser.add_argument("--shots", default="100,1000,10000", help="shot counts (comma list)")
+    parser.add_argument("--noise", action="append", default=[],
+                        help="also evaluate the trained weights under this noise (repeatable)")
     parser.add_argument("--out", required=True, help="JSON of the results")
     args = parser.parse_args()
 
@@ -36,16 +38,18 @@ def main() -> None:
     vectors = None
     rows = []
     for run in args.runs:
-        for shots in [None, *(int(n) for n in args.shots.split(","))]:
-            tagger = Tagger.load(run, {"shots": shots} if shots else None)
+        settings = [{}, *({"shots": int(n)} for n in args.shots.split(",")), *({"noise": n} for n in args.noise)]
+        for overrides in settings:
+            tagger = Tagger.load(run, overrides or None)
             if tagger.fine_tune:
                 raise SystemExit(f"{run}: a fine-tuned run; this script takes frozen-encoder runs")
             if vectors is None:
                 vectors = word_vectors(tagger.encoder, words, max_length=tagger.max_length,
                                        layers=tagger.encoder_features)
             f1 = entity_report(gold, tagger.predict_vectors(vectors, words))["micro avg"]["f1-score"]
-            rows.append({"run": run, "shots": shots, "entity_f1": f1})
-            print(f"{run}  shots {shots or 'exact':>6}  dev entity F1 {f1:.4f}", flush=True)
+            rows.append({"run": run, **overrides, "entity_f1": f1})
+            label = ", ".join(f"{k} {v}" for k, v in overrides.items()) or "as trained (exact)"
+            print(f"{run}  {label:<28} dev entity F1 {f1:.4f}", flush=True)
     write_json(Path(args.out), {"data": args.data, "rows": rows})
     print(f"written {args.out}")
 

@@ -70,7 +70,7 @@ class StatevectorKernel:
                                             dtype=dtype, density=self.plans.density, occurrences=True)
             chunk = samples_per_chunk(self.width, 8 if dtype.size == 4 else 16, available=None)
             self.shots = ShotEstimator(occurrence_plans, ansatz.readouts, factors, repetitions, seed,
-                                       chunk=max(1, min(chunk, 4096)))
+                                       chunk=max(1, min(chunk, 1024)))
 
     def program_for(self, batch) -> Program:
         """The program for ``batch`` (an int, or a tensor when the size is known only at run time)."""

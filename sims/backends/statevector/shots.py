@@ -157,11 +157,14 @@ class ShotEstimator:
         shifted = gates[:, None, :] + tf.constant(table.shifts, dtype)[None]  # [batch, E, O]
         rows = tf.reshape(shifted, [-1, len(self.origin)])
         count = tf.shape(rows)[0]
-        chunks = (count + self.chunk - 1) // self.chunk
-        padded = tf.pad(rows, [[0, chunks * self.chunk - count], [0, 0]])
-        exact = tf.map_fn(lambda part: self.program.expectations(part, None, self.chunk),
-                          tf.reshape(padded, [chunks, self.chunk, len(self.origin)]),
-                          fn_output_signature=tf.TensorSpec([self.chunk, len(self.coefficients)], dtype))
+        # A known row count needs no padding beyond itself (a small batch must not run a whole chunk).
+        chunk = self.chunk if rows.shape[0] is None else max(1, min(self.chunk, int(rows.shape[0])))
+        program = self.plans.program(chunk)
+        chunks = (count + chunk - 1) // chunk
+        padded = tf.pad(rows, [[0, chunks * chunk - count], [0, 0]])
+        exact = tf.map_fn(lambda part: program.expectations(part, None, chunk),
+                          tf.reshape(padded, [chunks, chunk, len(self.origin)]),
+                          fn_output_signature=tf.TensorSpec([chunk, len(self.coefficients)], dtype))
         exact = tf.reshape(exact, [-1, len(self.coefficients)])[:count]
         sampled = tf.reshape(self.sample(exact), [batch, table.evaluations, len(self.coefficients)])
         per_gate = tf.einsum("ber,br,eo->bo", sampled, tf.cast(upstream, dtype), tf.constant(table.weights, dtype))

@@ -294,19 +294,28 @@ def test_trajectories_of_qsim_and_tfq_agree_with_the_density_matrix_within_their
     assert np.abs(out - exact).max() < 4 / np.sqrt(trajectories)
 
 
+TRAJECTORY_NOISE = "depolarize:0.05,two_qubit_depolarize:0.05,phase_flip:0.03"
+
+
 @pytest.mark.tf
-def test_engine_trajectories_agree_with_the_density_matrix_and_their_gradients_are_unbiased():
+def test_engine_trajectories_agree_with_the_density_matrix():
+    ansatz = plugins.create("hardware_efficient", qubits=3, depth=2)
+    values = ansatz.random_parameter_values(3, np.random.default_rng(16))
+    exact = make_backend("statevector", noise=TRAJECTORY_NOISE, dtype="complex128").expectations(ansatz, values)
+    trajectories = 1000
+    sampled = make_backend("statevector", noise=TRAJECTORY_NOISE, trajectories=trajectories).expectations(ansatz,
+                                                                                                          values)
+    assert np.abs(sampled - exact).max() < 4 / np.sqrt(trajectories)
+
+
+@pytest.mark.tf
+@pytest.mark.slow  # 25 draws of a gradient: ~13 s
+def test_engine_trajectory_gradients_are_unbiased():
     from sims.layers import QuantumLayer
     from sims.tf_env import tf
 
-    noise = "depolarize:0.05,two_qubit_depolarize:0.05,phase_flip:0.03"
-    ansatz = plugins.create("hardware_efficient", qubits=3, depth=2)
-    values = ansatz.random_parameter_values(3, np.random.default_rng(16))
-    exact = make_backend("statevector", noise=noise, dtype="complex128").expectations(ansatz, values)
-    trajectories = 1000
-    sampled = make_backend("statevector", noise=noise, trajectories=trajectories).expectations(ansatz, values)
-    assert np.abs(sampled - exact).max() < 4 / np.sqrt(trajectories)
-    # Gradients: the mean over independent draws converges to the density matrix's gradient.
+    noise = TRAJECTORY_NOISE
+    # The mean over independent draws converges to the density matrix's gradient.
     x = tf.constant(np.random.default_rng(17).uniform(0, np.pi, (2, 3)))
     reference = QuantumLayer("hardware_efficient", qubits=3, depth=2, noise=noise, dtype="float64")
     rows = QuantumLayer("hardware_efficient", qubits=3, depth=2, noise=noise, dtype="float64", seed=3,

@@ -304,8 +304,7 @@ def test_the_checkpointed_gradient_mode_gives_autodiffs_numbers_and_is_chosen_wh
     from sims.layers import QuantumLayer
 
     x = tf.constant(np.random.default_rng(21).uniform(0, np.pi, (7, 3)))
-    layer = QuantumLayer("hardware_efficient", qubits=3, depth=2, dtype="float64", backend="statevector",
-                         noise="depolarize:0.02")
+    layer = QuantumLayer("hardware_efficient", qubits=3, depth=2, dtype="float64", backend="statevector")
     layer.build(x.shape)
 
     def run():
@@ -326,7 +325,7 @@ def test_the_checkpointed_gradient_mode_gives_autodiffs_numbers_and_is_chosen_wh
     # Chosen from the memory estimate: room for 2 samples' autodiff copies gives chunks of 2.
     layer.kernel.chunk = None
     per_sample = layer.kernel.bytes_per_sample()
-    assert layer.kernel.gradient_chunk(7, available=int(2.5 * per_sample / 0.9)) == 2
+    assert layer.kernel.gradient_chunk(7, available=int(2.5 * per_sample / 0.9)) == 2  # a density matrix alike
     assert layer.kernel.gradient_chunk(7, available=100 * per_sample) is None
     with pytest.raises(ConfigurationError, match="A batch of 1 at 3 qubits .*needs"):
         layer.kernel.gradient_chunk(7, available=per_sample // 4)

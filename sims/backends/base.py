@@ -32,6 +32,7 @@ class Backend(abc.ABC):
     options: Any = None
     # Noise channels make it simulate density matrices (a state of twice the width), not trajectories.
     density_matrices: bool = False
+    _rng: np.random.Generator | None = None  # the shot sampler, made on first use
 
     def device(self) -> str:
         """Where it runs, for reports."""
@@ -61,7 +62,7 @@ class Backend(abc.ABC):
         """The shot sampler: seeded once per backend, so that successive calls draw new shots."""
         if getattr(self.options, "repetitions", None) is None:
             return None
-        if getattr(self, "_rng", None) is None:
+        if self._rng is None:
             self._rng = np.random.default_rng(getattr(self.options, "shot_seed", 0))
         return self._rng
 

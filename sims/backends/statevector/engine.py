@@ -94,16 +94,18 @@ class CircuitPlans:
     def program_for_plan(self, plan: Plan) -> Program:
         """``plan`` (one of :attr:`plans`) bound to TensorFlow, once."""
         key = next(i for i, candidate in enumerate(self.plans) if candidate is plan)  # plans hold arrays: no ==
-        if key not in self._programs and self.density:
-            self._programs[key] = DensityProgram(plan, density_readouts(self.readouts, self.qubits, plan.final_order),
-                                                 self.per_sample_index, self.shared_index, self.dtype)
-        elif key not in self._programs:
+        if key in self._programs:
+            return self._programs[key]
+        program: Any
+        if self.density:
+            program = DensityProgram(plan, density_readouts(self.readouts, self.qubits, plan.final_order),
+                                     self.per_sample_index, self.shared_index, self.dtype)
+        else:
             tables = readout_tables(self.readouts, self.qubits, plan.final_order)
             readout_steps, tables = absorb_trailing_phases(plan, tables)
-            self._programs[key] = Program(plan, tables, self.per_sample_index, self.shared_index, self.dtype,
-                                          readout_steps=readout_steps)
-        if self.wrap is not None and not hasattr(self._programs[key], "trajectories"):
-            self._programs[key] = self.wrap(self._programs[key])
+            program = Program(plan, tables, self.per_sample_index, self.shared_index, self.dtype,
+                              readout_steps=readout_steps)
+        self._programs[key] = self.wrap(program) if self.wrap is not None else program
         return self._programs[key]
 
 

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from sims.backends.noise_support import readout_coefficients
 from sims.backends.statevector.gates import GateTerm
 
 
@@ -125,7 +126,7 @@ class ShotEstimator:
         self.program = occurrence_plans.program(chunk)
         self.table = shift_table(occurrence_plans.terms)
         self.origin = np.asarray(occurrence_plans.origin, dtype=np.int64)
-        self.coefficients = np.array([complex(r.coefficient).real for r in readouts])
+        self.coefficients = readout_coefficients(readouts)
         self.factors = np.asarray(factors, dtype=float)
         self.repetitions = repetitions
         self.chunk = chunk

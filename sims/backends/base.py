@@ -33,6 +33,9 @@ class Backend(abc.ABC):
     # Noise channels make it simulate density matrices (a state of twice the width), not trajectories.
     density_matrices: bool = False
     _rng: np.random.Generator | None = None  # the shot sampler, made on first use
+    # The standard error ``[batch, R]`` of the last expectations() call's values when they are Monte Carlo
+    # estimates with a spread it measured (the engine's trajectories); None when exact or not measured.
+    last_standard_error: np.ndarray | None = None
 
     def device(self) -> str:
         """Where it runs, for reports."""

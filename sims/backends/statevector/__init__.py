@@ -9,7 +9,7 @@ Modules, by concern: :mod:`.backend` (the registered backend and its options),
 :mod:`.layer_kernel` (a Keras layer's kernel), :mod:`.engine` (compiling an ansatz),
 :mod:`.gates`, :mod:`.plan`, :mod:`.program`, :mod:`.kernels`, :mod:`.values`,
 :mod:`.readouts`, :mod:`.tensors`, :mod:`.sizes`; noise: :mod:`.density` (exact density matrices as
-states of twice the width), :mod:`.trajectories` (Pauli channels sampled per row) and
+states of twice the width), :mod:`.trajectories` (channels sampled per row) and
 :mod:`.shots` (sampled readouts, parameter-shift gradients). This package only re-exports, and stays light (no
 TensorFlow import) so that listing backends is fast.
 """

@@ -36,7 +36,8 @@ class StatevectorOptions(ShotOptions):
         noise, repetitions, shot_seed: see :class:`~sims.backends.noise_support.ShotOptions`;
             noise channels run the exact density-matrix mode, shots give parameter-shift gradients.
         trajectories: with noise channels, ``K`` Monte Carlo trajectories per sample of pure
-            states instead of the density matrix (Pauli channels only; seeded by ``shot_seed``).
+            states instead of the density matrix (any channel; seeded by ``shot_seed``; the
+            standard errors of the last expectations are in ``last_standard_error``).
     """
 
     dtype: str = "complex64"
@@ -143,17 +144,23 @@ class StatevectorBackend(Backend):
         run = program.states if states else program.expectations
         rows_per_sample = getattr(program, "trajectories", 1)
         chunk = max(1, samples_per_chunk(program.plan.n_qubits, self.bytes_per_amplitude) // rows_per_sample)
-        parts = []
+        parts, errors = [], []
         with tf.device(self.device_name) if self.device_name else contextlib.nullcontext():
             for start in range(0, len(values), chunk):
                 part = tf.constant(values[start:start + chunk], self._dtype())
                 parts.append(run(part, None, int(part.shape[0])).numpy())
+                error = getattr(program, "last_standard_error", None)
+                if not states and error is not None:
+                    errors.append(error.numpy())
+        self.last_standard_error = np.concatenate(errors).astype(float) if errors else None
         if parts:
             return np.concatenate(parts)
         return np.zeros((0, 2 ** ansatz.n_qubits if states else ansatz.n_readouts))
 
     def expectations(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
         exact = self._run(ansatz, values, states=False).astype(float)
+        if self.last_standard_error is not None:  # readout error scales the estimates and their spread alike
+            self.last_standard_error = self.last_standard_error * np.abs(self.noise.readout_factors(ansatz.readouts))
         return finish_expectations(exact, ansatz.readouts, self.options, self._shot_rng())
 
     def states(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:

@@ -45,6 +45,8 @@ class CircuitPlans:
 
     Args:
         density: run the density-matrix mode (:mod:`.density`): channels are allowed.
+        channel_draws: in trajectories, the symbol (index into ``symbols``, per sample) of each
+            channel's uniform draw, in circuit order: channels become sampled steps.
         occurrences: every parametrised gate gets its own symbol, given per sample
             (:func:`split_occurrences`; :attr:`origin` maps them back).
     """
@@ -52,20 +54,23 @@ class CircuitPlans:
     def __init__(self, circuit: cirq.AbstractCircuit, qubits: Sequence[cirq.Qid], symbols: Sequence,
                  readouts: Sequence, *, shared: Sequence[int] = (), dtype=tf.float32,
                  shared_block_qubits: int | None = None, sample_block_qubits: int | None = None,
-                 density: bool = False, occurrences: bool = False):
+                 density: bool = False, channel_draws: Sequence[int] = (), occurrences: bool = False):
         self.n = len(qubits)
         self.qubits, self.readouts, self.dtype = list(qubits), list(readouts), dtype
         self.density = density
         self.circuit, self.symbols = circuit, list(symbols)
         # The planner sees the width of what it runs: a density matrix of n qubits is a state of 2n.
         self.width = 2 * self.n if density else self.n
-        terms = circuit_terms(circuit, qubits, symbols, channels=density)
+        terms = circuit_terms(circuit, qubits, symbols, channels=density or bool(channel_draws))
+        if channel_draws and not density:
+            draws = iter(channel_draws)
+            terms = [dataclasses.replace(t, draw=next(draws)) if isinstance(t, ChannelTerm) else t for t in terms]
         n_symbols = len(symbols)
         self.origin: tuple[int, ...] = tuple(range(n_symbols))
         if occurrences:
             terms, self.origin = split_occurrences(terms)
             n_symbols, shared = len(self.origin), ()
-        self.terms = virtual_terms(terms, self.n) if density else [t for t in terms if isinstance(t, GateTerm)]
+        self.terms: list[GateTerm | ChannelTerm] = list(virtual_terms(terms, self.n)) if density else list(terms)
         shared = list(shared)
         per_sample = [k for k in range(n_symbols) if k not in set(shared)]
         self.per_sample_index = {k: i for i, k in enumerate(per_sample)}
@@ -139,7 +144,7 @@ def ansatz_plans(ansatz: Ansatz, *, shared_weights: bool = True, dtype=tf.float3
 
     With ``noise`` channels (or channels in the ansatz's own circuit) the plans run the
     density-matrix mode (:mod:`.density`), or with ``trajectories`` ``K`` Monte Carlo
-    trajectories per sample of its Pauli channels (:mod:`.trajectories`, seeded by ``seed``);
+    trajectories per sample of its channels (:mod:`.trajectories`, seeded by ``seed``);
     readout error is not part of the plan.
     """
     n_data = ansatz.n_data_symbols
@@ -148,9 +153,13 @@ def ansatz_plans(ansatz: Ansatz, *, shared_weights: bool = True, dtype=tf.float3
     chosen_readouts = ansatz.readouts if readouts is None else readouts
     if trajectories is not None and has_channels(circuit):
         sampled = trajectory_circuit(circuit)
-        plans = CircuitPlans(sampled.circuit, ansatz.qubits, [*ansatz.symbols, *sampled.symbols], chosen_readouts,
-                             shared=shared, dtype=dtype, shared_block_qubits=shared_block_qubits)
-        plans.wrap = lambda program: TrajectoryProgram(program, sampled.draws, trajectories, seed)
+        symbols = [*ansatz.symbols, *sampled.symbols, *sampled.uniforms]
+        first_draw = len(symbols) - len(sampled.uniforms)
+        plans = CircuitPlans(sampled.circuit, ansatz.qubits, symbols, chosen_readouts, shared=shared, dtype=dtype,
+                             shared_block_qubits=shared_block_qubits,
+                             channel_draws=range(first_draw, len(symbols)))
+        plans.wrap = lambda program: TrajectoryProgram(program, sampled.draws, trajectories, seed,
+                                                       uniforms=len(sampled.uniforms))
         return plans
     return CircuitPlans(circuit, ansatz.qubits, ansatz.symbols, chosen_readouts, shared=shared, dtype=dtype,
                         shared_block_qubits=shared_block_qubits, density=has_channels(circuit))

@@ -148,17 +148,24 @@ def _eigen_terms(gate: cirq.Gate, index: dict[sympy.Symbol, int], op: cirq.Opera
 
 @dataclasses.dataclass(frozen=True)
 class ChannelTerm:
-    """A channel (no unitary) of a circuit: its Kraus operators, for the density-matrix mode.
+    """A channel (no unitary) of a circuit: its Kraus operators, for the density-matrix mode and for
+    trajectories that sample its Kraus operators (:class:`~.plan.SampledChannel`).
 
     Attributes:
         qubits: qubit indices it acts on.
         kraus: complex ``[K, 2^m, 2^m]`` with ``sum_k K_k^dagger K_k = 1``.
         label: the Cirq operation, for messages.
+        draw: in trajectories, the per-sample symbol holding each row's uniform draw in [0, 1).
     """
 
     qubits: tuple[int, ...]
     kraus: np.ndarray
     label: str
+    draw: int | None = None
+
+    @property
+    def n_qubits(self) -> int:
+        return len(self.qubits)
 
 
 def gate_terms(circuit: cirq.AbstractCircuit, qubits, symbols) -> list[GateTerm]:

@@ -11,8 +11,17 @@ from __future__ import annotations
 import string
 from collections.abc import Sequence
 
+import numpy as np
+
 from sims.backends.statevector.gates import GateTerm
-from sims.backends.statevector.plan import KRON_CHUNK_QUBITS, DenseBlock, KronLayer, PhaseRun, RecipeStep
+from sims.backends.statevector.plan import (
+    KRON_CHUNK_QUBITS,
+    DenseBlock,
+    KronLayer,
+    PhaseRun,
+    RecipeStep,
+    SampledChannel,
+)
 from sims.backends.statevector.tensors import const
 from sims.backends.statevector.values import SymbolValues
 from sims.tf_env import tf
@@ -215,3 +224,33 @@ def real_form(matrix: tf.Tensor) -> tf.Tensor:
     m4 = tf.stack([top, bottom], axis=2)  # [s, i, p, j, q]
     d = matrix.shape[-1]
     return tf.reshape(m4, [-1, 2 * d, 2 * d])
+
+
+def sample_kraus(z: tf.Tensor, step: SampledChannel, values: SymbolValues, n: int) -> tf.Tensor:
+    """One trajectory step of a channel on complex states ``z [batch, 2^n]``.
+
+    Each row applies ``K_j / sqrt(p_j)`` with ``j`` drawn by its uniform value from
+    ``p_j = <psi|K_j^dagger K_j|psi>`` (from the reduced density matrix of the channel's
+    qubits: two passes over the states, not one per Kraus operator). The probabilities are
+    constants to autodiff, so a row's state is ``K psi / sqrt(P)`` with ``P`` the path's
+    probability held fixed: the gradient of a readout of such rows is, on average over the
+    draws, the gradient of the exact expectation (see :mod:`.trajectories`).
+    """
+    m = len(step.positions)
+    d = 2 ** m
+    dims, view, old, out = _gate_view(n, step.positions)
+    new = "".join(LETTERS[12 + i] for i in range(m))
+    held = tf.stop_gradient(z)
+    viewed = tf.reshape(held, [-1, 1] + dims)
+    reduced = tf.reshape(tf.einsum(f"SR{view},SR{out}->S{old}{new}", viewed, tf.math.conj(viewed)), [-1, d, d])
+    kraus = const(step.kraus, z.dtype)
+    effects = const(np.einsum("kji,kjl->kil", step.kraus.conj(), step.kraus), z.dtype)  # K^dagger K
+    # p_j = Tr(E_j rho) with rho[i, l] = psi_i conj(psi_l): sum_il E_j[l, i] rho[i, l]
+    probabilities = tf.math.real(tf.einsum("kli,sil->sk", effects, reduced))
+    cumulative = tf.math.cumsum(probabilities, axis=1)
+    threshold = values.value(step.draw)[:, None] * cumulative[:, -1:]
+    choice = tf.reduce_sum(tf.cast(threshold >= cumulative[:, :-1], tf.int32), axis=1)
+    chosen = tf.gather(probabilities, choice, batch_dims=1)
+    scale = tf.math.rsqrt(tf.maximum(chosen, tf.constant(1e-30, chosen.dtype)))
+    matrices = tf.gather(kraus, choice) * tf.cast(scale, z.dtype)[:, None, None]
+    return tf.reshape(_apply_gate(z[:, None, :], matrices, step.positions, n), [-1, 2 ** n])

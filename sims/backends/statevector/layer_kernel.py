@@ -38,7 +38,7 @@ class StatevectorKernel:
         noise: channels and readout error (:mod:`qcircuits.noise`), or None.
         repetitions: shots per readout, or None for exact expectations.
         seed: seed of the shot sampler and of the trajectories' draws.
-        trajectories: with noise channels, ``K`` Monte Carlo trajectories per sample (Pauli channels)
+        trajectories: with noise channels, ``K`` Monte Carlo trajectories per sample (any channel)
             instead of the density matrix.
     """
 

@@ -10,6 +10,8 @@ keeps its fusion pass apart from its simulator. Steps on the batch of states:
   phases) or fixed permutations (CNOT, X, SWAP) is one gather plus one
   elementwise phase ``exp(i (alpha + values @ omega))``: the phase is linear in
   the symbol values, so a whole IQP layer costs one small matrix product.
+* :class:`SampledChannel` (trajectories only): a channel that is not a Pauli mixture; each
+  row applies one Kraus operator, drawn with the probability it has on that row's state.
 * :class:`DenseBlock`: neighbouring gates on at most ``k`` qubits fused into one
   ``2^k x 2^k`` matrix. A block whose parameters are all shared by the batch (the
   circuit weights) is built once per call and applied to every sample with one
@@ -34,7 +36,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from sims.backends.statevector.gates import GateTerm, NotPhaseDiagonal
+from sims.backends.statevector.gates import ChannelTerm, GateTerm, NotPhaseDiagonal
 
 # Kronecker factors are applied this many qubits at a time (a 16 x 16 matrix).
 KRON_CHUNK_QUBITS = 4
@@ -106,12 +108,32 @@ class DenseBlock:
 
 
 @dataclasses.dataclass(frozen=True)
+class SampledChannel:
+    """A channel of a trajectory: each row applies ``kraus[j] / sqrt(p_j)``, ``j`` drawn with ``p_j = |K_j psi|^2``.
+
+    Attributes:
+        positions: state axes of the channel's qubits (in its Kraus operators' qubit order).
+        kraus: complex ``[K, 2^m, 2^m]``.
+        draw: the per-sample symbol holding each row's uniform draw.
+        label: the Cirq operation.
+    """
+
+    positions: tuple[int, ...]
+    kraus: np.ndarray
+    draw: int
+    label: str
+
+
+Step = PhaseRun | DenseBlock | SampledChannel
+
+
+@dataclasses.dataclass(frozen=True)
 class Plan:
     """Steps and the qubit axis order they leave the state in."""
 
     n_qubits: int
     init: ProductInit
-    steps: tuple[PhaseRun | DenseBlock, ...]
+    steps: tuple[Step, ...]
     final_order: tuple[int, ...]  # qubit held by each state axis at the end (most significant first)
 
     def describe(self) -> str:
@@ -120,6 +142,8 @@ class Plan:
         for step in self.steps:
             if isinstance(step, PhaseRun):
                 parts.append(f"phase({step.n_gates})")
+            elif isinstance(step, SampledChannel):
+                parts.append(f"sampled-channel{len(step.positions)}")
             else:
                 kind = "sample" if step.per_sample else "shared"
                 parts.append(f"{kind}-block{len(step.qubits)}({step.n_gates})")
@@ -204,11 +228,12 @@ def phase_able(term: GateTerm) -> bool:
     return True
 
 
-def _grow(terms: Sequence[GateTerm], remaining: list[int], accept: Callable[[GateTerm], bool],
+def _grow(terms: Sequence[GateTerm | ChannelTerm], remaining: list[int], accept: Callable[[GateTerm], bool],
           max_qubits: int, n: int) -> tuple[list[int], list[int]]:
     """Takes gates from the front of the circuit's dependency graph while ``accept`` holds.
 
-    A gate that is skipped freezes its qubits: later gates on them must wait for it.
+    A gate that is skipped freezes its qubits: later gates on them must wait for it. A sampled
+    channel is never taken (it is a step of its own).
     Returns the taken indices and the qubits they touch (in first-touched order).
     """
     qubits: list[int] = []
@@ -217,7 +242,7 @@ def _grow(terms: Sequence[GateTerm], remaining: list[int], accept: Callable[[Gat
     for index in remaining:
         term = terms[index]
         touched = set(term.qubits)
-        if touched & frozen:
+        if touched & frozen or isinstance(term, ChannelTerm):
             frozen |= touched
         elif accept(term) and len(set(qubits) | touched) <= max_qubits:
             taken.append(index)
@@ -260,10 +285,12 @@ def recipe(terms: Sequence[GateTerm], k: int) -> tuple[RecipeStep, ...]:
 # Relative cost of one pass over the batch's states, measured on a 2-core CPU (12 qubits,
 # batch 2048; milliseconds): a block product grows with its width, a transpose, a gather
 # and a phase multiply are one memory pass each.
-def step_cost(step: PhaseRun | DenseBlock) -> float:
+def step_cost(step: Step) -> float:
     """Estimated cost of a step's passes over the states, in milliseconds at 12 qubits and batch 2048."""
     if isinstance(step, PhaseRun):
         return (29.0 if step.source is not None else 0.0) + 8.0 + (15.0 if step.symbols else 0.0)
+    if isinstance(step, SampledChannel):  # the reduced density matrix, then one per-sample product
+        return 2 * (0.11 * 2 ** (len(step.positions) + 1) + 3.5) * 2.0
     k = len(step.qubits)
     product = 0.11 * 2 ** (k + 1) + 3.5
     if step.per_sample:
@@ -287,7 +314,7 @@ STEP_MS = 0.156
 DEFAULT_PLANNING_BATCH = 1024
 
 
-def _trailing_free(plan: Plan) -> list[PhaseRun | DenseBlock]:
+def _trailing_free(plan: Plan) -> list[Step]:
     steps = list(plan.steps)
     while steps and isinstance(steps[-1], PhaseRun):  # free for Z readouts (see the engine)
         steps.pop()
@@ -320,7 +347,7 @@ FOLD_MAX_QUBITS = 10  # widest shared block considered: its matrix is 2^k x 2^k
 SAMPLE_BLOCK_QUBITS = 6
 
 
-def candidate_plans(terms: Sequence[GateTerm], n: int, per_sample_symbols: set[int], *,
+def candidate_plans(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbols: set[int], *,
                     sample_block_qubits: int | None = None, paired: bool = False) -> list[Plan]:
     """The plans worth choosing between: one per shared block width, from 2 to ``min(n, FOLD_MAX_QUBITS)``
     (one plan when no gate is shared by the batch: the width of shared blocks does not matter).
@@ -334,8 +361,9 @@ def candidate_plans(terms: Sequence[GateTerm], n: int, per_sample_symbols: set[i
     """
     if sample_block_qubits is None:
         sample_block_qubits = min(n, SAMPLE_BLOCK_QUBITS)
-    if all(t.symbol in per_sample_symbols for t in terms if t.symbol is not None) \
-            and not any(t.symbol is None for t in terms):
+    gates = [t for t in terms if isinstance(t, GateTerm)]
+    if all(t.symbol in per_sample_symbols for t in gates if t.symbol is not None) \
+            and not any(t.symbol is None for t in gates):
         widths = [n]
     else:
         widths = list(range(min(2, n), min(n, FOLD_MAX_QUBITS) + 1, 2 if paired else 1))
@@ -350,13 +378,13 @@ def choose_plan(plans: Sequence[Plan], batch: int | None = None) -> Plan:
     return min(reversed(list(plans)), key=lambda plan: plan_cost(plan, at))
 
 
-def make_plan(terms: Sequence[GateTerm], n: int, per_sample_symbols: set[int], *,
+def make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbols: set[int], *,
               shared_block_qubits: int | None = None, sample_block_qubits: int | None = None,
               batch: int | None = None) -> Plan:
     """Plans the steps for ``terms`` on ``n`` qubits.
 
     Args:
-        terms: the circuit's gates in order.
+        terms: the circuit's gates in order (and, in trajectories, channels to sample).
         n: number of qubits.
         per_sample_symbols: symbol indices whose values differ per sample.
         shared_block_qubits: widest block for gates shared by the batch (``n`` folds a
@@ -376,7 +404,7 @@ def make_plan(terms: Sequence[GateTerm], n: int, per_sample_symbols: set[int], *
                       sample_block_qubits=sample_block_qubits)
 
 
-def _make_plan(terms: Sequence[GateTerm], n: int, per_sample_symbols: set[int], *,
+def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbols: set[int], *,
                shared_block_qubits: int, sample_block_qubits: int) -> Plan:
     terms = list(terms)
 
@@ -390,18 +418,24 @@ def _make_plan(terms: Sequence[GateTerm], n: int, per_sample_symbols: set[int], 
         # Shared gates stay out of the product state: in the first block they cost nothing
         # extra, while in the product state they would make it complex (and the first block's
         # product twice as large).
-        if term.n_qubits == 1 and term.qubits[0] not in started and (per_sample(term) or term.symbol is None):
+        if isinstance(term, GateTerm) and term.n_qubits == 1 and term.qubits[0] not in started \
+                and (per_sample(term) or term.symbol is None):
             init[term.qubits[0]].append(term)
         else:
             started |= set(term.qubits)
             remaining.append(index)
     order = list(range(n))
-    steps: list[PhaseRun | DenseBlock] = []
+    steps: list[Step] = []
     while remaining:
         first = terms[remaining[0]]
-        if per_sample(first) and phase_able(first):
+        if isinstance(first, ChannelTerm):
+            taken = [remaining[0]]
+            assert first.draw is not None, "a channel in a pure-state plan needs its draw symbol"
+            steps.append(SampledChannel(tuple(order.index(q) for q in first.qubits), first.kraus, first.draw,
+                                        first.label))
+        elif per_sample(first) and phase_able(first):
             taken, _ = _grow(terms, remaining, phase_able, n, n)
-            steps.append(phase_run([terms[i] for i in taken], n, order))
+            steps.append(phase_run(_gates(terms, taken), n, order))
         elif per_sample(first):
             width = max(sample_block_qubits, first.n_qubits)
             if first.n_qubits == 1:
@@ -409,28 +443,34 @@ def _make_plan(terms: Sequence[GateTerm], n: int, per_sample_symbols: set[int], 
             else:
                 accept = lambda t: per_sample(t) and not phase_able(t)  # noqa: E731
             taken, qubits = _grow(terms, remaining, accept, width, n)
-            steps.append(_block(terms, taken, qubits, order, True))
+            steps.append(_block(_gates(terms, taken), qubits, order, True))
         else:
             width = max(shared_block_qubits, first.n_qubits)
             taken, qubits = _grow(terms, remaining, lambda t: not per_sample(t), width, n)
-            if width < n and all(phase_able(terms[i]) for i in taken):
+            if width < n and all(phase_able(g) for g in _gates(terms, taken)):
                 taken, _ = _grow(terms, remaining, lambda t: not per_sample(t) and phase_able(t), n, n)
-                steps.append(phase_run([terms[i] for i in taken], n, order))
+                steps.append(phase_run(_gates(terms, taken), n, order))
             else:
-                steps.append(_block(terms, taken, qubits, order, False))
+                steps.append(_block(_gates(terms, taken), qubits, order, False))
         done = set(taken)
         remaining = [i for i in remaining if i not in done]
     per_qubit = tuple(tuple(t) for t in init)
     return Plan(n, ProductInit(per_qubit, _always_real(per_qubit)), tuple(steps), tuple(order))
 
 
-def _block(terms: list[GateTerm], taken: list[int], qubits: list[int], order: list[int],
-           per_sample: bool) -> DenseBlock:
+def _gates(terms: Sequence[GateTerm | ChannelTerm], taken: list[int]) -> list[GateTerm]:
+    """The taken terms: gates only (:func:`_grow` never takes a channel)."""
+    gates = [terms[i] for i in taken]
+    assert all(isinstance(g, GateTerm) for g in gates)
+    return gates  # type: ignore[return-value]  # checked just above
+
+
+def _block(gates: list[GateTerm], qubits: list[int], order: list[int], per_sample: bool) -> DenseBlock:
     """A dense block; moves its qubits to the last axes (updating ``order`` in place)."""
     qubits = sorted(qubits, key=order.index)  # a block already at the end needs no transpose
     new_order = [q for q in order if q not in qubits] + qubits
     axes = None if new_order == order else tuple(order.index(q) for q in new_order)
     order[:] = new_order
     where = {q: i for i, q in enumerate(qubits)}
-    local = [dataclasses.replace(terms[i], qubits=tuple(where[q] for q in terms[i].qubits)) for i in taken]
-    return DenseBlock(tuple(qubits), recipe(local, len(qubits)), per_sample, axes, len(taken))
+    local = [dataclasses.replace(g, qubits=tuple(where[q] for q in g.qubits)) for g in gates]
+    return DenseBlock(tuple(qubits), recipe(local, len(qubits)), per_sample, axes, len(gates))

@@ -15,9 +15,10 @@ from sims.backends.statevector.kernels import (
     block_matrix,
     phase_angles,
     real_form,
+    sample_kraus,
     single_qubit_product,
 )
-from sims.backends.statevector.plan import DenseBlock, GateStep, KronLayer, PhaseRun, Plan
+from sims.backends.statevector.plan import DenseBlock, GateStep, KronLayer, PhaseRun, Plan, SampledChannel
 from sims.backends.statevector.readouts import ReadoutTables, readout_expectations
 from sims.backends.statevector.tensors import as_complex, as_real, permute_qubits
 from sims.backends.statevector.values import PhaseTable, SymbolValues
@@ -92,6 +93,10 @@ class Program:
                     z = tf.gather(z, step.source, axis=1)
                 angle = phase_angles(step, values, self.dtype)
                 z = z * tf.complex(tf.cos(angle), tf.sin(angle))
+            elif isinstance(step, SampledChannel):
+                if not z.dtype.is_complex:
+                    z = tf.complex(z, tf.zeros_like(z))
+                z = sample_kraus(z, step, values, n)
             else:
                 z = self._dense(z, step, values, batch)
         if not z.dtype.is_complex:

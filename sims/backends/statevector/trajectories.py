@@ -1,21 +1,33 @@
-"""Monte Carlo trajectories of Pauli channels on the engine: pure states of ``n`` qubits, ``K`` per sample.
+"""Monte Carlo trajectories on the engine: pure states of ``n`` qubits, ``K`` per sample.
 
-A Pauli channel ``rho -> sum_i p_i P_i rho P_i`` (depolarizing, bit and phase flips, two-qubit
-depolarizing) is, per trajectory, one Pauli ``P_i`` drawn with probability ``p_i``. Each
-channel of the noisy circuit becomes ``X**a Z**b`` on each of its qubits with per-sample
-symbols ``a, b`` in {0, 1} (``X^a Z^b`` is the Pauli up to a global phase, which no
-expectation sees): the engine runs them like data symbols, ``Z**b`` in phase runs. A batch
-of ``B`` samples runs as ``B * K`` rows, each with its own draw; the readouts are averaged
-over the ``K`` rows of a sample.
+A batch of ``B`` samples runs as ``B * K`` rows, each with its own draws; the readouts are
+averaged over the ``K`` rows of a sample, and the standard error of a sample's mean is the
+spread of its ``K`` rows over ``sqrt(K)`` (:attr:`TrajectoryProgram.last_standard_error`).
 
-Gradients are autodiff through the rows. The draws do not depend on the parameters, so the
-mean over ``K`` trajectories is an unbiased estimate of the exact expectation *and* its
-gradient is an unbiased estimate of the exact gradient (tested against the density matrix).
-The standard error of a sample's mean is the spread of its ``K`` rows over ``sqrt(K)``.
+**Pauli channels** ``rho -> sum_i p_i P_i rho P_i`` (depolarizing, bit and phase flips, two-qubit
+depolarizing): per trajectory, one Pauli ``P_i`` drawn with the fixed probability ``p_i``. Each
+such channel becomes ``X**a Z**b`` on each of its qubits with per-sample symbols ``a, b`` in
+{0, 1} (``X^a Z^b`` is the Pauli up to a global phase, which no expectation sees): the engine
+runs them like data symbols, ``Z**b`` in phase runs.
 
-Channels that are not Pauli mixtures (amplitude and phase damping) are not sampled here:
-their trajectory probabilities depend on the state; the density-matrix mode, or qsim's and
-TFQ's trajectories, simulate them.
+**Any other channel** (amplitude and phase damping, a plugin's own): its probabilities depend on
+the state, ``p_j = |K_j psi|^2``, so it is a step of its own in the plan
+(:class:`~.plan.SampledChannel`): each row draws ``j`` from its own ``p_j`` and continues with
+``K_j psi / sqrt(p_j)``, as qsim's trajectories do.
+
+Which estimators are unbiased (each tested against the density matrix):
+
+* the mean of a sample's ``K`` rows estimates the exact (density-matrix) expectation without bias,
+  for both kinds of channel;
+* its autodiff gradient estimates the exact gradient without bias. For Pauli channels the draws do
+  not depend on the parameters. For the others they do, and the plain pathwise derivative of the
+  normalized state would be biased (it misses how the parameters move the draws' probabilities);
+  here the probabilities ``p_j`` are held constant in autodiff, so a row is
+  ``psi_path / sqrt(P_path)`` with ``psi_path`` the unnormalized product of the chosen Kraus
+  operators and ``P_path = |psi_path|^2`` a constant. Then ``E[grad <O>_row] = sum over paths of
+  P_path grad(<psi_path|O|psi_path>) / P_path = grad sum_paths <psi_path|O|psi_path> =
+  grad Tr(O rho)``, since the paths' unnormalized projectors sum to the channel's output exactly;
+* the standard error is itself an estimate (biased low for small ``K``, as any sample spread).
 """
 
 from __future__ import annotations
@@ -72,57 +84,65 @@ class TrajectoryCircuit:
     """A noisy circuit with every Pauli channel replaced by gates on sampled symbols.
 
     Attributes:
-        circuit: the circuit, with ``X**a Z**b`` where the channels were.
-        symbols: the sampled symbols, in the order of ``draws``' bits.
-        draws: one per channel.
+        circuit: the circuit, with ``X**a Z**b`` where the Pauli channels were; other channels stay.
+        symbols: the sampled Pauli symbols, in the order of ``draws``' bits.
+        draws: one per Pauli channel.
+        uniforms: one symbol per other channel, in circuit order: each row's uniform draw for it.
     """
 
     circuit: cirq.Circuit
     symbols: tuple[sympy.Symbol, ...]
     draws: tuple[PauliDraw, ...]
+    uniforms: tuple[sympy.Symbol, ...] = ()
 
 
 def trajectory_circuit(noisy: cirq.AbstractCircuit) -> TrajectoryCircuit:
-    """Replaces the Pauli channels of ``noisy`` by sampled Pauli gates.
+    """Replaces the Pauli channels of ``noisy`` by sampled Pauli gates and gives every other channel a draw.
 
     Raises:
-        ConfigurationError: for a channel that is not a Pauli mixture, naming it and what can run it.
+        ConfigurationError: for an operation that is neither a gate nor a channel with Kraus operators.
     """
     operations: list[cirq.Operation] = []
     symbols: list[sympy.Symbol] = []
     draws: list[PauliDraw] = []
+    uniforms: list[sympy.Symbol] = []
     for op in noisy.all_operations():
         if cirq.has_unitary(op) or cirq.is_parameterized(op):
             operations.append(op)
             continue
         draw = _pauli_draw(op)
         if draw is None:
-            raise ConfigurationError(
-                f"{op!r} is not a Pauli channel: the engine's trajectories sample Pauli channels only (depolarize, "
-                "bit_flip, phase_flip, two_qubit_depolarize); use the density-matrix mode (trajectories=None) or "
-                "the qsim or tfq backend's trajectories.")
+            if not cirq.has_kraus(op):
+                raise ConfigurationError(f"{op!r} has neither a unitary nor Kraus operators: trajectories cannot "
+                                         "sample it.")
+            uniforms.append(sympy.Symbol(f"_traj_u{len(uniforms)}"))
+            operations.append(op)
+            continue
         draws.append(draw)
         for qubit in op.qubits:
             a, b = sympy.Symbol(f"_traj_{len(symbols)}"), sympy.Symbol(f"_traj_{len(symbols) + 1}")
             symbols += [a, b]
             operations += [cirq.X(qubit) ** a, cirq.Z(qubit) ** b]
-    return TrajectoryCircuit(cirq.Circuit(operations), tuple(symbols), tuple(draws))
+    return TrajectoryCircuit(cirq.Circuit(operations), tuple(symbols), tuple(draws), tuple(uniforms))
 
 
 class TrajectoryProgram:
     """A program of a :class:`TrajectoryCircuit` with the interface of :class:`~.program.Program`.
 
     ``expectations(per_sample, shared, batch)`` takes the circuit's own per-sample values, runs
-    ``K`` rows per sample with fresh draws appended, and returns the means.
+    ``K`` rows per sample with fresh draws appended, and returns the means; the standard error
+    of each mean is kept in :attr:`last_standard_error` (``[batch, R]``).
 
     Args:
-        program: the compiled trajectory circuit; the sampled symbols are its last per-sample columns.
-        draws: the channels' choices.
+        program: the compiled trajectory circuit; the sampled symbols are its last per-sample
+            columns (the Pauli bits, then the other channels' uniforms).
+        draws: the Pauli channels' choices.
         trajectories: ``K``.
         seed: seed of the draws.
+        uniforms: how many other channels draw a uniform per row.
     """
 
-    def __init__(self, program, draws: Sequence[PauliDraw], trajectories: int, seed: int):
+    def __init__(self, program, draws: Sequence[PauliDraw], trajectories: int, seed: int, uniforms: int = 0):
         from sims.tf_env import tf
 
         self.program = program
@@ -131,6 +151,7 @@ class TrajectoryProgram:
         self.trajectories = trajectories
         self.logits = [np.log(np.maximum(d.probabilities, 1e-300)) for d in draws]
         self.bits = [d.bits for d in draws]
+        self.uniforms = uniforms
         self.generator = tf.random.Generator.from_seed(seed)
         self.last_standard_error = None
 
@@ -142,6 +163,9 @@ class TrajectoryProgram:
             seed = self.generator.make_seeds(1)[:, 0]
             choice = tf.random.stateless_categorical(tf.constant(logits[None], tf.float32), rows, seed)[0]
             columns.append(tf.gather(tf.constant(bits, self.program.dtype), choice))
+        if self.uniforms:
+            seed = self.generator.make_seeds(1)[:, 0]
+            columns.append(tf.random.stateless_uniform([rows, self.uniforms], seed, dtype=self.program.dtype))
         return tf.concat(columns, axis=1) if columns else tf.zeros([rows, 0], self.program.dtype)
 
     def rows(self, per_sample, shared, batch):
@@ -160,7 +184,13 @@ class TrajectoryProgram:
         return tf.reshape(out, [-1, k, out.shape[-1]])
 
     def expectations(self, per_sample, shared, batch):
-        """``[batch, R]``: the mean over each sample's ``K`` trajectories."""
+        """``[batch, R]``: the mean over each sample's ``K`` trajectories (their standard error:
+        :attr:`last_standard_error`)."""
         from sims.tf_env import tf
 
-        return tf.reduce_mean(self.rows(per_sample, shared, batch), axis=1)
+        rows = self.rows(per_sample, shared, batch)
+        if self.trajectories > 1 and tf.executing_eagerly():  # a graph's tensor must not leak out
+            k = self.trajectories
+            spread = tf.math.reduce_std(tf.stop_gradient(rows), axis=1) * np.sqrt(k / (k - 1))  # ddof=1
+            self.last_standard_error = spread / np.sqrt(k)
+        return tf.reduce_mean(rows, axis=1)

@@ -1,0 +1,158 @@
+"""Where the engine's trajectories overtake its exact density matrix, by width (the numbers ``auto`` uses).
+
+For each width and noise: hardware_efficient depth 3, Z readouts, forward + gradient for the
+inputs and the weights, both modes of ``QuantumLayer(backend="statevector", noise=...)``:
+
+* the exact density matrix (a state of ``2n`` qubits), on ``--density-batch`` samples in chunks
+  the engine chooses (its checkpointed mode where autodiff's copies would not fit);
+* ``K`` trajectories per sample (pure states of ``n`` qubits), with ``K`` chosen for a standard
+  error of ``--accuracy`` on every readout: ``K = sigma_max^2 / accuracy^2``, ``sigma_max`` the
+  largest spread of single trajectories measured on 4 samples (the engine reports it).
+
+The rate is samples per second, both on the same inputs and weights, timed interleaved (median
+of ``--repeats`` rounds). Agreement within 4 standard errors is checked first at every width
+where the density matrix runs.
+
+    python benchmarks/noise_crossover.py --widths 4,6,8,10 [--noise amplitude_damp:0.01]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.layers import interleaved  # noqa: E402
+from sims.atomic import write_json  # noqa: E402
+from sims.backends import make_backend  # noqa: E402
+from sims.layers import QuantumLayer  # noqa: E402
+from sims.plotting import pyplot, save_png  # noqa: E402
+from sims.tf_env import tf  # noqa: E402
+
+ANSATZ = "hardware_efficient"
+
+
+def step_functions(layer, x):
+    """Forward and forward+gradient of ``x`` as ``tf.function`` s."""
+
+    @tf.function
+    def forward():
+        return layer(x)
+
+    @tf.function
+    def forward_gradient():
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(layer(x))
+        return tape.gradient(loss, [x, layer.circuit_weights])
+
+    return forward, forward_gradient
+
+
+def matching_trajectories(qubits: int, depth: int, noise: str, accuracy: float) -> tuple[int, float]:
+    """``(K, sigma_max)``: trajectories per sample for a standard error of ``accuracy`` on every readout."""
+    backend = make_backend("statevector", noise=noise, trajectories=400, shot_seed=5)
+    layer = QuantumLayer(ANSATZ, qubits=qubits, depth=depth, seed=1)
+    values = layer.ansatz.random_parameter_values(4, np.random.default_rng(3))
+    backend.expectations(layer.ansatz, values)
+    assert backend.last_standard_error is not None
+    sigma = float(backend.last_standard_error.max() * np.sqrt(400))
+    return max(1, int(np.ceil(sigma ** 2 / accuracy ** 2))), sigma
+
+
+def measure(qubits: int, depth: int, noise: str, density_batch: int, rows: int, accuracy: float,
+            repeats: int, with_density: bool) -> dict:
+    k, sigma = matching_trajectories(qubits, depth, noise, accuracy)
+    row: dict = {"ansatz": ANSATZ, "qubits": qubits, "depth": depth, "noise": noise, "accuracy": accuracy,
+                 "trajectory_sigma_max": sigma, "matching_trajectories": k, "cores": os.cpu_count()}
+    traj_batch = max(1, rows // k)
+    sampled = QuantumLayer(ANSATZ, qubits=qubits, depth=depth, backend="statevector", noise=noise, seed=1,
+                           backend_options={"trajectories": k})
+    x = tf.random.stateless_uniform((max(traj_batch, density_batch), sampled.ansatz.n_features), seed=(0, 1),
+                                    maxval=np.pi, dtype=tf.float32)
+    sampled.build(x.shape)
+    functions = {}
+    functions["trajectories_forward"], functions["trajectories_forward_gradient"] = step_functions(
+        sampled, x[:traj_batch])
+    row["trajectory_batch"] = traj_batch
+    if with_density:
+        exact = QuantumLayer(ANSATZ, qubits=qubits, depth=depth, backend="statevector", noise=noise, seed=1)
+        exact.build(x.shape)
+        exact.set_weights(sampled.get_weights())
+        check = x[:2]
+        difference = np.abs(exact(check).numpy() - sampled(check).numpy()).max()
+        assert difference < 4 * sigma / np.sqrt(k) + 1e-4, f"trajectories and density matrix disagree by {difference}"
+        row["max_abs_difference"] = float(difference)
+        functions["density_forward"], functions["density_forward_gradient"] = step_functions(
+            exact, x[:density_batch])
+        row["density_batch"] = density_batch
+    seconds = interleaved(functions, repeats)
+    for kind in ("forward", "forward_gradient"):
+        row[f"trajectories_{kind}_samples_per_s"] = traj_batch / seconds[f"trajectories_{kind}"]
+        if with_density:
+            row[f"density_{kind}_samples_per_s"] = density_batch / seconds[f"density_{kind}"]
+    return row
+
+
+def plot(rows: list, path: Path) -> None:
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for noise, marker in zip(sorted({r["noise"] for r in rows}), "os^v", strict=False):
+        mine = [r for r in rows if r["noise"] == noise]
+        dense = [r for r in mine if "density_forward_gradient_samples_per_s" in r]
+        ax.plot([r["qubits"] for r in dense], [r["density_forward_gradient_samples_per_s"] for r in dense],
+                marker + "-", label=f"density matrix, {noise}")
+        ax.plot([r["qubits"] for r in mine], [r["trajectories_forward_gradient_samples_per_s"] for r in mine],
+                marker + "--", label=f"trajectories (s.e. {mine[0]['accuracy']}), {noise}")
+    ax.set(yscale="log", xlabel="qubits", ylabel="samples/s (forward + gradient)",
+           title=f"{ANSATZ} depth {rows[0]['depth']}: exact density matrix vs trajectories")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="x-small")
+    fig.tight_layout()
+    save_png(fig, path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--widths", default="4,6,8,10")
+    parser.add_argument("--density-max", type=int, default=10, help="widest density matrix measured")
+    parser.add_argument("--noise", default="depolarize:0.01,amplitude_damp:0.01",
+                        help="noise specs separated by ';' (each is measured)")
+    parser.add_argument("--depth", type=int, default=3)
+    parser.add_argument("--density-batch", type=int, default=16)
+    parser.add_argument("--rows", type=int, default=8192, help="trajectory rows per timed call (batch = rows / K)")
+    parser.add_argument("--accuracy", type=float, default=0.01, help="target standard error per readout")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out-dir", default=str(Path(__file__).parent / "results"))
+    args = parser.parse_args()
+    widths = [int(w) for w in args.widths.split(",") if w]
+    rows = []
+    print(f"{ANSATZ} depth {args.depth}; {os.cpu_count()} cores; standard error {args.accuracy} per readout")
+    print(f"{'noise':>36} {'qubits':>6} {'K':>6} {'density f+g/s':>14} {'traj f+g/s':>11} {'traj/density':>12} "
+          f"{'density f/s':>12} {'traj f/s':>9}")
+    for noise in args.noise.split(";"):
+        for qubits in widths:
+            start = time.perf_counter()
+            row = measure(qubits, args.depth, noise, args.density_batch, args.rows, args.accuracy, args.repeats,
+                          with_density=qubits <= args.density_max)
+            row["wall_seconds"] = time.perf_counter() - start
+            rows.append(row)
+            dense = row.get("density_forward_gradient_samples_per_s", float("nan"))
+            traj = row["trajectories_forward_gradient_samples_per_s"]
+            print(f"{noise:>36} {qubits:>6} {row['matching_trajectories']:>6} {dense:>14.2f} {traj:>11.2f} "
+                  f"{traj / dense:>12.2f} {row.get('density_forward_samples_per_s', float('nan')):>12.2f} "
+                  f"{row['trajectories_forward_samples_per_s']:>9.2f}", flush=True)
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_json(out_dir / "noise_crossover.json", {"rows": rows, "command": " ".join(sys.argv)})
+    plot(rows, out_dir / "noise_crossover.png")
+    print(f"written {out_dir / 'noise_crossover.json'} and {out_dir / 'noise_crossover.png'}")
+
+
+if __name__ == "__main__":
+    main()

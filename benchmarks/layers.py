@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.peers import start_peers, timed_calls  # noqa: E402
 from sims.atomic import write_json  # noqa: E402
 from sims.layers import QuantumLayer  # noqa: E402
 from sims.plotting import pyplot, save_png  # noqa: E402
@@ -95,7 +96,7 @@ def interleaved(functions: dict, repeats: int) -> dict:
 
 
 def measure(qubits: int, depth: int, batch: int, repeats: int, with_tfq_layer: bool = False,
-            ansatz: str = ANSATZ) -> dict:
+            ansatz: str = ANSATZ, peers: tuple[str, ...] = ()) -> dict:
     ours = QuantumLayer(ansatz, qubits=qubits, depth=depth, backend="statevector", seed=1)
     x = tf.random.stateless_uniform((batch, ours.ansatz.n_features), seed=(0, 1), maxval=np.pi)
     ours.build(x.shape)
@@ -110,14 +111,22 @@ def measure(qubits: int, depth: int, batch: int, repeats: int, with_tfq_layer: b
         layer.build(x.shape)
         layer.set_weights(ours.get_weights())
         functions["tfq_layer_forward"], functions["tfq_layer_forward_gradient"] = _functions(layer, x)
-    seconds = interleaved(functions, repeats)
+    running = start_peers(ours, x, peers, ours_f().numpy()) if peers else {}
+    try:
+        seconds = interleaved({**functions, **timed_calls(running)}, repeats)
+    finally:
+        for peer in running.values():
+            peer.close()
     row = {"ansatz": ansatz, "qubits": qubits, "depth": depth, "batch": batch, "max_abs_difference": difference,
-           "plan": ours.kernel.plan_summary}
+           "plan": ours.kernel.plan_summary,
+           "peers": {name: {"version": p.version, "jax": p.jax_version} for name, p in running.items()}}
     for key, value in seconds.items():
         row[f"{key}_s"] = value
         row[f"{key}_samples_per_s"] = batch / value
     row["speedup_forward"] = seconds["raw_forward"] / seconds["ours_forward"]
     row["speedup_forward_gradient"] = seconds["raw_forward_gradient"] / seconds["ours_forward_gradient"]
+    for name in running:  # each peer's rate relative to raw TFQ, as ours
+        row[f"{name}_speedup_forward_gradient"] = seconds["raw_forward_gradient"] / seconds[f"{name}_forward_gradient"]
     return row
 
 
@@ -179,24 +188,26 @@ def plot(batch_rows: list, qubit_rows: list, depth_rows: list, path: Path) -> No
 TARGETS = [(8, 3, 128, 10.0), (8, 3, 2048, 40.0), (12, 3, 1024, 10.0), (16, 3, 256, 5.0), (20, 3, 16, 1.0)]
 
 
-def targets(repeats: int, out: Path) -> None:
-    """The targets' configurations, then every registered family against hardware_efficient at batch 128."""
+def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: bool = True) -> None:
+    """The targets' configurations (with ``peers`` beside, where set up), then every registered family against
+    hardware_efficient at batch 128."""
     import plugins as registry
 
     rows = []
     print(f"targets ({ANSATZ}, forward + gradient, median of {repeats} interleaved rounds, {os.cpu_count()} cores):")
     for qubits, depth, batch, goal in TARGETS:
-        row = measure(qubits, depth, batch, repeats if qubits < 16 else max(2, repeats // 2))
+        row = measure(qubits, depth, batch, repeats if qubits < 16 else max(2, repeats // 2), peers=peers)
         row["target"] = goal
         rows.append(row)
+        beside = "".join(f", {name} {row[f'{name}_speedup_forward_gradient']:.1f}x" for name in row["peers"])
         print(f"  {qubits:>2} qubits, batch {batch:>5}: {row['speedup_forward_gradient']:6.1f}x TFQ (target {goal:g}x) "
-              f"{'met' if row['speedup_forward_gradient'] >= goal else 'MISSED'}  [{row['plan']}]", flush=True)
+              f"{'met' if row['speedup_forward_gradient'] >= goal else 'MISSED'}{beside}  [{row['plan']}]", flush=True)
     eager = measure_eager(8, 3, 2048, repeats)
     rows.append(eager)
     print(f"   8 qubits, batch  2048, eager calls: {eager['speedup_forward_gradient']:6.1f}x TFQ (target 10x) "
           f"{'met' if eager['speedup_forward_gradient'] >= 10 else 'MISSED'}", flush=True)
     families = []
-    for depth in (1, 2):
+    for depth in (1, 2) if families_too else ():
         reference = measure(8, depth, 128, repeats, ansatz=ANSATZ)
         for name in registry.list_ansatze():
             try:
@@ -210,9 +221,10 @@ def targets(repeats: int, out: Path) -> None:
             print(f"  {name:<24} depth {depth}: {row['ours_forward_gradient_samples_per_s']:>9.0f} samples/s, "
                   f"{row['ratio_to_hardware_efficient']:.2f}x the time of {ANSATZ}, "
                   f"{row['speedup_forward_gradient']:.1f}x TFQ", flush=True)
-    write_json(out / "layers_targets.json", {"benchmark": "layers --targets", "cpu_count": os.cpu_count(),
-                                             "repeats": repeats, "targets": rows, "families_batch_128": families})
-    print(f"written {out / 'layers_targets.json'}")
+    name = "layers_targets_peers.json" if peers else "layers_targets.json"
+    write_json(out / name, {"benchmark": "layers --targets", "cpu_count": os.cpu_count(), "repeats": repeats,
+                            "targets": rows, "families_batch_128": families})
+    print(f"written {out / name}")
 
 
 def main() -> None:
@@ -221,12 +233,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer points (a smoke run)")
     parser.add_argument("--targets", action="store_true",
                         help="only the engine's targets (8, 12, 16, 20 qubits) and every family at batch 128")
+    parser.add_argument("--peers", action="store_true",
+                        help="with --targets: TensorCircuit-ng and PennyLane (JAX) beside, from their own environments "
+                             "(bash benchmarks/peers/setup.sh)")
+    parser.add_argument("--no-families", action="store_true", help="with --targets: skip the table of every family")
     parser.add_argument("--out-dir", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args()
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if args.targets:
-        targets(args.repeats, out)
+        targets(args.repeats, out, peers=("tensorcircuit", "pennylane") if args.peers else (),
+                families_too=not args.no_families)
         return
 
     main_row = measure(8, 3, 2048, args.repeats, with_tfq_layer=True)

@@ -22,6 +22,10 @@ that ``K`` (and at ``--trajectories`` for reference: its cost is far from linear
 small ``K``, so no extrapolation). The agreement of both within 4 standard errors is checked
 first.
 
+With ``--peers``: PennyLane's ``default.mixed`` (exact density matrices, JAX ``backprop``; from its
+own environment, ``bash benchmarks/peers/setup.sh``, never a project dependency) on the same noisy
+circuit, inputs and weights, on ``--peer-batch`` samples, checked to agree with ours to 1e-4 first.
+
 Also measured: the engine's own trajectories (``trajectories=K``, pure states, ``K`` rows per
 sample) at the same ``K``, on as many samples as make 16384 rows: where they overtake the
 density matrix is the crossover. And the density-matrix mode's memory estimate by width.
@@ -41,6 +45,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.layers import interleaved  # noqa: E402
+from benchmarks.peers import start_peers, timed_calls  # noqa: E402
 from sims.atomic import write_json  # noqa: E402
 from sims.layers import QuantumLayer  # noqa: E402
 from sims.memory import format_bytes  # noqa: E402
@@ -102,7 +107,7 @@ def tfq_functions(layer, x, trajectories: int):
 
 
 def measure(qubits: int, depth: int, p: float, batch: int, chunk: int, tfq_batch: int, trajectories: list[int],
-            accuracy: float, repeats: int) -> dict:
+            accuracy: float, repeats: int, peer_batch: int = 0) -> dict:
     noise = f"depolarize:{p:g}"
     layer = QuantumLayer(ANSATZ, qubits=qubits, depth=depth, backend="statevector", noise=noise, seed=1)
     x = tf.random.stateless_uniform((batch, layer.ansatz.n_features), seed=(0, 1), maxval=np.pi)
@@ -132,12 +137,23 @@ def measure(qubits: int, depth: int, p: float, batch: int, chunk: int, tfq_batch
     trajectories = sorted(set(trajectories) | {matching})
     for k in trajectories:
         functions[f"tfq_k{k}_forward"], functions[f"tfq_k{k}_forward_gradient"] = tfq_functions(layer, small, k)
-    seconds = interleaved(functions, repeats)
+    running = {}
+    if peer_batch:
+        peer_x = x[:peer_batch]
+        running = start_peers(layer, peer_x, ("pennylane-mixed",), layer(peer_x).numpy(),
+                              noisy_circuit=layer._backend.noise.noisy_circuit(layer.ansatz.circuit))
+    try:
+        seconds = interleaved({**functions, **timed_calls(running)}, repeats)
+    finally:
+        for peer in running.values():
+            peer.close()
     row = {"ansatz": ANSATZ, "qubits": qubits, "depth": depth, "noise": noise, "batch": batch, "chunk": chunk,
            "tfq_batch": tfq_batch, "plan": layer.kernel.plan_summary, "max_abs_difference_tfq": worst,
            "tfq_check_trajectories": k_check, "trajectory_sigma_max": sigma, "accuracy": accuracy,
            "matching_trajectories": matching, "cores": os.cpu_count()}
     row["traj_batch"] = traj_batch
+    row["peers"] = {name: {"version": peer.version, "jax": peer.jax_version, "batch": peer_batch}
+                    for name, peer in running.items()}
     for kind in ("forward", "forward_gradient"):
         ours_rate = batch / seconds[f"ours_{kind}"]
         row[f"ours_{kind}_samples_per_s"] = ours_rate
@@ -147,6 +163,8 @@ def measure(qubits: int, depth: int, p: float, batch: int, chunk: int, tfq_batch
         tfq_matched = row[f"tfq_k{matching}_{kind}_samples_per_s"]
         row[f"tfq_matched_{kind}_samples_per_s"] = tfq_matched
         row[f"speedup_matched_{kind}"] = ours_rate / tfq_matched
+        for name in running:
+            row[f"{name}_{kind}_samples_per_s"] = peer_batch / seconds[f"{name}_{kind}"]
     return row
 
 
@@ -166,6 +184,9 @@ def plot(rows: list, path: Path) -> None:
             label=f"ours: trajectories for s.e. {rows[0]['accuracy']}")
     ax.plot(widths, [r["tfq_matched_forward_gradient_samples_per_s"] for r in rows], "s-",
             label=f"TFQ noisy, trajectories for s.e. {rows[0]['accuracy']}")
+    for name in rows[0].get("peers", {}):
+        ax.plot(widths, [r[f"{name}_forward_gradient_samples_per_s"] for r in rows], "v-",
+                label=f"{name} (PennyLane default.mixed, exact)")
     ax.set(yscale="log", xlabel="qubits", ylabel="samples/s (forward + gradient)",
            title=f"{ANSATZ} depth {rows[0]['depth']}, {rows[0]['noise']} after every gate")
     ax.grid(alpha=0.3)
@@ -186,6 +207,8 @@ def main() -> None:
     parser.add_argument("--accuracy", type=float, default=0.01, help="target standard error per readout")
     parser.add_argument("--widths", default="4,6", help="extra widths (comma list)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--peers", action="store_true", help="PennyLane default.mixed beside (its own environment)")
+    parser.add_argument("--peer-batch", type=int, default=128, help="samples the peer runs per call")
     parser.add_argument("--quick", action="store_true", help="4 qubits, batch 256, one repeat (a smoke run)")
     parser.add_argument("--out-dir", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args()
@@ -202,7 +225,8 @@ def main() -> None:
     for qubits in widths:
         start = time.perf_counter()
         row = measure(qubits, args.depth, args.p, args.batch if qubits == args.qubits else min(args.batch, 512),
-                      args.chunk, args.tfq_batch, trajectories, args.accuracy, args.repeats)
+                      args.chunk, args.tfq_batch, trajectories, args.accuracy, args.repeats,
+                      peer_batch=args.peer_batch if args.peers else 0)
         row["memory_bytes_per_sample_estimate"] = density_memory(qubits, 1, row["plan"].count(" "))
         row["wall_seconds"] = time.perf_counter() - start
         rows.append(row)
@@ -214,6 +238,11 @@ def main() -> None:
               f"{format_bytes(row['memory_bytes_per_sample_estimate']):>19} "
               f"{row['traj_forward_gradient_samples_per_s']:>15.1f} {row['traj_forward_samples_per_s']:>13.1f}",
               flush=True)
+        for name in row["peers"]:
+            print(f"{'':>6} {name}: {row[f'{name}_forward_gradient_samples_per_s']:.1f} f+g/s, "
+                  f"{row[f'{name}_forward_samples_per_s']:.1f} f/s (ours / {name}: "
+                  f"{row['ours_forward_gradient_samples_per_s'] / row[f'{name}_forward_gradient_samples_per_s']:.1f}x "
+                  "f+g)", flush=True)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json(out_dir / "noise.json", {"rows": rows, "command": " ".join(sys.argv)})

@@ -121,7 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--widths", default="4,6,8,10")
     parser.add_argument("--density-max", type=int, default=10, help="widest density matrix measured")
-    parser.add_argument("--noise", default="depolarize:0.01,amplitude_damp:0.01",
+    parser.add_argument("--noise", default="depolarize:0.01;amplitude_damp:0.01",
                         help="noise specs separated by ';' (each is measured)")
     parser.add_argument("--depth", type=int, default=3)
     parser.add_argument("--density-batch", type=int, default=16)

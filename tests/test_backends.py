@@ -77,3 +77,18 @@ def test_report_runs_on_the_engine():
     result = run_sims("--backend", "statevector", "--qubits", "3", "--batch", "4")
     assert result.returncode == 0, result.stderr
     assert "statevector engine" in result.stdout and "<Z2>" in result.stdout
+
+
+def test_auto_under_noise_takes_the_density_matrix_then_tfq_and_says_why():
+    from sims.backends import AUTO_DENSITY_MAX_QUBITS
+
+    noise = "depolarize:0.01"
+    dense = make_backend("auto", qubits=AUTO_DENSITY_MAX_QUBITS, training=True, noise=noise)
+    assert dense.name == "statevector" and dense.options.trajectories is None and dense.density_matrices
+    assert "exact density matrix" in dense.selection
+    wide = make_backend("auto", qubits=AUTO_DENSITY_MAX_QUBITS + 1, training=True, noise=noise)
+    assert wide.name == "tfq" and "TFQ's noisy trajectories" in wide.selection
+    asked = make_backend("auto", qubits=AUTO_DENSITY_MAX_QUBITS, training=True, noise=noise, trajectories=50)
+    assert asked.name == "statevector" and asked.options.trajectories == 50  # asked for: the engine's trajectories
+    simulated = make_backend("auto", qubits=AUTO_DENSITY_MAX_QUBITS + 1, noise=noise)
+    assert simulated.name == "qsim" and "qsim's trajectories" in simulated.selection

@@ -21,7 +21,13 @@ from typing import Any
 
 from qcircuits.noise import as_noise
 from sims.backends import cirq_reference, qsim, statevector, tfq  # noqa: F401  (they register themselves)
-from sims.backends.auto import AUTO_GPU_MIN_QUBITS, AUTO_TRAIN_MAX_STATEVECTOR_QUBITS, choose_auto, choose_auto_training
+from sims.backends.auto import (
+    AUTO_DENSITY_MAX_QUBITS,
+    AUTO_GPU_MIN_QUBITS,
+    AUTO_TRAIN_MAX_STATEVECTOR_QUBITS,
+    choose_auto,
+    choose_auto_training,
+)
 from sims.backends.base import Backend, parameter_sweep
 from sims.backends.cirq_reference import CirqBackend
 from sims.backends.qsim import GPU_BACKENDS, QsimBackend, check_gpu_options
@@ -56,10 +62,7 @@ def make_backend(name: str, *, qubits: int | None = None, training: bool = False
     if name == AUTO:
         noisy = options.get("noise") is not None and as_noise(options["noise"]).has_channels
         if training:
-            width = 2 * (qubits or 0) if noisy else qubits or 0  # a density matrix of n qubits: a state of 2n
-            name, why = choose_auto_training(width)
-            if noisy:
-                why = f"noise: a density matrix of {qubits} qubits is a state of {width}; {why}"
+            name, why = choose_auto_training(qubits or 0, noisy=noisy)
         else:
             name, why = choose_auto(qubits or 0, noisy=noisy)
         taken = backend_spec(name).option_names()
@@ -75,7 +78,8 @@ def make_backend(name: str, *, qubits: int | None = None, training: bool = False
 BACKEND_NAMES = backend_names(with_auto=True)
 
 __all__ = [
-    "AUTO", "AUTO_GPU_MIN_QUBITS", "AUTO_TRAIN_MAX_STATEVECTOR_QUBITS", "BACKEND_NAMES", "Backend", "BackendSpec",
+    "AUTO", "AUTO_DENSITY_MAX_QUBITS", "AUTO_GPU_MIN_QUBITS", "AUTO_TRAIN_MAX_STATEVECTOR_QUBITS",
+    "BACKEND_NAMES", "Backend", "BackendSpec",
     "CirqBackend", "GPU_BACKENDS", "QsimBackend", "REGISTRY", "StatevectorBackend", "TfqBackend", "backend_names",
     "backend_spec", "build_options", "check_gpu_options", "choose_auto", "choose_auto_training", "make_backend",
     "parameter_sweep", "register_backend",

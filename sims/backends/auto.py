@@ -14,6 +14,14 @@ from __future__ import annotations
 AUTO_GPU_MIN_QUBITS = 20
 # Training: the statevector engine up to this width, TFQ above (benchmarks/layers.py).
 AUTO_TRAIN_MAX_STATEVECTOR_QUBITS = 16
+# Noise: the engine's exact density matrix up to this width. At matched accuracy (standard error 0.01)
+# it beat the engine's own trajectories by 620x, 140x and 20x at 6, 8 and 10 qubits
+# (benchmarks/noise_crossover.py, docs/noise.md); the gap shrinks about 5x per 2 qubits, so the
+# crossover lies near 13-14 qubits, where neither fits this machine's memory: a density matrix is
+# a state of 26-28 qubits, and the engine's trajectories keep autodiff's copies of all K rows of a
+# sample. Above it, backends whose memory does not grow with K: TFQ's noisy ops (training), qsim's
+# trajectories (simulation). The engine's trajectories stay available on request (trajectories=K).
+AUTO_DENSITY_MAX_QUBITS = 12
 
 
 def choose_auto(n_qubits: int, noisy: bool = False) -> tuple[str, str]:
@@ -21,10 +29,11 @@ def choose_auto(n_qubits: int, noisy: bool = False) -> tuple[str, str]:
     from sims.gpu_info import gpu_status
 
     if noisy:
-        if 2 * n_qubits <= AUTO_TRAIN_MAX_STATEVECTOR_QUBITS:
-            return "statevector", (f"noise on {n_qubits} qubits: the exact density matrix (a state of "
-                                   f"{2 * n_qubits} <= {AUTO_TRAIN_MAX_STATEVECTOR_QUBITS}) on the batched engine")
-        return "qsim", f"noise on {n_qubits} qubits: the density matrix is too wide, so qsim's trajectories"
+        if n_qubits <= AUTO_DENSITY_MAX_QUBITS:
+            return "statevector", (f"noise on {n_qubits} <= {AUTO_DENSITY_MAX_QUBITS} qubits: the exact density "
+                                   f"matrix (a state of {2 * n_qubits}) on the batched engine")
+        return "qsim", (f"noise on {n_qubits} > {AUTO_DENSITY_MAX_QUBITS} qubits: the density matrix is too wide, "
+                        "so qsim's trajectories")
 
     if n_qubits < AUTO_GPU_MIN_QUBITS:
         return "qsim", f"{n_qubits} qubits < {AUTO_GPU_MIN_QUBITS}: the CPU is faster for small circuits"
@@ -34,8 +43,17 @@ def choose_auto(n_qubits: int, noisy: bool = False) -> tuple[str, str]:
     return "qsim-gpu", f"{n_qubits} qubits >= {AUTO_GPU_MIN_QUBITS} and a GPU is available"
 
 
-def choose_auto_training(n_qubits: int) -> tuple[str, str]:
-    """``(backend, why)`` for a trainable layer with ``backend="auto"``."""
+def choose_auto_training(n_qubits: int, noisy: bool = False) -> tuple[str, str]:
+    """``(backend, why)`` for a trainable layer with ``backend="auto"`` (``noisy``: with noise channels).
+
+    With noise, the engine's density matrix up to :data:`AUTO_DENSITY_MAX_QUBITS`, TFQ's noisy ops above.
+    """
+    if noisy:
+        if n_qubits <= AUTO_DENSITY_MAX_QUBITS:
+            return "statevector", (f"noise on {n_qubits} <= {AUTO_DENSITY_MAX_QUBITS} qubits: the exact density "
+                                   f"matrix (a state of {2 * n_qubits}) on the batched engine")
+        return "tfq", (f"noise on {n_qubits} > {AUTO_DENSITY_MAX_QUBITS} qubits: the density matrix is too wide, "
+                       "so TFQ's noisy trajectories (memory of one circuit at a time)")
     if n_qubits <= AUTO_TRAIN_MAX_STATEVECTOR_QUBITS:
         return "statevector", (f"{n_qubits} qubits <= {AUTO_TRAIN_MAX_STATEVECTOR_QUBITS}: "
                                "the batched engine trains faster than TFQ")

@@ -28,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.layers import interleaved  # noqa: E402
+from qcircuits.errors import ResourceLimitError  # noqa: E402
 from sims.atomic import write_json  # noqa: E402
 from sims.backends import make_backend  # noqa: E402
 from sims.layers import QuantumLayer  # noqa: E402
@@ -131,25 +132,32 @@ def main() -> None:
     parser.add_argument("--out-dir", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args()
     widths = [int(w) for w in args.widths.split(",") if w]
-    rows = []
+    rows: list[dict] = []
+    refusals: list[dict] = []
     print(f"{ANSATZ} depth {args.depth}; {os.cpu_count()} cores; standard error {args.accuracy} per readout")
     print(f"{'noise':>36} {'qubits':>6} {'K':>6} {'density f+g/s':>14} {'traj f+g/s':>11} {'traj/density':>12} "
           f"{'density f/s':>12} {'traj f/s':>9}")
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     for noise in args.noise.split(";"):
         for qubits in widths:
             start = time.perf_counter()
-            row = measure(qubits, args.depth, noise, args.density_batch, args.rows, args.accuracy, args.repeats,
-                          with_density=qubits <= args.density_max)
+            try:
+                row = measure(qubits, args.depth, noise, args.density_batch, args.rows, args.accuracy, args.repeats,
+                              with_density=qubits <= args.density_max)
+            except ResourceLimitError as refused:  # a finding too: what does not fit in this machine's memory
+                print(f"{noise:>36} {qubits:>6} refused: {refused}", flush=True)
+                refusals.append({"noise": noise, "qubits": qubits, "refused": str(refused)})
+                continue
             row["wall_seconds"] = time.perf_counter() - start
             rows.append(row)
+            write_json(out_dir / "noise_crossover.json", {"rows": rows, "refused": refusals,
+                                                          "command": " ".join(sys.argv)})
             dense = row.get("density_forward_gradient_samples_per_s", float("nan"))
             traj = row["trajectories_forward_gradient_samples_per_s"]
             print(f"{noise:>36} {qubits:>6} {row['matching_trajectories']:>6} {dense:>14.2f} {traj:>11.2f} "
                   f"{traj / dense:>12.2f} {row.get('density_forward_samples_per_s', float('nan')):>12.2f} "
                   f"{row['trajectories_forward_samples_per_s']:>9.2f}", flush=True)
-    out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_json(out_dir / "noise_crossover.json", {"rows": rows, "command": " ".join(sys.argv)})
     plot(rows, out_dir / "noise_crossover.png")
     print(f"written {out_dir / 'noise_crossover.json'} and {out_dir / 'noise_crossover.png'}")
 

@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 
 from qcircuits.ansatz import Ansatz
-from qcircuits.noise import noise_config
+from qcircuits.noise import has_channels, noise_config
 from sims.backends import Backend
+from sims.backends.noise_support import readout_coefficients
 from sims.memory import format_bytes, state_vector_bytes
 
 # Circuits up to this size get a text diagram in the report.
@@ -49,7 +50,28 @@ def simulate_report(ansatz: Ansatz, backend: Backend, *, batch: int, seed: int,
             "peak_estimate_bytes": needed,
         },
         "diagram": str(ansatz.circuit) if small else None,
+        "trajectories": trajectory_summary(ansatz, backend),
     }
+
+
+def trajectory_summary(ansatz: Ansatz, backend: Backend) -> dict[str, Any] | None:
+    """How many Monte Carlo trajectories the last expectations took per sample, and their standard error.
+
+    None when the backend computed exact expectations (no channels, a density matrix) or sampled shots.
+    The engine measures each mean's standard error (the rows' spread); qsim and TFQ do not report theirs,
+    so the bound ``|c| / sqrt(K)`` of a readout ``c * P`` (its values lie in ``[-|c|, |c|]``) is given.
+    """
+    trajectories = getattr(backend.options, "trajectories", None)
+    noisy = backend.noise.has_channels or has_channels(ansatz.circuit)
+    if not noisy or trajectories is None or backend.density_matrices \
+            or getattr(backend.options, "repetitions", None) is not None:
+        return None
+    error = backend.last_standard_error
+    if error is not None:
+        return {"per_sample": trajectories, "standard_error_max": float(error.max()),
+                "standard_error_mean": float(error.mean()), "measured": True}
+    bound = float(np.abs(readout_coefficients(ansatz.readouts)).max() / np.sqrt(trajectories))
+    return {"per_sample": trajectories, "standard_error_max": bound, "standard_error_mean": None, "measured": False}
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -73,6 +95,13 @@ def format_report(report: dict[str, Any]) -> str:
         f"memory        state vector {format_bytes(m['state_vector_bytes'])}"
         f" (peak estimate {format_bytes(m['peak_estimate_bytes'])})",
     ]
+    sampled = report.get("trajectories")
+    if sampled and sampled["measured"]:
+        lines.append(f"trajectories  {sampled['per_sample']} per sample; standard error of a mean: max "
+                     f"{sampled['standard_error_max']:.5f}, mean {sampled['standard_error_mean']:.5f}")
+    elif sampled:
+        lines.append(f"trajectories  {sampled['per_sample']} per sample; standard error of a mean at most "
+                     f"{sampled['standard_error_max']:.5f} (|c| / sqrt(K); not measured by this backend)")
     if report.get("diagram"):
         lines += ["", report["diagram"], ""]
     lines.append(f"expectations over {report['batch']} random parameter sets (seed {report['seed']}):")

@@ -352,6 +352,43 @@ def test_engine_trajectory_gradients_are_unbiased(noise):
     assert np.all(spread[moving] > 0) and np.all(np.abs(draws.mean(axis=0) - truth) < 4.5 * spread + 1e-9)
 
 
+@pytest.mark.tf
+def test_trajectories_that_do_not_fit_run_in_passes_with_the_same_numbers():
+    from sims.layers import QuantumLayer
+    from sims.tf_env import tf
+
+    x = tf.constant(np.random.default_rng(19).uniform(0, np.pi, (3, 3)))
+
+    def layer():
+        made = QuantumLayer("hardware_efficient", qubits=3, depth=1, noise="amplitude_damp:0.2,depolarize:0.1",
+                            dtype="float64", seed=3, backend="statevector", backend_options={"trajectories": 6})
+        made.build(x.shape)
+        made.set_weights([np.linspace(-1, 1, made.ansatz.n_weights)] + made.get_weights()[1:])
+        return made
+
+    def run(made):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = made(x)
+            loss = tf.reduce_sum(out * [1.0, -2.0, 3.0])
+        return [out.numpy(), *(g.numpy() for g in tape.gradient(loss, [x, made.circuit_weights]))]
+
+    whole, passes = layer(), layer()
+    passes.kernel.row_chunk = 2  # 6 trajectories per sample: 3 passes of 2, each recomputed for the gradient
+    expected, got = run(whole), run(passes)
+    assert whole.kernel.last_row_chunk is None and passes.kernel.last_row_chunk == 2
+    for a, b in zip(expected, got, strict=True):  # the same draws, in the same order
+        np.testing.assert_allclose(a, b, atol=1e-12)
+    # Chosen from the memory estimate when not even one sample's 6 rows fit.
+    kernel = whole.kernel
+    per_row = kernel.bytes_per_sample() // 6
+    assert kernel.memory_mode(2, available=int(5 * per_row / 0.9)) == (None, 2)  # 2 samples x 2 rows per pass
+    assert kernel.memory_mode(3, available=int(2.5 * per_row / 0.9)) == (2, 1)
+    assert kernel.memory_mode(3, available=int(3 * 6.5 * per_row / 0.9)) == (None, None)
+    with pytest.raises(ConfigurationError, match="A batch of 1 at 3 qubits"):
+        kernel.memory_mode(3, available=per_row // 4)
+
+
 def test_engine_trajectories_refuse_shots_in_one_line():
     with pytest.raises(ConfigurationError, match="shots \\(repetitions\\) with trajectories is not supported"):
         make_backend("statevector", noise="depolarize:0.1", trajectories=10, repetitions=100)
@@ -398,3 +435,27 @@ def test_a_noisy_report_records_its_noise_and_shots(tmp_path, capsys):
     report = json.loads(path.read_text())
     assert report["noise"] == "depolarize:0.02,readout:0.01" and report["shots"] == 500
     assert "density-matrix simulator" in report["backend"]["device"]
+
+
+@pytest.mark.tf
+def test_a_report_of_trajectories_gives_their_standard_error(tmp_path, capsys):
+    import json
+
+    from sims.run import main
+
+    path = tmp_path / "report.json"
+    main(["report", "--qubits", "3", "--depth", "1", "--backend", "statevector", "--noise", "amplitude_damp:0.05",
+          "--trajectories", "200", "--batch", "4", "--json", str(path)])
+    out = capsys.readouterr().out
+    sampled = json.loads(path.read_text())["trajectories"]
+    assert sampled["measured"] and sampled["per_sample"] == 200
+    assert 0 < sampled["standard_error_mean"] <= sampled["standard_error_max"] <= 1.01 / np.sqrt(200)
+    assert "trajectories  200 per sample; standard error of a mean: max " in out
+    main(["report", "--qubits", "3", "--depth", "1", "--backend", "qsim", "--noise", "amplitude_damp:0.05",
+          "--batch", "2", "--json", str(path)])
+    sampled = json.loads(path.read_text())["trajectories"]
+    assert not sampled["measured"] and sampled["standard_error_max"] == pytest.approx(1 / np.sqrt(1000))
+    assert "not measured by this backend" in capsys.readouterr().out
+    main(["report", "--qubits", "3", "--depth", "1", "--backend", "statevector", "--noise", "amplitude_damp:0.05",
+          "--batch", "2", "--json", str(path)])
+    assert json.loads(path.read_text())["trajectories"] is None  # the exact density matrix

@@ -132,7 +132,8 @@ def start_peers(layer, x, frameworks, reference: np.ndarray, tolerance: float = 
                 noisy_circuit: cirq.AbstractCircuit | None = None) -> dict[str, Peer]:
     """Starts each available peer on ``layer``'s circuit, ``x`` and weights; checks it agrees with ``reference``.
 
-    Missing environments are skipped with a line saying so.
+    Missing environments, and peers that die while starting (e.g. killed for memory), are skipped with a line
+    saying so.
     """
     spec = layer_spec(layer, noisy_circuit)
     peers = {}
@@ -140,7 +141,11 @@ def start_peers(layer, x, frameworks, reference: np.ndarray, tolerance: float = 
         if python_of(framework) is None:
             print(f"  peer {framework}: not set up (bash benchmarks/peers/setup.sh); skipped", flush=True)
             continue
-        peer = Peer(framework, spec, np.asarray(x), layer.circuit_weights.numpy())
+        try:
+            peer = Peer(framework, spec, np.asarray(x), layer.circuit_weights.numpy())
+        except RuntimeError as failed:  # e.g. killed for memory while compiling: a finding, not a crash
+            print(f"  peer {framework}: {failed}; skipped", flush=True)
+            continue
         difference = float(np.max(np.abs(peer.outputs - reference)))
         if difference > tolerance:
             peer.close()

@@ -86,7 +86,8 @@ def noise_options() -> argparse.ArgumentParser:
     group.add_argument("--shots", type=shot_count, metavar="N",
                        help="sampled expectations with N shots per readout (parameter-shift gradients when training)")
     group.add_argument("--trajectories", type=positive_int, metavar="K",
-                       help="qsim and tfq: Monte Carlo trajectories per sample under noise (default: 1000)")
+                       help="Monte Carlo trajectories per sample under noise: qsim and tfq (default 1000), "
+                            "statevector (default: the exact density matrix)")
     return parent
 
 

@@ -57,9 +57,11 @@ class StatevectorKernel:
         self.device = device
         self.batch_hint = batch_hint
         self.program = self.plans.program(batch_hint)
-        self._graphs: dict[tuple[int, int | None, bool], Any] = {}
+        self._graphs: dict[tuple[int, int | None, bool, int | None], Any] = {}
         self.chunk: int | None = None  # force the checkpointed mode's chunk size (benchmarks, tests)
         self.last_chunk: int | None = None  # the chunk size the last call used (None: plain autodiff)
+        self.row_chunk: int | None = None  # force trajectories per sample per pass (tests)
+        self.last_row_chunk: int | None = None  # trajectories per pass in the last call (None: all at once)
         factors = self.noise.readout_factors(ansatz.readouts)
         self.factors = None if np.all(factors == 1.0) else factors
         self.shots = None
@@ -112,39 +114,59 @@ class StatevectorKernel:
         memory of one chunk for one more forward pass. :attr:`chunk` forces a size.
 
         Raises:
-            ResourceLimitError: when even one sample does not fit.
+            ResourceLimitError: when even one sample (one trajectory of it, with trajectories) does not fit.
         """
-        if self.chunk is not None:
-            return self.chunk if self.chunk < batch else None
+        return self.memory_mode(batch, available)[0]
+
+    def memory_mode(self, batch: int, available: int | None = None) -> tuple[int | None, int | None]:
+        """``(samples per chunk, trajectories per pass)``; None for either: all at once.
+
+        With trajectories, when not even one sample's ``K`` rows fit, they run in passes of fewer
+        rows per sample (:meth:`.trajectories.TrajectoryProgram.rows`), the whole batch at a time if
+        that fits, else in chunks of samples with one row each per pass.
+
+        Raises:
+            ResourceLimitError: when not even one row of one sample fits.
+        """
+        if self.chunk is not None or self.row_chunk is not None:
+            rows = self.row_chunk if self.row_chunk is not None and self.row_chunk < self.rows_per_sample else None
+            return (self.chunk if self.chunk is not None and self.chunk < batch else None), rows
         free = available_memory_bytes() if available is None else available
-        fitting = int(USABLE_SHARE * free // self.bytes_per_sample())
-        if fitting >= batch:
-            return None
-        if fitting < 1:
-            self.check_batch(1, available)
-        return max(1, fitting)
+        budget = USABLE_SHARE * free
+        per_sample = self.bytes_per_sample()
+        if batch * per_sample <= budget:
+            return None, None
+        if per_sample <= budget:
+            return max(1, int(budget // per_sample)), None
+        per_row = per_sample // self.rows_per_sample
+        if self.rows_per_sample == 1 or per_row > budget:
+            self.check_batch(1, available)  # raises, with the estimate
+        rows = int(budget // (batch * per_row))
+        if rows >= 1:
+            return None, rows
+        return max(1, int(budget // per_row)), 1
 
     def __call__(self, data_values, weights, batch):
         """``[batch, n_readouts]`` from data-symbol values ``[batch, D]`` (None without data) and weights ``[W]``."""
         from sims.tf_env import tf
 
         program = self.program_for(batch)
-        chunk = None
+        chunk = row_chunk = None
         if isinstance(batch, int) and self.shots is None:
-            chunk = self.gradient_chunk(batch)
+            chunk, row_chunk = self.memory_mode(batch)
         elif isinstance(batch, int):
             self.check_batch(batch)
-        self.last_chunk = chunk
+        self.last_chunk, self.last_row_chunk = chunk, row_chunk
 
         out_dtype = data_values.dtype if data_values is not None else weights.dtype
         if data_values is not None:
             data_values = tf.cast(data_values, self.dtype)
         weights = tf.cast(weights, self.dtype)
-        computation = self._exact(program) if self.shots is None else self._sampled(program)
+        computation = self._exact(program, row_chunk) if self.shots is None else self._sampled(program)
         if chunk is not None:
             computation = self._checkpointed(computation, chunk)
         if tf.executing_eagerly():
-            run = self._graph(program, batch, computation, static_batch=chunk is not None)
+            run = self._graph(program, batch, computation, static_batch=chunk is not None, row_chunk=row_chunk)
         else:
             run = computation
         with tf.device(self.device) if self.device else contextlib.nullcontext():
@@ -173,15 +195,16 @@ class StatevectorKernel:
 
         return run
 
-    def _exact(self, program: Program):
-        """Exact expectations, readout error included."""
-        if self.factors is None:
-            return program.expectations
-
+    def _exact(self, program: Program, row_chunk: int | None = None):
+        """Exact expectations (means of trajectories, ``row_chunk`` per sample per pass), readout error included."""
         def expectations(data_values, weights, batch):
             from sims.tf_env import tf
 
-            return program.expectations(data_values, weights, batch) * tf.constant(self.factors, self.dtype)
+            if row_chunk is None:
+                out = program.expectations(data_values, weights, batch)
+            else:
+                out = program.expectations(data_values, weights, batch, row_chunk=row_chunk)  # type: ignore[call-arg]
+            return out if self.factors is None else out * tf.constant(self.factors, self.dtype)
 
         return expectations
 
@@ -222,7 +245,7 @@ class StatevectorKernel:
 
         return run
 
-    def _graph(self, program: Program, batch, computation, static_batch: bool = False):
+    def _graph(self, program: Program, batch, computation, static_batch: bool = False, row_chunk: int | None = None):
         """``computation`` (exact or sampled readouts of ``program``) as one TensorFlow graph, traced once
         per program (and, without data symbols, per batch size): an eager call then runs one graph
         instead of each operation one by one (at 8 qubits, batch 2048, that is 4.7x TFQ eagerly against
@@ -230,7 +253,7 @@ class StatevectorKernel:
         from sims.tf_env import tf
 
         static = static_batch or not self.ansatz.n_data_symbols
-        key = (id(program), int(batch) if static else None, static_batch)
+        key = (id(program), int(batch) if static else None, static_batch, row_chunk)
         compiled = self._graphs.get(key)
         if compiled is None:
             if self.ansatz.n_data_symbols and static_batch:

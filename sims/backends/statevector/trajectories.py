@@ -168,11 +168,19 @@ class TrajectoryProgram:
             columns.append(tf.random.stateless_uniform([rows, self.uniforms], seed, dtype=self.program.dtype))
         return tf.concat(columns, axis=1) if columns else tf.zeros([rows, 0], self.program.dtype)
 
-    def rows(self, per_sample, shared, batch):
-        """``[batch, K, R]``: every trajectory's readouts."""
+    def rows(self, per_sample, shared, batch, row_chunk: int | None = None):
+        """``[batch, K, R]``: every trajectory's readouts.
+
+        ``row_chunk``: run ``row_chunk`` trajectories per sample at a time, one pass after another
+        (``tf.map_fn``, no parallel iterations), each under ``tf.recompute_grad``, so that memory is
+        that of ``batch * row_chunk`` rows (the checkpointed mode of the layer kernel, over a sample's
+        rows). The draws are made first, so that a recomputed pass sees the same ones.
+        """
         from sims.tf_env import tf
 
         k = self.trajectories
+        if row_chunk is not None and row_chunk < k:
+            return self._rows_in_passes(per_sample, shared, batch, row_chunk)
         rows = batch * k
         draws = self._draws(rows)
         if per_sample is None:
@@ -183,12 +191,38 @@ class TrajectoryProgram:
         out = self.program.expectations(values, shared, rows)
         return tf.reshape(out, [-1, k, out.shape[-1]])
 
-    def expectations(self, per_sample, shared, batch):
-        """``[batch, R]``: the mean over each sample's ``K`` trajectories (their standard error:
-        :attr:`last_standard_error`)."""
+    def _rows_in_passes(self, per_sample, shared, batch, row_chunk: int):
         from sims.tf_env import tf
 
-        rows = self.rows(per_sample, shared, batch)
+        k, chunk = self.trajectories, row_chunk
+        passes = -(-k // chunk)
+        draws = self._draws(batch * passes * chunk)  # the last pass's extra rows are dropped below
+        columns = draws.shape[-1]
+        draws = tf.transpose(tf.reshape(draws, [batch, passes, chunk, columns]), [1, 0, 2, 3])
+        draws = tf.reshape(draws, [passes, batch * chunk, columns])
+        readouts = self.program.readouts.count
+        rows = batch * chunk
+        dtype = self.program.dtype
+        zero = tf.zeros([0], dtype)
+
+        def one_pass(d, repeated, w):
+            values = d if per_sample is None else tf.concat([repeated, d], axis=1)
+            return self.program.expectations(values, None if shared is None else w, rows)
+
+        piece = tf.recompute_grad(one_pass)
+        repeated = zero if per_sample is None else tf.repeat(tf.cast(per_sample, dtype), chunk, axis=0)
+        weights = zero if shared is None else shared
+        out = tf.map_fn(lambda d: piece(d, repeated, weights), draws, parallel_iterations=1,
+                        fn_output_signature=tf.TensorSpec([None, readouts], dtype))
+        out = tf.transpose(tf.reshape(out, [passes, batch, chunk, readouts]), [1, 0, 2, 3])
+        return tf.reshape(out, [batch, passes * chunk, readouts])[:, :k]
+
+    def expectations(self, per_sample, shared, batch, row_chunk: int | None = None):
+        """``[batch, R]``: the mean over each sample's ``K`` trajectories (their standard error:
+        :attr:`last_standard_error`); ``row_chunk``: see :meth:`rows`."""
+        from sims.tf_env import tf
+
+        rows = self.rows(per_sample, shared, batch, row_chunk)
         if self.trajectories > 1 and tf.executing_eagerly():  # a graph's tensor must not leak out
             k = self.trajectories
             spread = tf.math.reduce_std(tf.stop_gradient(rows), axis=1) * np.sqrt(k / (k - 1))  # ddof=1

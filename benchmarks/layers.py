@@ -34,7 +34,8 @@ from sims.tf_env import tf, tfq  # noqa: E402
 ANSATZ = "hardware_efficient"
 
 
-def _functions(layer, x):
+def step_functions(layer, x):
+    """Forward and forward+gradient (inputs and weights) of ``layer`` on ``x``, as ``tf.function`` s."""
     @tf.function
     def forward():
         return layer(x)
@@ -78,7 +79,12 @@ def _run(fn) -> None:
 
 
 def interleaved(functions: dict, repeats: int) -> dict:
-    """Median seconds of each function over ``repeats`` rounds; each round times every function in turn.
+    """Median seconds of each function over ``repeats`` rounds (:func:`interleaved_times`)."""
+    return {k: statistics.median(v) for k, v in interleaved_times(functions, repeats).items()}
+
+
+def interleaved_times(functions: dict, repeats: int) -> dict:
+    """Seconds of each function in each of ``repeats`` rounds; each round times every function in turn.
 
     Each timed call follows an untimed call of the same function. Without it, whoever
     runs right after TFQ pays for TFQ: its ops parse thousands of small protobuf
@@ -92,7 +98,7 @@ def interleaved(functions: dict, repeats: int) -> dict:
             start = time.perf_counter()
             _run(fn)
             times[key].append(time.perf_counter() - start)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return times
 
 
 def measure(qubits: int, depth: int, batch: int, repeats: int, with_tfq_layer: bool = False,
@@ -101,7 +107,7 @@ def measure(qubits: int, depth: int, batch: int, repeats: int, with_tfq_layer: b
     x = tf.random.stateless_uniform((batch, ours.ansatz.n_features), seed=(0, 1), maxval=np.pi)
     ours.build(x.shape)
     raw_f, raw_fb = _raw(ours, x, batch)
-    ours_f, ours_fb = _functions(ours, x)
+    ours_f, ours_fb = step_functions(ours, x)
     difference = float(np.max(np.abs(ours_f().numpy() - raw_f().numpy())))
     assert difference < 1e-4, f"engine and TFQ disagree by {difference}"
     functions = {"ours_forward": ours_f, "raw_forward": raw_f, "ours_forward_gradient": ours_fb,
@@ -110,10 +116,11 @@ def measure(qubits: int, depth: int, batch: int, repeats: int, with_tfq_layer: b
         layer = QuantumLayer(ansatz, qubits=qubits, depth=depth, backend="tfq", seed=1)
         layer.build(x.shape)
         layer.set_weights(ours.get_weights())
-        functions["tfq_layer_forward"], functions["tfq_layer_forward_gradient"] = _functions(layer, x)
+        functions["tfq_layer_forward"], functions["tfq_layer_forward_gradient"] = step_functions(layer, x)
     running = start_peers(ours, x, peers, ours_f().numpy()) if peers else {}
     try:
-        seconds = interleaved({**functions, **timed_calls(running)}, repeats)
+        times = interleaved_times({**functions, **timed_calls(running)}, repeats)
+        seconds = {k: statistics.median(v) for k, v in times.items()}
     finally:
         for peer in running.values():
             peer.close()
@@ -125,6 +132,10 @@ def measure(qubits: int, depth: int, batch: int, repeats: int, with_tfq_layer: b
         row[f"{key}_samples_per_s"] = batch / value
     row["speedup_forward"] = seconds["raw_forward"] / seconds["ours_forward"]
     row["speedup_forward_gradient"] = seconds["raw_forward_gradient"] / seconds["ours_forward_gradient"]
+    # The range over rounds of each ratio to raw TFQ in the same round (interleaved: a round's noise hits both).
+    for who in ["ours", *running]:
+        ratios = [r / o for r, o in zip(times["raw_forward_gradient"], times[f"{who}_forward_gradient"], strict=True)]
+        row[f"{who}_speedup_forward_gradient_range"] = [min(ratios), max(ratios)]
     for name in running:  # each peer's rate relative to raw TFQ, as ours
         row[f"{name}_speedup_forward_gradient"] = seconds["raw_forward_gradient"] / seconds[f"{name}_forward_gradient"]
     return row
@@ -188,6 +199,11 @@ def plot(batch_rows: list, qubit_rows: list, depth_rows: list, path: Path) -> No
 TARGETS = [(8, 3, 128, 10.0), (8, 3, 2048, 40.0), (12, 3, 1024, 10.0), (16, 3, 256, 5.0), (20, 3, 16, 1.0)]
 
 
+def _range(row: dict, who: str) -> str:
+    low, high = row[f"{who}_speedup_forward_gradient_range"]
+    return f"{low:.1f}-{high:.1f}x over rounds"
+
+
 def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: bool = True) -> None:
     """The targets' configurations (with ``peers`` beside, where set up), then every registered family against
     hardware_efficient at batch 128."""
@@ -199,8 +215,10 @@ def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: 
         row = measure(qubits, depth, batch, repeats if qubits < 16 else max(2, repeats // 2), peers=peers)
         row["target"] = goal
         rows.append(row)
-        beside = "".join(f", {name} {row[f'{name}_speedup_forward_gradient']:.1f}x" for name in row["peers"])
-        print(f"  {qubits:>2} qubits, batch {batch:>5}: {row['speedup_forward_gradient']:6.1f}x TFQ (target {goal:g}x) "
+        beside = "".join(f", {name} {row[f'{name}_speedup_forward_gradient']:.1f}x "
+                         f"({_range(row, name)})" for name in row["peers"])
+        print(f"  {qubits:>2} qubits, batch {batch:>5}: {row['speedup_forward_gradient']:6.1f}x TFQ "
+              f"({_range(row, 'ours')}; target {goal:g}x) "
               f"{'met' if row['speedup_forward_gradient'] >= goal else 'MISSED'}{beside}  [{row['plan']}]", flush=True)
     eager = measure_eager(8, 3, 2048, repeats)
     rows.append(eager)

@@ -11,7 +11,12 @@ inputs and the weights, both modes of ``QuantumLayer(backend="statevector", nois
 
 The rate is samples per second, both on the same inputs and weights, timed interleaved (median
 of ``--repeats`` rounds). Agreement within 4 standard errors is checked first at every width
-where the density matrix runs.
+where the density matrix runs. The density matrix's batch shrinks with width (``--density-batch``
+up to 10 qubits, 4x less per qubit above), so that a call stays within seconds.
+
+With ``--tfq-trajectories K``: the engine's trajectories against TFQ's noisy ``Expectation`` (the op
+of ``NoisyPQC``; parameter-shift gradients) at that same ``K``, on one sample, in the same rounds:
+what to use where the density matrix no longer fits.
 
     python benchmarks/noise_crossover.py --widths 4,6,8,10 [--noise amplitude_damp:0.01]
 """
@@ -27,7 +32,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.layers import interleaved  # noqa: E402
+from benchmarks.layers import interleaved, step_functions  # noqa: E402
+from benchmarks.noise import tfq_functions  # noqa: E402
 from qcircuits.errors import ResourceLimitError  # noqa: E402
 from sims.atomic import write_json  # noqa: E402
 from sims.backends import make_backend  # noqa: E402
@@ -36,23 +42,6 @@ from sims.plotting import pyplot, save_png  # noqa: E402
 from sims.tf_env import tf  # noqa: E402
 
 ANSATZ = "hardware_efficient"
-
-
-def step_functions(layer, x):
-    """Forward and forward+gradient of ``x`` as ``tf.function`` s."""
-
-    @tf.function
-    def forward():
-        return layer(x)
-
-    @tf.function
-    def forward_gradient():
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            loss = tf.reduce_sum(layer(x))
-        return tape.gradient(loss, [x, layer.circuit_weights])
-
-    return forward, forward_gradient
 
 
 def matching_trajectories(qubits: int, depth: int, noise: str, accuracy: float) -> tuple[int, float]:
@@ -67,7 +56,7 @@ def matching_trajectories(qubits: int, depth: int, noise: str, accuracy: float) 
 
 
 def measure(qubits: int, depth: int, noise: str, density_batch: int, rows: int, accuracy: float,
-            repeats: int, with_density: bool) -> dict:
+            repeats: int, with_density: bool, tfq_trajectories: int = 0) -> dict:
     k, sigma = matching_trajectories(qubits, depth, noise, accuracy)
     row: dict = {"ansatz": ANSATZ, "qubits": qubits, "depth": depth, "noise": noise, "accuracy": accuracy,
                  "trajectory_sigma_max": sigma, "matching_trajectories": k, "cores": os.cpu_count()}
@@ -92,7 +81,18 @@ def measure(qubits: int, depth: int, noise: str, density_batch: int, rows: int, 
         functions["density_forward"], functions["density_forward_gradient"] = step_functions(
             exact, x[:density_batch])
         row["density_batch"] = density_batch
+    if tfq_trajectories:
+        equal = QuantumLayer(ANSATZ, qubits=qubits, depth=depth, backend="statevector", noise=noise, seed=1,
+                             backend_options={"trajectories": tfq_trajectories})
+        equal.build(x.shape)
+        equal.set_weights(sampled.get_weights())
+        functions["engine_equal_k_forward_gradient"] = step_functions(equal, x[:1])[1]
+        functions["tfq_equal_k_forward_gradient"] = tfq_functions(sampled, x[:1], tfq_trajectories)[1]
+        row["equal_trajectories"] = tfq_trajectories
     seconds = interleaved(functions, repeats)
+    if tfq_trajectories:
+        for who in ("engine", "tfq"):
+            row[f"{who}_equal_k_forward_gradient_samples_per_s"] = 1 / seconds[f"{who}_equal_k_forward_gradient"]
     for kind in ("forward", "forward_gradient"):
         row[f"trajectories_{kind}_samples_per_s"] = traj_batch / seconds[f"trajectories_{kind}"]
         if with_density:
@@ -129,6 +129,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=8192, help="trajectory rows per timed call (batch = rows / K)")
     parser.add_argument("--accuracy", type=float, default=0.01, help="target standard error per readout")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--tfq-trajectories", type=int, default=0,
+                        help="also time the engine's and TFQ's trajectories at this K on one sample (0: no)")
     parser.add_argument("--out-dir", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args()
     widths = [int(w) for w in args.widths.split(",") if w]
@@ -143,8 +145,9 @@ def main() -> None:
         for qubits in widths:
             start = time.perf_counter()
             try:
-                row = measure(qubits, args.depth, noise, args.density_batch, args.rows, args.accuracy, args.repeats,
-                              with_density=qubits <= args.density_max)
+                batch = max(1, args.density_batch // 4 ** max(0, qubits - 10))
+                row = measure(qubits, args.depth, noise, batch, args.rows, args.accuracy, args.repeats,
+                              with_density=qubits <= args.density_max, tfq_trajectories=args.tfq_trajectories)
             except ResourceLimitError as refused:  # a finding too: what does not fit in this machine's memory
                 print(f"{noise:>36} {qubits:>6} refused: {refused}", flush=True)
                 refusals.append({"noise": noise, "qubits": qubits, "refused": str(refused)})
@@ -158,6 +161,10 @@ def main() -> None:
             print(f"{noise:>36} {qubits:>6} {row['matching_trajectories']:>6} {dense:>14.2f} {traj:>11.2f} "
                   f"{traj / dense:>12.2f} {row.get('density_forward_samples_per_s', float('nan')):>12.2f} "
                   f"{row['trajectories_forward_samples_per_s']:>9.2f}", flush=True)
+            if args.tfq_trajectories:
+                ours, theirs = (row[f"{w}_equal_k_forward_gradient_samples_per_s"] for w in ("engine", "tfq"))
+                print(f"{'':>36} {'':>6} at K = {args.tfq_trajectories}: engine trajectories {ours:.3f} f+g/s, "
+                      f"TFQ noisy {theirs:.3f} f+g/s ({ours / theirs:.1f}x)", flush=True)
     plot(rows, out_dir / "noise_crossover.png")
     print(f"written {out_dir / 'noise_crossover.json'} and {out_dir / 'noise_crossover.png'}")
 

@@ -24,16 +24,21 @@ AUTO_TRAIN_MAX_STATEVECTOR_QUBITS = 16
 AUTO_DENSITY_MAX_QUBITS = 12
 
 
+def _noisy_choice(n_qubits: int, wide: str, wide_means: str) -> tuple[str, str]:
+    """The engine's exact density matrix up to :data:`AUTO_DENSITY_MAX_QUBITS`, else ``wide``."""
+    if n_qubits <= AUTO_DENSITY_MAX_QUBITS:
+        return "statevector", (f"noise on {n_qubits} <= {AUTO_DENSITY_MAX_QUBITS} qubits: the exact density "
+                               f"matrix (a state of {2 * n_qubits}) on the batched engine")
+    return wide, (f"noise on {n_qubits} > {AUTO_DENSITY_MAX_QUBITS} qubits: the density matrix is too wide, "
+                  f"so {wide_means}")
+
+
 def choose_auto(n_qubits: int, noisy: bool = False) -> tuple[str, str]:
     """``(backend, why)`` for simulation with ``--backend auto`` (``noisy``: the circuit has noise channels)."""
     from sims.gpu_info import gpu_status
 
     if noisy:
-        if n_qubits <= AUTO_DENSITY_MAX_QUBITS:
-            return "statevector", (f"noise on {n_qubits} <= {AUTO_DENSITY_MAX_QUBITS} qubits: the exact density "
-                                   f"matrix (a state of {2 * n_qubits}) on the batched engine")
-        return "qsim", (f"noise on {n_qubits} > {AUTO_DENSITY_MAX_QUBITS} qubits: the density matrix is too wide, "
-                        "so qsim's trajectories")
+        return _noisy_choice(n_qubits, "qsim", "qsim's trajectories")
 
     if n_qubits < AUTO_GPU_MIN_QUBITS:
         return "qsim", f"{n_qubits} qubits < {AUTO_GPU_MIN_QUBITS}: the CPU is faster for small circuits"
@@ -49,11 +54,7 @@ def choose_auto_training(n_qubits: int, noisy: bool = False) -> tuple[str, str]:
     With noise, the engine's density matrix up to :data:`AUTO_DENSITY_MAX_QUBITS`, TFQ's noisy ops above.
     """
     if noisy:
-        if n_qubits <= AUTO_DENSITY_MAX_QUBITS:
-            return "statevector", (f"noise on {n_qubits} <= {AUTO_DENSITY_MAX_QUBITS} qubits: the exact density "
-                                   f"matrix (a state of {2 * n_qubits}) on the batched engine")
-        return "tfq", (f"noise on {n_qubits} > {AUTO_DENSITY_MAX_QUBITS} qubits: the density matrix is too wide, "
-                       "so TFQ's noisy trajectories (memory of one circuit at a time)")
+        return _noisy_choice(n_qubits, "tfq", "TFQ's noisy trajectories (memory of one circuit at a time)")
     if n_qubits <= AUTO_TRAIN_MAX_STATEVECTOR_QUBITS:
         return "statevector", (f"{n_qubits} qubits <= {AUTO_TRAIN_MAX_STATEVECTOR_QUBITS}: "
                                "the batched engine trains faster than TFQ")

@@ -53,11 +53,15 @@ def plot_width_decay(rows: list[dict[str, Any]], path: Path) -> None:
     save_png(fig, path)
 
 
-def plot_depth_decay(rows: list[dict[str, Any]], path: Path) -> None:
-    """Gradient variance against depth (log scale): a colour per noise level, a line style per circuit
-    and width. Under local Pauli noise it falls exponentially with depth (Wang et al., Nat. Commun.
-    12, 6961, 2021). Variances below 1e-12 are exact zeros of the circuit's structure (the cost does
-    not depend on theta_0 there) and are left out."""
+DEPTH_PLOTS = {"gradient_variance": ("Var[d<Z0 Z1>/d theta_0]", "gradient variance with depth"),
+               "expressibility": ("expressibility (KL to Haar; lower is more expressive)", "expressibility with depth")}
+
+
+def plot_depth_decay(rows: list[dict[str, Any]], path: Path, metric: str = "gradient_variance") -> None:
+    """A descriptor against depth (log scale): a colour per noise level, a line style per circuit
+    and width. Under local Pauli noise the gradient variance falls exponentially with depth (Wang et
+    al., Nat. Commun. 12, 6961, 2021). Values below 1e-12 are exact zeros of the circuit's structure
+    (for the gradient: the cost does not depend on theta_0 there) and are left out."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     noises = list(dict.fromkeys(r.get("noise", "none") for r in rows))
@@ -67,14 +71,14 @@ def plot_depth_decay(rows: list[dict[str, Any]], path: Path) -> None:
     for (name, qubits), style in zip(circuits, styles * len(circuits), strict=False):
         for noise, colour in zip(noises, colours, strict=True):
             chosen = sorted((r for r in rows if (r["ansatz"], r["qubits"]) == (name, qubits)
-                             and r.get("noise", "none") == noise and r["gradient_variance"]["value"] > 1e-12),
-                            key=lambda r: r["depth"])
+                             and r.get("noise", "none") == noise and r.get(metric)
+                             and r[metric]["value"] > 1e-12), key=lambda r: r["depth"])
             if chosen:
-                ax.errorbar([r["depth"] for r in chosen], [r["gradient_variance"]["value"] for r in chosen],
-                            yerr=[r["gradient_variance"]["std"] for r in chosen], fmt=style, color=colour,
+                ax.errorbar([r["depth"] for r in chosen], [r[metric]["value"] for r in chosen],
+                            yerr=[r[metric]["std"] for r in chosen], fmt=style, color=colour,
                             label=f"{name} n={qubits}, noise {noise}")
-    ax.set(yscale="log", xlabel="depth (layers)", ylabel="Var[d<Z0 Z1>/d theta_0]",
-           title="gradient variance with depth")
+    ylabel, title = DEPTH_PLOTS[metric]
+    ax.set(yscale="log", xlabel="depth (layers)", ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="x-small")
     fig.tight_layout()

@@ -459,3 +459,45 @@ def test_a_report_of_trajectories_gives_their_standard_error(tmp_path, capsys):
     main(["report", "--qubits", "3", "--depth", "1", "--backend", "statevector", "--noise", "amplitude_damp:0.05",
           "--batch", "2", "--json", str(path)])
     assert json.loads(path.read_text())["trajectories"] is None  # the exact density matrix
+
+
+@pytest.mark.tf
+def test_the_engines_mixed_states_equal_cirqs_density_matrices_and_their_overlaps_are_fidelities_when_pure():
+    from sims.descriptors import mixed_overlaps
+
+    ansatz = plugins.create("hardware_efficient", qubits=2, depth=2)
+    values = ansatz.random_parameter_values(3, np.random.default_rng(21))
+    noisy = make_backend("statevector", noise="amplitude_damp:0.1,depolarize:0.05", dtype="complex128")
+    circuit = noisy.noise.noisy_circuit(ansatz.circuit)
+    for row, rho in zip(values, noisy.mixed_states(ansatz, values), strict=True):
+        resolver = dict(zip(ansatz.symbols, row, strict=True))
+        expected = cirq.DensityMatrixSimulator(dtype=np.complex128).simulate(
+            circuit, resolver, qubit_order=ansatz.qubits).final_density_matrix
+        np.testing.assert_allclose(rho, expected, atol=1e-8)
+    pure = make_backend("statevector", dtype="complex128")
+    states = pure.states(ansatz, values)
+    fidelities = np.abs(np.sum(states[:2].conj() * states[1:], axis=1)) ** 2
+    np.testing.assert_allclose(mixed_overlaps(ansatz, values[:2], values[1:], pure), fidelities, atol=1e-10)
+    assert np.all(mixed_overlaps(ansatz, values[:2], values[1:], noisy) > 0)
+
+
+@pytest.mark.tf
+def test_descriptors_under_noise_give_expressibility_and_gradient_variance_but_no_entangling_capability(tmp_path):
+    import json
+
+    from sims.run import main
+
+    common = ["metrics", "--ansatz", "hardware_efficient", "--qubits", "2", "--depth", "1-2", "--samples", "300",
+              "--grad-samples", "20", "--metric-seeds", "2"]
+    assert main([*common, "--json", str(tmp_path / "clean.json"), "--out-dir", str(tmp_path / "clean")]) == 0
+    assert main([*common, "--noise", "depolarize:0.2", "--json", str(tmp_path / "noisy.json"),
+                 "--out-dir", str(tmp_path / "noisy")]) == 0
+    clean = json.loads((tmp_path / "clean.json").read_text())["rows"]
+    noisy = json.loads((tmp_path / "noisy.json").read_text())["rows"]
+    for before, after in zip(clean, noisy, strict=True):
+        assert "entangling_capability" not in after and after["noise"] == "depolarize:0.2"
+        assert after["expressibility"]["overlap"] == "Tr(rho sigma)"
+        # Mixed states crowd their overlaps near 1/d: far from the Haar distribution of pure-state fidelities.
+        assert after["expressibility"]["value"] > before["expressibility"]["value"] + 0.1
+        assert after["gradient_variance"]["value"] < before["gradient_variance"]["value"]
+    assert (tmp_path / "noisy.png").exists() and (tmp_path / "noisy-expressibility.png").exists()

@@ -100,8 +100,8 @@ def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, An
     print(f"data encoding: {rows[0]['data_encoding']}; parameters uniform in [0, 2 pi); "
           f"{options.samples} state pairs, {options.grad_samples} gradient samples, {options.seeds} seeds "
           f"(± is the std across seeds); cost <Z0 Z1>, d/d theta_0 (first layer)"
-          + (f"; noise {args.noise} (exact density matrix: the gradient variance only)" if args.noise != "none"
-             else ""))
+          + (f"; noise {args.noise} (exact density matrices: expressibility from Tr(rho sigma), no entangling "
+             "capability)" if args.noise != "none" else ""))
     print(HEADER)
     for row in rows:
         print(_format_row(row))
@@ -113,9 +113,16 @@ def run_metrics(args: argparse.Namespace, names: list[str]) -> list[dict[str, An
         csv_path = json_path.with_suffix(".csv")
         write_csv(csv_path, [flat_row(r) for r in rows])
         png = json_path.with_suffix(".png")
-        # Under noise channels only the gradient variance is measured: its decay with depth.
-        (plot_compare if "expressibility" in rows[0] else plot_depth_decay)(rows, png)
-        written += [csv_path, png]
+        if "entangling_capability" in rows[0]:
+            plot_compare(rows, png)
+            written += [csv_path, png]
+        else:  # under noise channels: each descriptor's decay with depth
+            plot_depth_decay(rows, png)
+            written += [csv_path, png]
+            if rows[0].get("expressibility"):
+                expressive = json_path.with_name(json_path.stem + "-expressibility.png")
+                plot_depth_decay(rows, expressive, metric="expressibility")
+                written.append(expressive)
     if len(qubit_counts) > 1:
         png = json_path.with_name(json_path.stem + "-width.png")
         plot_width_decay(rows, png)

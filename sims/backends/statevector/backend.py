@@ -13,6 +13,7 @@ import numpy as np
 
 from qcircuits.ansatz import Ansatz
 from qcircuits.errors import ConfigurationError
+from qcircuits.noise import has_channels
 from qcircuits.validation import check_int
 from sims.backends.base import Backend
 from sims.backends.noise_support import ShotOptions, finish_expectations
@@ -166,3 +167,16 @@ class StatevectorBackend(Backend):
     def states(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
         self._refuse_states_under_noise(ansatz)
         return self._run(ansatz, values, states=True)
+
+    def mixed_states(self, ansatz: Ansatz, values: np.ndarray) -> np.ndarray:
+        """Complex ``[batch, 2^n, 2^n]`` final density matrices under the noise (``|psi><psi|`` without channels).
+
+        Raises:
+            ConfigurationError: with trajectories (they give no density matrix).
+        """
+        if self.options.trajectories is not None:
+            raise ConfigurationError("statevector: trajectories give no density matrix; leave trajectories unset.")
+        if self.noise.has_channels or has_channels(ansatz.circuit):
+            return self._run(ansatz, values, states=True)
+        psi = self._run(ansatz, values, states=True)
+        return psi[:, :, None] * psi[:, None, :].conj()

@@ -9,6 +9,7 @@ import numpy as np
 
 from qcircuits.ansatz import Ansatz
 from qcircuits.noise import Noise, NoiseSpec
+from sims.backends.statevector.plan import autodiff_copies
 from sims.backends.statevector.sizes import FORWARD_COPIES, samples_per_chunk
 from sims.memory import USABLE_SHARE, available_memory_bytes, check_fits, count_that_fits
 
@@ -86,7 +87,8 @@ class StatevectorKernel:
 
     def training_copies(self) -> int:
         """States kept alive for one forward+gradient pass: autodiff keeps each step's input."""
-        return FORWARD_COPIES + 3 * self.program.readout_steps  # measured: benchmarks/engine_memory.py
+        steps = self.program.plan.steps[:self.program.readout_steps]
+        return FORWARD_COPIES + autodiff_copies(steps)  # measured: benchmarks/engine_memory.py
 
     def bytes_per_sample(self) -> int:
         """Autodiff's memory for one sample's forward and gradient (the engine's estimate)."""

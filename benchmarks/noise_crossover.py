@@ -165,8 +165,9 @@ def main() -> None:
                 ours, theirs = (row[f"{w}_equal_k_forward_gradient_samples_per_s"] for w in ("engine", "tfq"))
                 print(f"{'':>36} {'':>6} at K = {args.tfq_trajectories}: engine trajectories {ours:.3f} f+g/s, "
                       f"TFQ noisy {theirs:.3f} f+g/s ({ours / theirs:.1f}x)", flush=True)
-    plot(rows, out_dir / "noise_crossover.png")
-    print(f"written {out_dir / 'noise_crossover.json'} and {out_dir / 'noise_crossover.png'}")
+    if rows:
+        plot(rows, out_dir / "noise_crossover.png")
+        print(f"written {out_dir / 'noise_crossover.json'} and {out_dir / 'noise_crossover.png'}")
 
 
 if __name__ == "__main__":

@@ -17,11 +17,12 @@ AUTO_TRAIN_MAX_STATEVECTOR_QUBITS = 16
 # Noise: the engine's exact density matrix up to this width. At matched accuracy (standard error 0.01)
 # it beat the engine's own trajectories by 620x, 140x and 20x at 6, 8 and 10 qubits
 # (benchmarks/noise_crossover.py, docs/noise.md); the gap shrinks about 5x per 2 qubits, so the
-# crossover lies near 13-14 qubits, where neither fits this machine's memory: a density matrix is
-# a state of 26-28 qubits, and the engine's trajectories keep autodiff's copies of all K rows of a
-# sample. Above it, backends whose memory does not grow with K: TFQ's noisy ops (training), qsim's
-# trajectories (simulation). The engine's trajectories stay available on request (trajectories=K).
-AUTO_DENSITY_MAX_QUBITS = 12
+# crossover lies near 13-14 qubits. What stops it first is memory: training one sample's 12-qubit
+# density matrix (a state of 24) needs about 15 GiB by the engine's estimate (refused on a 23 GiB
+# machine); 11 qubits about 4 GiB. Above it, backends that hold one circuit at a time: TFQ's noisy
+# ops (training), qsim's trajectories (simulation). The engine's trajectories stay available on
+# request (trajectories=K).
+AUTO_DENSITY_MAX_QUBITS = 11
 
 
 def _noisy_choice(n_qubits: int, wide: str, wide_means: str) -> tuple[str, str]:

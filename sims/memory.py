@@ -65,7 +65,7 @@ def check_fits(needed: float, *, who: str, what: str, advice: str, available: in
     available = available_memory_bytes() if available is None else available
     if needed > USABLE_SHARE * available:
         raise ResourceLimitError(f"{who} about {format_bytes(needed)} for {what}; only {format_bytes(available)} "
-                                 f"is available. {advice}")
+                                 f"is available (a run plans to use at most {USABLE_SHARE:.0%} of it). {advice}")
 
 
 def check_batch_fits(batch: int, ansatz, available: int | None = None) -> None:

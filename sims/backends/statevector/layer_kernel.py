@@ -103,10 +103,15 @@ class StatevectorKernel:
         """
         per_sample = self.bytes_per_sample()
         kind = " (a density matrix: a state of twice the width)" if self.plans.density else ""
-        check_fits(batch * per_sample, available=available,
+        free = available_memory_bytes() if available is None else available
+        if USABLE_SHARE * free < per_sample:  # count_that_fits would say 1
+            advice = ("Not even one sample fits: use fewer qubits, trajectories under noise, or a machine with "
+                      "more memory.")
+        else:
+            advice = f"Use batches of at most {count_that_fits(per_sample, available=free)}."
+        check_fits(batch * per_sample, available=free,
                    who=f"A batch of {batch} at {self.ansatz.n_qubits} qubits{kind} needs",
-                   what="the statevector engine (forward and gradient)",
-                   advice=f"Use batches of at most {count_that_fits(per_sample, available=available)}.")
+                   what="the statevector engine (forward and gradient)", advice=advice)
 
     def gradient_chunk(self, batch: int, available: int | None = None) -> int | None:
         """Samples per checkpointed chunk when autodiff's copies of the whole batch would not fit, else None.

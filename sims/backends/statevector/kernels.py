@@ -11,8 +11,6 @@ from __future__ import annotations
 import string
 from collections.abc import Sequence
 
-import numpy as np
-
 from sims.backends.statevector.gates import GateTerm
 from sims.backends.statevector.plan import (
     KRON_CHUNK_QUBITS,
@@ -244,7 +242,7 @@ def sample_kraus(z: tf.Tensor, step: SampledChannel, values: SymbolValues, n: in
     viewed = tf.reshape(held, [-1, 1] + dims)
     reduced = tf.reshape(tf.einsum(f"SR{view},SR{out}->S{old}{new}", viewed, tf.math.conj(viewed)), [-1, d, d])
     kraus = const(step.kraus, z.dtype)
-    effects = const(np.einsum("kji,kjl->kil", step.kraus.conj(), step.kraus), z.dtype)  # K^dagger K
+    effects = const(step.effects, z.dtype)  # K^dagger K
     # p_j = Tr(E_j rho) with rho[i, l] = psi_i conj(psi_l): sum_il E_j[l, i] rho[i, l]
     probabilities = tf.math.real(tf.einsum("kli,sil->sk", effects, reduced))
     cumulative = tf.math.cumsum(probabilities, axis=1)

@@ -116,12 +116,17 @@ class SampledChannel:
         kraus: complex ``[K, 2^m, 2^m]``.
         draw: the per-sample symbol holding each row's uniform draw.
         label: the Cirq operation.
+        effects: ``K_j^dagger K_j``, ``[K, 2^m, 2^m]`` (derived once, here, not at every call).
     """
 
     positions: tuple[int, ...]
     kraus: np.ndarray
     draw: int
     label: str
+    effects: np.ndarray = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "effects", np.einsum("kji,kjl->kil", self.kraus.conj(), self.kraus))
 
 
 Step = PhaseRun | DenseBlock | SampledChannel

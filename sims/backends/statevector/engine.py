@@ -12,7 +12,16 @@ from qcircuits.ansatz import Ansatz
 from qcircuits.noise import Noise, has_channels
 from sims.backends.statevector.density import DensityProgram, density_readouts, virtual_terms
 from sims.backends.statevector.gates import ChannelTerm, GateTerm, circuit_terms
-from sims.backends.statevector.plan import PhaseRun, Plan, candidate_plans, choose_plan, make_plan
+from sims.backends.statevector.heisenberg import HeisenbergProgram, heisenberg_split, transposed_reversed
+from sims.backends.statevector.plan import (
+    DEFAULT_PLANNING_BATCH,
+    PhaseRun,
+    Plan,
+    candidate_plans,
+    choose_plan,
+    make_plan,
+    plan_cost,
+)
 from sims.backends.statevector.program import Program
 from sims.backends.statevector.readouts import ReadoutTables, readout_tables
 from sims.backends.statevector.trajectories import TrajectoryProgram, trajectory_circuit
@@ -49,12 +58,16 @@ class CircuitPlans:
             channel's uniform draw, in circuit order: channels become sampled steps.
         occurrences: every parametrised gate gets its own symbol, given per sample
             (:func:`split_occurrences`; :attr:`origin` maps them back).
+        heisenberg: in the density-matrix mode, also consider running the readouts backwards
+            (:mod:`.heisenberg`) when the circuit allows it, and use it where the cost model says
+            it is cheaper (expectations only: its program gives no states).
     """
 
     def __init__(self, circuit: cirq.AbstractCircuit, qubits: Sequence[cirq.Qid], symbols: Sequence,
                  readouts: Sequence, *, shared: Sequence[int] = (), dtype=tf.float32,
                  shared_block_qubits: int | None = None, sample_block_qubits: int | None = None,
-                 density: bool = False, channel_draws: Sequence[int] = (), occurrences: bool = False):
+                 density: bool = False, channel_draws: Sequence[int] = (), occurrences: bool = False,
+                 heisenberg: bool = False):
         self.n = len(qubits)
         self.qubits, self.readouts, self.dtype = list(qubits), list(readouts), dtype
         self.density = density
@@ -81,6 +94,10 @@ class CircuitPlans:
         else:
             self.plans = [make_plan(self.terms, self.width, set(self.per_sample_index),
                                     shared_block_qubits=shared_block_qubits, sample_block_qubits=sample_block_qubits)]
+        self.split = heisenberg_split(self.terms, self.n, set(self.per_sample_index)) \
+            if density and heisenberg and not shared_block_qubits else None
+        self._heisenberg: HeisenbergProgram | None = None
+        self.picture: str | None = None  # force "heisenberg" (where allowed) or "schrodinger" (benchmarks, tests)
         self._programs: dict[int, Program] = {}
         self.wrap: Callable[[Program], Any] | None = None  # e.g. trajectories around the bound plan
         self._chosen: dict[int | None, Plan] = {}
@@ -92,9 +109,32 @@ class CircuitPlans:
             self._chosen[batch] = choose_plan(self.plans, batch)
         return self._chosen[batch]
 
-    def program(self, batch: int | None = None) -> Program:
-        """The program of :meth:`plan_for`, built once per plan."""
+    def program(self, batch: int | None = None) -> Program | HeisenbergProgram:
+        """The cheapest program at ``batch``: :meth:`plan_for`'s, or the Heisenberg picture's where it is
+        allowed and cheaper; each built once."""
+        plan = self.plan_for(batch)
+        heisenberg = self.heisenberg_program()
+        at = DEFAULT_PLANNING_BATCH if batch is None else batch
+        if heisenberg is not None and self.picture != "schrodinger" and \
+                (self.picture == "heisenberg" or heisenberg.cost(at) < plan_cost(plan, at)):
+            return heisenberg
+        return self.program_for_plan(plan)
+
+    def program_for_plan_at(self, batch: int | None = None) -> Program:
+        """The program of :meth:`plan_for` (run forward: states and expectations)."""
         return self.program_for_plan(self.plan_for(batch))
+
+    def heisenberg_program(self) -> HeisenbergProgram | None:
+        """The readouts run backwards (:mod:`.heisenberg`), or None where the circuit or the options do
+        not allow it; planned for its ``R`` rows once."""
+        if self.split is None:
+            return None
+        if self._heisenberg is None:
+            walk = candidate_plans(transposed_reversed(self.split.rest), self.width, set(), paired=True,
+                                   product_init=False)
+            self._heisenberg = HeisenbergProgram(self.split, choose_plan(walk, len(self.readouts)), self.readouts,
+                                                 self.qubits, self.per_sample_index, self.shared_index, self.dtype)
+        return self._heisenberg
 
     def program_for_plan(self, plan: Plan) -> Program:
         """``plan`` (one of :attr:`plans`) bound to TensorFlow, once."""
@@ -133,7 +173,7 @@ def compile_circuit(circuit: cirq.AbstractCircuit, qubits: Sequence[cirq.Qid], s
     """
     return CircuitPlans(circuit, qubits, symbols, readouts, shared=shared, dtype=dtype,
                         shared_block_qubits=shared_block_qubits,
-                        sample_block_qubits=sample_block_qubits).program(batch)
+                        sample_block_qubits=sample_block_qubits).program_for_plan_at(batch)
 
 
 def ansatz_plans(ansatz: Ansatz, *, shared_weights: bool = True, dtype=tf.float32, readouts: Sequence | None = None,
@@ -162,12 +202,14 @@ def ansatz_plans(ansatz: Ansatz, *, shared_weights: bool = True, dtype=tf.float3
                                                        uniforms=len(sampled.uniforms))
         return plans
     return CircuitPlans(circuit, ansatz.qubits, ansatz.symbols, chosen_readouts, shared=shared, dtype=dtype,
-                        shared_block_qubits=shared_block_qubits, density=has_channels(circuit))
+                        shared_block_qubits=shared_block_qubits, density=has_channels(circuit),
+                        heisenberg=shared_weights)
 
 
 def compile_ansatz(ansatz: Ansatz, *, shared_weights: bool = True, dtype=tf.float32, readouts: Sequence | None = None,
                    shared_block_qubits: int | None = None, batch: int | None = None,
-                   noise: Noise | None = None, trajectories: int | None = None, seed: int = 0) -> Program:
+                   noise: Noise | None = None, trajectories: int | None = None,
+                   seed: int = 0) -> Program | HeisenbergProgram:
     """Compiles ``ansatz`` for ``batch`` (see :func:`ansatz_plans`).
 
     Args:

@@ -9,6 +9,7 @@ import numpy as np
 
 from qcircuits.ansatz import Ansatz
 from qcircuits.noise import Noise, NoiseSpec
+from sims.backends.statevector.heisenberg import HeisenbergProgram
 from sims.backends.statevector.plan import autodiff_copies
 from sims.backends.statevector.sizes import FORWARD_COPIES, samples_per_chunk
 from sims.memory import USABLE_SHARE, available_memory_bytes, check_fits, count_that_fits
@@ -75,25 +76,45 @@ class StatevectorKernel:
             self.shots = ShotEstimator(occurrence_plans, ansatz.readouts, factors, repetitions, seed,
                                        chunk=max(1, min(chunk, 1024)))
 
-    def program_for(self, batch) -> Program:
+    def program_for(self, batch) -> Program | HeisenbergProgram:
         """The program for ``batch`` (an int, or a tensor when the size is known only at run time)."""
         if isinstance(batch, int):
-            self.program = self.plans.program(batch)  # and for later calls whose size is unknown
+            program = self.plans.program(batch)
+            if isinstance(program, HeisenbergProgram) and self.fixed_bytes(program) > \
+                    USABLE_SHARE * available_memory_bytes():  # the readouts' backward run alone would not fit
+                program = self.plans.program_for_plan_at(batch)
+            self.program = program  # and for later calls whose size is unknown
         return self.program
 
     @property
     def plan_summary(self) -> str:
-        return self.program.plan.describe()
+        program = self.program
+        return program.describe() if isinstance(program, HeisenbergProgram) else program.plan.describe()
+
+    @property
+    def bytes_per_amplitude(self) -> int:
+        return 8 if self.dtype.size == 4 else 16
 
     def training_copies(self) -> int:
-        """States kept alive for one forward+gradient pass: autodiff keeps each step's input."""
-        steps = self.program.plan.steps[:self.program.readout_steps]
+        """States kept alive for one forward+gradient pass: autodiff keeps each step's input (of the
+        readouts' backward run, in the Heisenberg picture)."""
+        program = self.program
+        steps = program.plan.steps if isinstance(program, HeisenbergProgram) else \
+            program.plan.steps[:program.readout_steps]
         return FORWARD_COPIES + autodiff_copies(steps)  # measured: benchmarks/engine_memory.py
+
+    def fixed_bytes(self, program: Program | HeisenbergProgram | None = None) -> int:
+        """Memory a call needs whatever its batch: the Heisenberg picture's backward run of the readouts."""
+        program = self.program if program is None else program
+        if not isinstance(program, HeisenbergProgram):
+            return 0
+        return program.fixed_bytes(self.bytes_per_amplitude, FORWARD_COPIES + autodiff_copies(program.plan.steps))
 
     def bytes_per_sample(self) -> int:
         """Autodiff's memory for one sample's forward and gradient (the engine's estimate)."""
-        return (2 ** self.width) * (8 if self.dtype.size == 4 else 16) * self.training_copies() * \
-            self.rows_per_sample
+        if isinstance(self.program, HeisenbergProgram):
+            return self.program.bytes_per_sample(self.bytes_per_amplitude)
+        return (2 ** self.width) * self.bytes_per_amplitude * self.training_copies() * self.rows_per_sample
 
     def check_batch(self, batch: int, available: int | None = None) -> None:
         """Refuses a batch whose states would not fit, with the estimate.
@@ -103,7 +124,7 @@ class StatevectorKernel:
         """
         per_sample = self.bytes_per_sample()
         kind = " (a density matrix: a state of twice the width)" if self.plans.density else ""
-        free = available_memory_bytes() if available is None else available
+        free = (available_memory_bytes() if available is None else available) - self.fixed_bytes()
         if USABLE_SHARE * free < per_sample:  # count_that_fits would say 1
             advice = ("Not even one sample fits: use fewer qubits, trajectories under noise, or a machine with "
                       "more memory.")
@@ -138,7 +159,7 @@ class StatevectorKernel:
         if self.chunk is not None or self.row_chunk is not None:
             rows = self.row_chunk if self.row_chunk is not None and self.row_chunk < self.rows_per_sample else None
             return (self.chunk if self.chunk is not None and self.chunk < batch else None), rows
-        free = available_memory_bytes() if available is None else available
+        free = (available_memory_bytes() if available is None else available) - self.fixed_bytes()
         budget = USABLE_SHARE * free
         per_sample = self.bytes_per_sample()
         if batch * per_sample <= budget:
@@ -202,7 +223,7 @@ class StatevectorKernel:
 
         return run
 
-    def _exact(self, program: Program, row_chunk: int | None = None):
+    def _exact(self, program: Program | HeisenbergProgram, row_chunk: int | None = None):
         """Exact expectations (means of trajectories, ``row_chunk`` per sample per pass), readout error included."""
         def expectations(data_values, weights, batch):
             from sims.tf_env import tf
@@ -215,7 +236,7 @@ class StatevectorKernel:
 
         return expectations
 
-    def _sampled(self, program: Program):
+    def _sampled(self, program: Program | HeisenbergProgram):
         """Shot estimates, with parameter-shift gradients for the data values and the weights."""
         from sims.tf_env import tf
 
@@ -252,7 +273,8 @@ class StatevectorKernel:
 
         return run
 
-    def _graph(self, program: Program, batch, computation, static_batch: bool = False, row_chunk: int | None = None):
+    def _graph(self, program: Program | HeisenbergProgram, batch, computation, static_batch: bool = False,
+               row_chunk: int | None = None):
         """``computation`` (exact or sampled readouts of ``program``) as one TensorFlow graph, traced once
         per program (and, without data symbols, per batch size): an eager call then runs one graph
         instead of each operation one by one (at 8 qubits, batch 2048, that is 4.7x TFQ eagerly against

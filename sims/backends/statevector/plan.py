@@ -377,13 +377,17 @@ SAMPLE_BLOCK_QUBITS = 6
 
 
 def candidate_plans(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbols: set[int], *,
-                    sample_block_qubits: int | None = None, paired: bool = False) -> list[Plan]:
+                    sample_block_qubits: int | None = None, paired: bool = False,
+                    product_init: bool = True) -> list[Plan]:
     """The plans worth choosing between: one per shared block width, from 2 to ``min(n, FOLD_MAX_QUBITS)``
     (one plan when no gate is shared by the batch: the width of shared blocks does not matter).
 
     ``paired``: even widths only. A density matrix's gates and channels come in pairs of
     virtual qubits (``q`` and ``q + n``); an odd width splits a pair and measured up to 2x
     slower than its even neighbours (8 qubits, batch 256), which the cost model does not see.
+
+    ``product_init=False``: the plan starts from given states, not ``|0...0>`` (no
+    :class:`ProductInit`; see :mod:`.heisenberg`).
 
     Planning is the slow part at large widths; a caller keeps these and chooses per batch
     size with :func:`choose_plan`.
@@ -396,7 +400,8 @@ def candidate_plans(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_
         widths = [n]
     else:
         widths = list(range(min(2, n), min(n, FOLD_MAX_QUBITS) + 1, 2 if paired else 1))
-    return [_make_plan(terms, n, per_sample_symbols, shared_block_qubits=k, sample_block_qubits=sample_block_qubits)
+    return [_make_plan(terms, n, per_sample_symbols, shared_block_qubits=k, sample_block_qubits=sample_block_qubits,
+                       product_init=product_init)
             for k in widths]
 
 
@@ -434,7 +439,7 @@ def make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbol
 
 
 def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbols: set[int], *,
-               shared_block_qubits: int, sample_block_qubits: int) -> Plan:
+               shared_block_qubits: int, sample_block_qubits: int, product_init: bool = True) -> Plan:
     terms = list(terms)
 
     def per_sample(t: GateTerm) -> bool:
@@ -447,7 +452,7 @@ def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbo
         # Shared gates stay out of the product state: in the first block they cost nothing
         # extra, while in the product state they would make it complex (and the first block's
         # product twice as large).
-        if isinstance(term, GateTerm) and term.n_qubits == 1 and term.qubits[0] not in started \
+        if product_init and isinstance(term, GateTerm) and term.n_qubits == 1 and term.qubits[0] not in started \
                 and (per_sample(term) or term.symbol is None):
             init[term.qubits[0]].append(term)
         else:

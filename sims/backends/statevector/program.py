@@ -58,7 +58,8 @@ class Program:
         self.complex_dtype = tf.complex64 if dtype == tf.float32 else tf.complex128
         self.phase_table = PhaseTable(gate_terms_of(plan), per_sample_index, shared_index)
 
-    def _values(self, per_sample, shared) -> SymbolValues:
+    def symbol_values(self, per_sample, shared) -> SymbolValues:
+        """Where the program's symbols take their values from (per-sample columns, shared scalars)."""
         return SymbolValues(per_sample, shared, self.per_sample_index, self.shared_index, self.dtype,
                             self.phase_table)
 
@@ -82,9 +83,14 @@ class Program:
     def final_state(self, per_sample, shared, batch, steps: int | None = None) -> tf.Tensor:
         """Complex ``[batch, 2^n]``: the states after the first ``steps`` steps (default: all), qubit
         axes in ``plan.final_order``."""
-        values = self._values(per_sample, shared)
+        values = self.symbol_values(per_sample, shared)
+        z = tf.broadcast_to(self._initial(values), [batch, 2 ** self.plan.n_qubits])
+        return self.apply_steps(z, values, batch, steps)
+
+    def apply_steps(self, z: tf.Tensor, values: SymbolValues, batch, steps: int | None = None) -> tf.Tensor:
+        """Complex ``[batch, 2^n]``: the first ``steps`` steps (default: all) applied to ``z`` (real or
+        complex ``[batch, 2^n]`` in the natural qubit order), qubit axes in ``plan.final_order``."""
         n = self.plan.n_qubits
-        z = tf.broadcast_to(self._initial(values), [batch, 2 ** n])
         for step in self.plan.steps[:steps]:
             if isinstance(step, PhaseRun):
                 if not z.dtype.is_complex:
@@ -132,7 +138,10 @@ class Program:
 
     def states(self, per_sample, shared, batch) -> tf.Tensor:
         """Complex ``[batch, 2^n]`` final states in the natural qubit order (qubit 0 most significant)."""
-        z = self.final_state(per_sample, shared, batch)
+        return self.in_natural_order(self.final_state(per_sample, shared, batch))
+
+    def in_natural_order(self, z: tf.Tensor) -> tf.Tensor:
+        """``z [batch, 2^n]`` with its qubit axes moved from ``plan.final_order`` to the natural order."""
         order = list(self.plan.final_order)
         if order != sorted(order):
             z = permute_qubits(z, self.plan.n_qubits, [order.index(q) for q in range(len(order))])

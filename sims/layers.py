@@ -23,7 +23,7 @@ from qcircuits import plugins
 from qcircuits.ansatz import Ansatz
 from qcircuits.errors import ConfigurationError
 from qcircuits.noise import as_noise, noise_config
-from qcircuits.validation import check_repetitions, warn_large_angles
+from qcircuits.validation import check_int, check_repetitions, warn_large_angles
 from sims.atomic import to_plain
 from sims.backends import AUTO, backend_names, backend_spec, make_backend
 from sims.tf_env import keras, tf, tfq
@@ -105,6 +105,8 @@ class QuantumLayer(keras.layers.Layer):
         ansatz_source: where the ansatz came from (set automatically; used to reload
             a plugin when a saved model is loaded).
         seed: seed of the default initialisers and of the ``"fixed"`` projection.
+        batch_size: the batch size training calls will have (``statevector``: calls traced without a
+            known size, as in Keras ``fit``, are planned for it; default: the last size seen, else 1024).
         **ansatz_options: passed to the ansatz factory (``qubits``, ``depth``,
             ``entanglement``, ``encoding``, ``features``, ``reupload``, ``readout``).
     """
@@ -112,7 +114,7 @@ class QuantumLayer(keras.layers.Layer):
     def __init__(self, ansatz: str, *, backend: str = AUTO, projection: str = "auto",
                  weight_initializer: Any = None, noise: Any = None, repetitions: int | None = None,
                  ansatz_source: str | None = None, seed: int = 0, ansatz_options: dict | None = None,
-                 backend_options: dict | None = None, **kwargs: Any):
+                 backend_options: dict | None = None, batch_size: int | None = None, **kwargs: Any):
         layer_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in ("name", "dtype", "trainable")}
         options = dict(ansatz_options or {}, **kwargs)
         super().__init__(**layer_kwargs)
@@ -156,6 +158,11 @@ class QuantumLayer(keras.layers.Layer):
         self.kernel = None
         if backend_spec(self._backend.name).differentiable:
             self.kernel = self._backend.layer_kernel(self.ansatz)
+        self.batch_size = batch_size
+        if batch_size is not None:
+            check_int("batch_size", batch_size, minimum=1)
+            if hasattr(self.kernel, "expect_batch"):
+                self.kernel.expect_batch(batch_size)
 
     @property
     def resolved_backend(self) -> str:
@@ -308,6 +315,7 @@ class QuantumLayer(keras.layers.Layer):
             noise=noise_config(self.noise),
             repetitions=self.repetitions,
             seed=self.seed,
+            batch_size=self.batch_size,
         )
         return config
 

@@ -137,3 +137,19 @@ def test_when_the_backward_run_would_not_fit_the_layer_runs_forward_in_chunks(mo
     np.testing.assert_allclose(layer(x).numpy(), expected, atol=1e-12)
     assert not kernel.plan_summary.startswith("heisenberg")
     assert kernel.last_chunk == 3
+
+
+def test_a_batch_size_hint_plans_keras_fit_for_its_batches_not_for_a_dummy_call():
+    from sims.backends.statevector.heisenberg import HeisenbergProgram
+    from sims.layers import QuantumLayer
+    from sims.tf_env import tf
+
+    hinted = QuantumLayer("hardware_efficient", qubits=8, depth=1, noise="depolarize:0.01", batch_size=128)
+    plain = QuantumLayer("hardware_efficient", qubits=8, depth=1, noise="depolarize:0.01")
+    for layer in (hinted, plain):
+        layer(tf.zeros([1, 8]))  # a build call with a dummy batch of one: planned forward
+        assert not isinstance(layer.kernel.program, HeisenbergProgram)
+    unknown = tf.constant(5)  # a traced call's dynamic size
+    assert isinstance(hinted.kernel.program_for(unknown), HeisenbergProgram)
+    assert not isinstance(plain.kernel.program_for(unknown), HeisenbergProgram)  # the last size seen
+    assert QuantumLayer.from_config(hinted.get_config()).batch_size == 128

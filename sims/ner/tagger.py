@@ -29,7 +29,8 @@ def make_head(options: NerOptions, n_tags: int, encoder: Encoder) -> TaggingHead
             f"expected at most {encoder.hidden_size}.")
     return TaggingHead(options.head, n_tags, qubits=options.qubits, ansatz=options.ansatz,
                        ansatz_options=options.ansatz_options(), backend=options.backend, noise=options.noise,
-                       shots=options.shots, design=options.design(), seed=options.seed)
+                       shots=options.shots, design=options.design(), seed=options.seed,
+                       batch_size=None if options.fine_tune else options.batch_size)  # frozen: words per batch
 
 
 def split_by_sentence(flat: np.ndarray, sentences: list[tuple[str, ...]]) -> list[np.ndarray]:

@@ -76,8 +76,21 @@ class StatevectorKernel:
             self.shots = ShotEstimator(occurrence_plans, ansatz.readouts, factors, repetitions, seed,
                                        chunk=max(1, min(chunk, 1024)))
 
+    def expect_batch(self, size: int | None) -> None:
+        """Plans calls whose batch size is unknown when traced (Keras ``fit``) for ``size`` samples.
+
+        Without it they use the last size seen, which may be a build call's dummy batch: a
+        density-matrix layer planned for one sample runs every sample forward, where a batch of 128
+        runs 10x faster backwards (:mod:`.heisenberg`).
+        """
+        self.batch_hint = size
+        if size is not None:
+            self.program_for(size)
+
     def program_for(self, batch) -> Program | HeisenbergProgram:
         """The program for ``batch`` (an int, or a tensor when the size is known only at run time)."""
+        if not isinstance(batch, int) and self.batch_hint is not None:
+            batch = self.batch_hint
         if isinstance(batch, int):
             program = self.plans.program(batch)
             if isinstance(program, HeisenbergProgram) and self.fixed_bytes(program) > \

@@ -40,6 +40,8 @@ class TaggingHead(keras.layers.Layer):
         shots: shots per readout of the circuits (None: exact expectations).
         design: a :class:`HeadDesign` (or its dict); the defaults reproduce the plain head.
         seed: initialiser seed.
+        batch_size: the words per training batch, when every batch has that many (a planning hint for
+            the circuits: :class:`~sims.layers.QuantumLayer`'s ``batch_size``).
 
     Raises:
         ConfigurationError: for an unknown kind.
@@ -47,12 +49,14 @@ class TaggingHead(keras.layers.Layer):
 
     def __init__(self, kind: str, n_tags: int, *, qubits: int = 8, ansatz: str = "strongly_entangling",
                  ansatz_options: dict | None = None, backend: str = "auto", noise: str | None = None,
-                 shots: int | None = None, design: HeadDesign | dict | None = None, seed: int = 0, **kwargs: Any):
+                 shots: int | None = None, design: HeadDesign | dict | None = None, seed: int = 0,
+                 batch_size: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.head_type = get_head(kind)
         self.kind, self.n_tags, self.qubits, self.seed = kind, int(n_tags), int(qubits), seed
         self.ansatz_name, self.ansatz_options, self.backend = ansatz, dict(ansatz_options or {}), backend
         self.noise, self.shots = (None if noise in (None, "none") else noise), shots
+        self.batch_size = batch_size
         self.design = design if isinstance(design, HeadDesign) else HeadDesign(**(design or {}))
         self.supports_masking = True
         self.blocks: list[keras.layers.Layer] = []
@@ -139,5 +143,5 @@ class TaggingHead(keras.layers.Layer):
         config = super().get_config()
         config.update(kind=self.kind, n_tags=self.n_tags, qubits=self.qubits, ansatz=self.ansatz_name,
                       ansatz_options=self.ansatz_options, backend=self.backend, noise=self.noise, shots=self.shots,
-                      design=self.design.to_config(), seed=self.seed)
+                      design=self.design.to_config(), seed=self.seed, batch_size=self.batch_size)
         return config

@@ -48,7 +48,8 @@ class QuantumHead(Head):
         layer.blocks = [
             QuantumLayer(layer.ansatz_name, backend=layer.backend, projection="none", seed=layer.seed + block,
                          ansatz_options=options, name=f"circuit_{block}", noise=layer.noise, repetitions=layer.shots,
-                         weight_initializer=circuit_initializer(layer.design.init, layer.seed + block))
+                         weight_initializer=circuit_initializer(layer.design.init, layer.seed + block),
+                         batch_size=layer.batch_size)
             for block in range(layer.design.blocks)]
         ansatz = layer.blocks[0].ansatz
         # A circuit that re-uploads per layer reads depth x n angles: the head projects to n and

@@ -98,7 +98,8 @@ def plot(rows: list[dict], path: Path) -> None:
                 color=line.get_color(), markersize=10)
     ax.axhline(1.0, color="grey", lw=0.8)
     ax.set(xscale="log", yscale="log", xlabel="batch", ylabel="backward / forward picture speed (forward+gradient)",
-           title=f"{ANSATZ} depth {rows[0]['depth']}, {rows[0]['noise']} after every gate (x: planner picked the slower)")
+           title=f"{ANSATZ} depth {rows[0]['depth']}, {rows[0]['noise']} after every gate\n"
+                 "(x: the planner picked the slower)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     fig.tight_layout()

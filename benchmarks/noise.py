@@ -4,9 +4,12 @@ The issue's configuration: hardware_efficient, 8 qubits, depth 3, ``depolarize:p
 after every gate, Z readouts, forward + gradient for the inputs and the weights.
 
 * ours: ``QuantumLayer(backend="statevector", noise=...)``: the exact density matrix (a state
-  of 16 qubits) with autodiff gradients, inside ``tf.function``. A batch of ``--batch``
-  samples runs as chunks of ``--chunk`` (the states of 2048 density matrices and their
-  autodiff copies do not fit in this machine's memory at once); the rate is per sample.
+  of 16 qubits) with autodiff gradients, inside ``tf.function``, as the planner runs it (at a
+  large batch: the Heisenberg picture, the readouts run backwards once per call); the whole
+  batch in one call unless ``--chunk`` says otherwise. Beside it, the forward picture (each
+  sample's density matrix; the mode before the Heisenberg picture existed), in chunks of
+  ``--forward-chunk`` (the states of 2048 density matrices and their autodiff copies do not fit
+  in this machine's memory at once); rates are per sample.
 * TFQ: ``tfq.layers.Expectation(backend="noisy")``, the op behind ``tfq.layers.NoisyPQC``:
   ``K`` Monte Carlo trajectories per sample, gradients by ``ParameterShift`` (TFQ's adjoint
   differentiator needs pure states and is refused for noisy circuits), on the tiled serialized
@@ -107,12 +110,17 @@ def tfq_functions(layer, x, trajectories: int):
 
 
 def measure(qubits: int, depth: int, p: float, batch: int, chunk: int, tfq_batch: int, trajectories: list[int],
-            accuracy: float, repeats: int, peer_batch: int = 0) -> dict:
+            accuracy: float, repeats: int, peer_batch: int = 0, forward_chunk: int = 128) -> dict:
     noise = f"depolarize:{p:g}"
     layer = QuantumLayer(ANSATZ, qubits=qubits, depth=depth, backend="statevector", noise=noise, seed=1)
     x = tf.random.stateless_uniform((batch, layer.ansatz.n_features), seed=(0, 1), maxval=np.pi)
     layer.build(x.shape)
-    ours_f, ours_fb = ours_functions(layer, x, chunk)
+    ours_f, ours_fb = ours_functions(layer, x, chunk or batch)
+    forward_layer = QuantumLayer(ANSATZ, qubits=qubits, depth=depth, backend="statevector", noise=noise, seed=1)
+    forward_layer.kernel.plans.picture = "schrodinger"
+    forward_layer.build(x.shape)
+    forward_layer.set_weights(layer.get_weights())
+    forward_f, forward_fb = ours_functions(forward_layer, x, forward_chunk)
     # Agreement, and the trajectories' spread: one trajectory per sample, many times.
     small = x[:tfq_batch]
     exact = layer(small).numpy()
@@ -125,7 +133,8 @@ def measure(qubits: int, depth: int, p: float, batch: int, chunk: int, tfq_batch
     draws = np.stack([single().numpy() for _ in range(200)])
     sigma = float(np.sqrt(draws.var(axis=0, ddof=1).max()))
     matching = int(np.ceil(sigma ** 2 / accuracy ** 2))
-    functions = {"ours_forward": ours_f, "ours_forward_gradient": ours_fb}
+    functions = {"ours_forward": ours_f, "ours_forward_gradient": ours_fb,
+                 "forward_picture_forward": forward_f, "forward_picture_forward_gradient": forward_fb}
     # The engine's own trajectories at the same K: pure states, K rows per sample.
     rows_layer = QuantumLayer(ANSATZ, qubits=qubits, depth=depth, backend="statevector", noise=noise, seed=1,
                               backend_options={"trajectories": matching})
@@ -148,6 +157,7 @@ def measure(qubits: int, depth: int, p: float, batch: int, chunk: int, tfq_batch
         for peer in running.values():
             peer.close()
     row = {"ansatz": ANSATZ, "qubits": qubits, "depth": depth, "noise": noise, "batch": batch, "chunk": chunk,
+           "forward_chunk": forward_chunk, "forward_plan": forward_layer.kernel.plan_summary,
            "tfq_batch": tfq_batch, "plan": layer.kernel.plan_summary, "max_abs_difference_tfq": worst,
            "tfq_check_trajectories": k_check, "trajectory_sigma_max": sigma, "accuracy": accuracy,
            "matching_trajectories": matching, "cores": os.cpu_count()}
@@ -158,6 +168,7 @@ def measure(qubits: int, depth: int, p: float, batch: int, chunk: int, tfq_batch
         ours_rate = batch / seconds[f"ours_{kind}"]
         row[f"ours_{kind}_samples_per_s"] = ours_rate
         row[f"traj_{kind}_samples_per_s"] = traj_batch / seconds[f"traj_{kind}"]
+        row[f"forward_picture_{kind}_samples_per_s"] = batch / seconds[f"forward_picture_{kind}"]
         for k in trajectories:
             row[f"tfq_k{k}_{kind}_samples_per_s"] = tfq_batch / seconds[f"tfq_k{k}_{kind}"]
         tfq_matched = row[f"tfq_k{matching}_{kind}_samples_per_s"]
@@ -179,7 +190,10 @@ def plot(rows: list, path: Path) -> None:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     widths = [r["qubits"] for r in rows]
-    ax.plot(widths, [r["ours_forward_gradient_samples_per_s"] for r in rows], "o-", label="ours: exact density matrix")
+    ax.plot(widths, [r["ours_forward_gradient_samples_per_s"] for r in rows], "o-",
+            label="ours: exact density matrix (as planned)")
+    ax.plot(widths, [r["forward_picture_forward_gradient_samples_per_s"] for r in rows], "o--",
+            label="ours: exact density matrix, forward picture")
     ax.plot(widths, [r["traj_forward_gradient_samples_per_s"] for r in rows], "^-",
             label=f"ours: trajectories for s.e. {rows[0]['accuracy']}")
     ax.plot(widths, [r["tfq_matched_forward_gradient_samples_per_s"] for r in rows], "s-",
@@ -201,7 +215,8 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=3)
     parser.add_argument("--p", type=float, default=0.01)
     parser.add_argument("--batch", type=int, default=2048)
-    parser.add_argument("--chunk", type=int, default=128)
+    parser.add_argument("--chunk", type=int, default=0, help="samples per call of ours (0: the whole batch)")
+    parser.add_argument("--forward-chunk", type=int, default=128, help="samples per call of the forward picture")
     parser.add_argument("--tfq-batch", type=int, default=2)
     parser.add_argument("--trajectories", default="100", help="K values TFQ is also measured at (comma list)")
     parser.add_argument("--accuracy", type=float, default=0.01, help="target standard error per readout")
@@ -213,12 +228,13 @@ def main() -> None:
     parser.add_argument("--out-dir", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args()
     if args.quick:
-        args.qubits, args.batch, args.chunk, args.repeats, args.widths = 4, 256, 128, 1, "2"
+        args.qubits, args.batch, args.repeats, args.widths = 4, 256, 1, "2"
     trajectories = [int(k) for k in args.trajectories.split(",")]
     widths = [int(w) for w in args.widths.split(",") if w] + [args.qubits]
     rows = []
     print(f"{ANSATZ} depth {args.depth}, depolarize:{args.p:g} after every gate; {os.cpu_count()} cores; "
-          f"ours on batch {args.batch} (chunks of {args.chunk}), TFQ on {args.tfq_batch} samples; "
+          f"ours on batch {args.batch} (the forward picture in chunks of {args.forward_chunk}), "
+          f"TFQ on {args.tfq_batch} samples; "
           f"TFQ matched to a standard error of {args.accuracy} per readout")
     print(f"{'qubits':>6} {'ours f+g/s':>11} {'TFQ K':>6} {'TFQ f+g/s':>10} {'speedup':>8} {'ours f/s':>9} "
           f"{'TFQ f/s':>9} {'speedup':>8} {'density MiB/sample':>19} {'our traj f+g/s':>15} {'our traj f/s':>13}")
@@ -226,8 +242,8 @@ def main() -> None:
         start = time.perf_counter()
         row = measure(qubits, args.depth, args.p, args.batch if qubits == args.qubits else min(args.batch, 512),
                       args.chunk, args.tfq_batch, trajectories, args.accuracy, args.repeats,
-                      peer_batch=args.peer_batch if args.peers else 0)
-        row["memory_bytes_per_sample_estimate"] = density_memory(qubits, 1, row["plan"].count(" "))
+                      peer_batch=args.peer_batch if args.peers else 0, forward_chunk=args.forward_chunk)
+        row["memory_bytes_per_sample_estimate"] = density_memory(qubits, 1, row["forward_plan"].count(" "))
         row["wall_seconds"] = time.perf_counter() - start
         rows.append(row)
         print(f"{qubits:>6} {row['ours_forward_gradient_samples_per_s']:>11.1f} {row['matching_trajectories']:>6} "
@@ -238,6 +254,9 @@ def main() -> None:
               f"{format_bytes(row['memory_bytes_per_sample_estimate']):>19} "
               f"{row['traj_forward_gradient_samples_per_s']:>15.1f} {row['traj_forward_samples_per_s']:>13.1f}",
               flush=True)
+        print(f"{'':>6} forward picture: {row['forward_picture_forward_gradient_samples_per_s']:.1f} f+g/s, "
+              f"{row['forward_picture_forward_samples_per_s']:.1f} f/s ({row['forward_plan'][:60]}...); "
+              f"ours: {row['plan'][:60]}...", flush=True)
         for name in row["peers"]:
             print(f"{'':>6} {name}: {row[f'{name}_forward_gradient_samples_per_s']:.1f} f+g/s, "
                   f"{row[f'{name}_forward_samples_per_s']:.1f} f/s (ours / {name}: "

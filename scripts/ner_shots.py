@@ -1,8 +1,9 @@
 """Dev entity F1 of trained NER runs evaluated as trained, with finite shots per readout, and under noise.
 
 The word vectors of FILE are computed once (frozen encoder) and every run is evaluated on them:
-as trained (exact expectations), then with each shot count (``evaluate RUN FILE --shots N`` per
-run and count does the same, re-encoding FILE each time).
+as trained (exact expectations), then with each shot count, under each noise, and under each
+noise with ``--noisy-shots`` shots (``evaluate RUN FILE --shots N --noise SPEC`` per run and
+setting does the same, re-encoding FILE each time).
 
     python scripts/ner_shots.py --data PATH/TO/conll2003/eng.testa --shots 100,1000,10000 --out OUT.json RUN...
 """
@@ -23,6 +24,8 @@ def main() -> None:
     parser.add_argument("--shots", default="100,1000,10000", help="shot counts (comma list)")
     parser.add_argument("--noise", action="append", default=[],
                         help="also evaluate the trained weights under this noise (repeatable)")
+    parser.add_argument("--noisy-shots", type=int, default=None,
+                        help="also evaluate under each --noise with this many shots per readout (a device's numbers)")
     parser.add_argument("--out", required=True, help="JSON of the results")
     args = parser.parse_args()
 
@@ -39,6 +42,8 @@ def main() -> None:
     rows = []
     for run in args.runs:
         settings = [{}, *({"shots": int(n)} for n in args.shots.split(",")), *({"noise": n} for n in args.noise)]
+        if args.noisy_shots:
+            settings += [{"noise": n, "shots": args.noisy_shots} for n in args.noise]
         for overrides in settings:
             tagger = Tagger.load(run, overrides or None)
             if tagger.fine_tune:

@@ -82,10 +82,9 @@ def split_encoding(terms: Sequence[GateTerm], n: int, per_sample_symbols: set[in
     encoding: list[list[GateTerm]] = [[] for _ in range(n)]
     rest: list[GateTerm] = []
     for term in terms:
-        owners = {q % n for q in term.qubits}
-        (owner,) = owners if len(owners) == 1 else (None,)
-        if owner is not None and owner not in closed:
-            encoding[owner].append(term)
+        owners = {q % n for q in term.qubits}  # virtual qubits q and q + n belong to qubit q
+        if len(owners) == 1 and not owners & closed:
+            encoding[owners.pop()].append(term)
             continue
         if term.symbol is not None and term.symbol in per_sample_symbols:
             return None

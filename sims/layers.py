@@ -161,7 +161,7 @@ class QuantumLayer(keras.layers.Layer):
         self.batch_size = batch_size
         if batch_size is not None:
             check_int("batch_size", batch_size, minimum=1)
-            if hasattr(self.kernel, "expect_batch"):
+            if self.kernel is not None and hasattr(self.kernel, "expect_batch"):
                 self.kernel.expect_batch(batch_size)
 
     @property

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.layers import interleaved, step_functions  # noqa: E402
 from sims.atomic import write_json  # noqa: E402
 from sims.layers import QuantumLayer  # noqa: E402
-from sims.plotting import pyplot, save_png  # noqa: E402
+from sims.plotting import finish_axes_and_save, pyplot  # noqa: E402
 from sims.tf_env import tf  # noqa: E402
 
 ANSATZ = "hardware_efficient"
@@ -100,10 +100,7 @@ def plot(rows: list[dict], path: Path) -> None:
     ax.set(xscale="log", yscale="log", xlabel="batch", ylabel="backward / forward picture speed (forward+gradient)",
            title=f"{ANSATZ} depth {rows[0]['depth']}, {rows[0]['noise']} after every gate\n"
                  "(x: the planner picked the slower)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    save_png(fig, path)
+    finish_axes_and_save(fig, ax, path)
 
 
 def main() -> None:

@@ -52,7 +52,7 @@ from benchmarks.peers import start_peers, timed_calls  # noqa: E402
 from sims.atomic import write_json  # noqa: E402
 from sims.layers import QuantumLayer  # noqa: E402
 from sims.memory import format_bytes  # noqa: E402
-from sims.plotting import pyplot, save_png  # noqa: E402
+from sims.plotting import finish_axes_and_save, pyplot  # noqa: E402
 from sims.tf_env import tf, tfq  # noqa: E402
 
 ANSATZ = "hardware_efficient"
@@ -203,10 +203,7 @@ def plot(rows: list, path: Path) -> None:
                 label=f"{name} (PennyLane default.mixed, exact)")
     ax.set(yscale="log", xlabel="qubits", ylabel="samples/s (forward + gradient)",
            title=f"{ANSATZ} depth {rows[0]['depth']}, {rows[0]['noise']} after every gate")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    save_png(fig, path)
+    finish_axes_and_save(fig, ax, path)
 
 
 def main() -> None:

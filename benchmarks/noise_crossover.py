@@ -38,7 +38,7 @@ from qcircuits.errors import ResourceLimitError  # noqa: E402
 from sims.atomic import write_json  # noqa: E402
 from sims.backends import make_backend  # noqa: E402
 from sims.layers import QuantumLayer  # noqa: E402
-from sims.plotting import pyplot, save_png  # noqa: E402
+from sims.plotting import finish_axes_and_save, pyplot  # noqa: E402
 from sims.tf_env import tf  # noqa: E402
 
 ANSATZ = "hardware_efficient"
@@ -112,10 +112,7 @@ def plot(rows: list, path: Path) -> None:
                 marker + "--", label=f"trajectories (s.e. {mine[0]['accuracy']}), {noise}")
     ax.set(yscale="log", xlabel="qubits", ylabel="samples/s (forward + gradient)",
            title=f"{ANSATZ} depth {rows[0]['depth']}: exact density matrix vs trajectories")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="x-small")
-    fig.tight_layout()
-    save_png(fig, path)
+    finish_axes_and_save(fig, ax, path, legend_size="x-small")
 
 
 def main() -> None:

@@ -22,3 +22,11 @@ def save_png(fig, path: str | Path, *, dpi: int = 110) -> None:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=dpi)
     pyplot().close(fig)
+
+
+def finish_axes_and_save(fig, ax, path: str | Path, *, legend_size: str = "small") -> None:
+    """A light grid and a legend on ``ax``, a tight layout, then :func:`save_png`."""
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=legend_size)
+    fig.tight_layout()
+    save_png(fig, path)

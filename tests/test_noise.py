@@ -379,11 +379,12 @@ def test_trajectories_that_do_not_fit_run_in_passes_with_the_same_numbers():
     assert whole.kernel.last_row_chunk is None and passes.kernel.last_row_chunk == 2
     for a, b in zip(expected, got, strict=True):  # the same draws, in the same order
         np.testing.assert_allclose(a, b, atol=1e-12)
-    # Chosen from the memory estimate when not even one sample's 6 rows fit.
+    # Chosen from the memory estimate when the batch's rows do not fit.
     kernel = whole.kernel
     per_row = kernel.bytes_per_sample() // 6
     assert kernel.memory_mode(2, available=int(5 * per_row / 0.9)) == (None, 2)  # 2 samples x 2 rows per pass
-    assert kernel.memory_mode(3, available=int(2.5 * per_row / 0.9)) == (2, 1)
+    with pytest.raises(ConfigurationError, match="one trajectory per sample at a time.*Use batches of at most 2"):
+        kernel.memory_mode(3, available=int(2.5 * per_row / 0.9))  # chunks of samples would redraw
     assert kernel.memory_mode(3, available=int(3 * 6.5 * per_row / 0.9)) == (None, None)
     with pytest.raises(ConfigurationError, match="A batch of 1 at 2 qubits.*at most 90% of it.*Not even one sample"):
         kernel.memory_mode(3, available=per_row // 4)

@@ -46,8 +46,8 @@ _TO_PAULI_OBSERVABLE = (_PAULIS / 2).reshape(4, 4)
 _TO_BLOCH = np.transpose(_PAULIS, (0, 2, 1)).reshape(4, 4).T.copy()
 
 # Forward + gradient milliseconds per multiply-add of the contraction (real GEMM on the
-# batch plus the elementwise rest), measured by benchmarks/noise.py --heisenberg on 2 cores.
-CONTRACT_MS_PER_MAC = 2.4e-7
+# batch plus the elementwise rest), measured by benchmarks/heisenberg.py on 2 cores (2.07e-7).
+CONTRACT_MS_PER_MAC = 2.1e-7
 
 
 @dataclasses.dataclass(frozen=True)

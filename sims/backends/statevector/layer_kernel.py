@@ -162,12 +162,12 @@ class StatevectorKernel:
     def memory_mode(self, batch: int, available: int | None = None) -> tuple[int | None, int | None]:
         """``(samples per chunk, trajectories per pass)``; None for either: all at once.
 
-        With trajectories, when not even one sample's ``K`` rows fit, they run in passes of fewer
-        rows per sample (:meth:`.trajectories.TrajectoryProgram.rows`), the whole batch at a time if
-        that fits, else in chunks of samples with one row each per pass.
+        With trajectories, when the batch's rows do not fit, they run in passes of fewer rows per
+        sample (:meth:`.trajectories.TrajectoryProgram.rows`), the whole batch at a time.
 
         Raises:
-            ResourceLimitError: when not even one row of one sample fits.
+            ResourceLimitError: when not even one row of one sample fits, or with trajectories when
+                one row of every sample does not (with the largest batch that fits).
         """
         if self.chunk is not None or self.row_chunk is not None:
             rows = self.row_chunk if self.row_chunk is not None and self.row_chunk < self.rows_per_sample else None
@@ -177,7 +177,7 @@ class StatevectorKernel:
         per_sample = self.bytes_per_sample()
         if batch * per_sample <= budget:
             return None, None
-        if per_sample <= budget:
+        if per_sample <= budget and self.rows_per_sample == 1:
             return max(1, int(budget // per_sample)), None
         per_row = per_sample // self.rows_per_sample
         if self.rows_per_sample == 1 or per_row > budget:
@@ -185,7 +185,13 @@ class StatevectorKernel:
         rows = int(budget // (batch * per_row))
         if rows >= 1:
             return None, rows
-        return max(1, int(budget // per_row)), 1
+        # Chunks of samples would make the trajectories' draws inside the recomputation (a stateful
+        # generator there fails in TensorFlow's gradient, and a redraw would not be the same path).
+        check_fits(batch * per_row, available=free,
+                   who=f"A batch of {batch} at {self.ansatz.n_qubits} qubits, one trajectory per sample at a time,",
+                   what="the statevector engine's trajectories (forward and gradient)",
+                   advice=f"Use batches of at most {count_that_fits(per_row, available=free)}.")
+        return None, 1
 
     def __call__(self, data_values, weights, batch):
         """``[batch, n_readouts]`` from data-symbol values ``[batch, D]`` (None without data) and weights ``[W]``."""

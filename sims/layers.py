@@ -126,6 +126,8 @@ class QuantumLayer(keras.layers.Layer):
             raise ConfigurationError(f"Unknown projection {projection!r}; expected one of {', '.join(PROJECTIONS)}.")
         if repetitions is not None:
             check_repetitions(repetitions)
+        if batch_size is not None:
+            check_int("batch_size", batch_size, minimum=1)
         noise_model = as_noise(noise)
         if backend_options is not None and not isinstance(backend_options, dict):
             raise ConfigurationError(f"backend_options must be a dict; got {backend_options!r}.")
@@ -160,7 +162,6 @@ class QuantumLayer(keras.layers.Layer):
             self.kernel = self._backend.layer_kernel(self.ansatz)
         self.batch_size = batch_size
         if batch_size is not None:
-            check_int("batch_size", batch_size, minimum=1)
             if self.kernel is not None and hasattr(self.kernel, "expect_batch"):
                 self.kernel.expect_batch(batch_size)
 

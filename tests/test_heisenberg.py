@@ -153,3 +153,12 @@ def test_a_batch_size_hint_plans_keras_fit_for_its_batches_not_for_a_dummy_call(
     assert isinstance(hinted.kernel.program_for(unknown), HeisenbergProgram)
     assert not isinstance(plain.kernel.program_for(unknown), HeisenbergProgram)  # the last size seen
     assert QuantumLayer.from_config(hinted.get_config()).batch_size == 128
+
+
+@pytest.mark.parametrize("size", [0, 2.5])
+def test_a_bad_batch_size_hint_is_one_line(size):
+    from qcircuits import ConfigurationError
+    from sims.layers import QuantumLayer
+
+    with pytest.raises(ConfigurationError, match=f"batch_size must be .*; got {size}"):
+        QuantumLayer("hardware_efficient", qubits=2, depth=1, batch_size=size)

@@ -32,6 +32,7 @@ not move them back. It records the axis order in force at each step, and tables
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -82,15 +83,53 @@ class GateStep:
     term: GateTerm
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class PhaseRun:
-    """``psi'[b] = exp(i (alpha[b] + sum_s v_s omega[s, b])) * psi[source[b]]`` in the current axis order."""
+    """``psi'[b] = exp(i (alpha[b] + sum_s v_s omega[s, b])) * psi[source[b]]`` in the current axis order.
 
-    source: np.ndarray | None  # gather indices; None for the identity
-    alpha: np.ndarray  # [2^n]
-    symbols: tuple[int, ...]
-    omega: np.ndarray  # [len(symbols), 2^n]
-    n_gates: int
+    Holds its gates; the ``2^n`` tables are computed when first read (a program needs them, the
+    cost model does not: planning the candidates at 20 qubits would otherwise take seconds each).
+    """
+
+    terms: tuple[GateTerm, ...]
+    n: int
+    order: tuple[int, ...]
+
+    @property
+    def n_gates(self) -> int:
+        return len(self.terms)
+
+    @property
+    def permutes(self) -> bool:
+        """Whether the run has a fixed permutation gate (its ``source`` is then a gather, unless they cancel)."""
+        return any(not t.is_diagonal for t in self.terms)
+
+    @property
+    def has_symbols(self) -> bool:
+        return any(t.is_diagonal and t.symbol is not None for t in self.terms)
+
+    @functools.cached_property
+    def _tables(self) -> tuple[np.ndarray | None, np.ndarray, tuple[int, ...], np.ndarray]:
+        return _phase_tables(self.terms, self.n, self.order)
+
+    @property
+    def source(self) -> np.ndarray | None:
+        """Gather indices; None for the identity."""
+        return self._tables[0]
+
+    @property
+    def alpha(self) -> np.ndarray:
+        """``[2^n]`` fixed phases."""
+        return self._tables[1]
+
+    @property
+    def symbols(self) -> tuple[int, ...]:
+        return self._tables[2]
+
+    @property
+    def omega(self) -> np.ndarray:
+        """``[len(symbols), 2^n]``."""
+        return self._tables[3]
 
 
 RecipeStep = KronLayer | PhaseRun | GateStep
@@ -140,6 +179,7 @@ class Plan:
     init: ProductInit
     steps: tuple[Step, ...]
     final_order: tuple[int, ...]  # qubit held by each state axis at the end (most significant first)
+    from_product: bool = True  # runs from ``init``'s product state (False: from given states)
 
     def describe(self) -> str:
         """One line, e.g. ``product(8) shared-block8(53 gates)``."""
@@ -177,7 +217,14 @@ def _local_index(bits: np.ndarray, qubits: Sequence[int]) -> np.ndarray:
 
 
 def phase_run(terms: Sequence[GateTerm], n: int, order: Sequence[int]) -> PhaseRun:
-    """Composes diagonal and fixed-permutation gates into one gather and one phase.
+    """Diagonal and fixed-permutation gates as one gather and one phase (tables made when first read)."""
+    return PhaseRun(tuple(terms), n, tuple(order))
+
+
+def _phase_tables(terms: Sequence[GateTerm], n: int, order: Sequence[int]) \
+        -> tuple[np.ndarray | None, np.ndarray, tuple[int, ...], np.ndarray]:
+    """Composes diagonal and fixed-permutation gates into one gather and one phase: ``(source, alpha,
+    symbols, omega)``.
 
     With ``psi_out[b] = exp(i phi[b]) psi_in[src[b]]``: a diagonal gate adds its
     log-phase to ``phi``; a permutation ``sigma`` with phases ``c`` maps
@@ -217,7 +264,7 @@ def phase_run(terms: Sequence[GateTerm], n: int, order: Sequence[int]) -> PhaseR
     symbols = tuple(omega_rows)
     omega = np.stack([omega_rows[s] for s in symbols]) if symbols else np.zeros((0, size))
     identity = np.array_equal(source, np.arange(size))
-    return PhaseRun(None if identity else source, alpha, symbols, omega, len(terms))
+    return (None if identity else source), alpha, symbols, omega
 
 
 def phase_able(term: GateTerm) -> bool:
@@ -293,7 +340,7 @@ def recipe(terms: Sequence[GateTerm], k: int) -> tuple[RecipeStep, ...]:
 def step_cost(step: Step) -> float:
     """Estimated cost of a step's passes over the states, in milliseconds at 12 qubits and batch 2048."""
     if isinstance(step, PhaseRun):
-        return (29.0 if step.source is not None else 0.0) + 8.0 + (15.0 if step.symbols else 0.0)
+        return (29.0 if step.permutes else 0.0) + 8.0 + (15.0 if step.has_symbols else 0.0)
     if isinstance(step, SampledChannel):  # the reduced density matrix, then one per-sample product
         return 2 * (0.11 * 2 ** (len(step.positions) + 1) + 3.5) * 2.0
     k = len(step.qubits)
@@ -301,6 +348,29 @@ def step_cost(step: Step) -> float:
     if step.per_sample:
         product *= 2.0  # batched small products are less efficient
     return product + (11.0 if step.axes is not None else 0.0)
+
+
+def first_block_on_product(plan: Plan) -> bool:
+    """True when the plan's first step is a shared block, applied to the product state's factor on its
+    qubits alone (``U (a kron b) = (U a) kron b``: see ``Program``): one product of ``2^k``
+    amplitudes per sample instead of ``2^n``, then one pass that makes the full states."""
+    return plan.from_product and bool(plan.steps) and isinstance(plan.steps[0], DenseBlock) \
+        and not plan.steps[0].per_sample
+
+
+# The pass that makes the full states from the first block's output and the other qubits' factors.
+OUTER_PRODUCT_COST = 8.0
+
+
+def plan_passes(plan: Plan, steps: Sequence[Step]) -> float:
+    """The cost of ``steps`` (a plan's, from its first) in passes over the states (:func:`step_cost`)."""
+    costs = [step_cost(s) for s in steps]
+    if costs and first_block_on_product(plan):
+        first = plan.steps[0]
+        assert isinstance(first, DenseBlock)
+        k = len(first.qubits)
+        costs[0] = (0.11 * 2 ** (k + 1) + 3.5) * 2.0 ** (k - plan.n_qubits) + OUTER_PRODUCT_COST
+    return sum(costs)
 
 
 REFERENCE_AMPLITUDES = 2048 * 2 ** 12  # the batch x 2^n at which step_cost is measured
@@ -363,7 +433,7 @@ def plan_cost(plan: Plan, batch: int | None = None) -> float:
         batch-aware model (the constants above).
     """
     steps = _trailing_free(plan)
-    passes = sum(step_cost(s) for s in steps)
+    passes = plan_passes(plan, steps)
     if batch is None:
         return passes
     build = sum(len(s.recipe) * 4 ** len(s.qubits) for s in steps if isinstance(s, DenseBlock) and not s.per_sample)
@@ -380,7 +450,9 @@ def candidate_plans(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_
                     sample_block_qubits: int | None = None, paired: bool = False,
                     product_init: bool = True) -> list[Plan]:
     """The plans worth choosing between: one per shared block width, from 2 to ``min(n, FOLD_MAX_QUBITS)``
-    (one plan when no gate is shared by the batch: the width of shared blocks does not matter).
+    (one plan when no gate is shared by the batch: the width of shared blocks does not matter), and
+    where the plan starts with a shared block on the product state, the same with every wider first
+    block (duplicates dropped).
 
     ``paired``: even widths only. A density matrix's gates and channels come in pairs of
     virtual qubits (``q`` and ``q + n``); an odd width splits a pair and measured up to 2x
@@ -400,9 +472,30 @@ def candidate_plans(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_
         widths = [n]
     else:
         widths = list(range(min(2, n), min(n, FOLD_MAX_QUBITS) + 1, 2 if paired else 1))
-    return [_make_plan(terms, n, per_sample_symbols, shared_block_qubits=k, sample_block_qubits=sample_block_qubits,
-                       product_init=product_init)
-            for k in widths]
+    plans: list[Plan] = []
+    seen: set[tuple] = set()
+    for k in widths:
+        # With a product state, the first shared block is applied to its qubits' factor alone (see
+        # first_block_on_product): a wide first block costs little per sample, so each width k of the
+        # other blocks is also tried after every wider first block.
+        base = None
+        for first in [None, *range(k + 1, min(n, FOLD_MAX_QUBITS) + 1, 2 if paired else 1)]:
+            if base is not None and not first_block_on_product(base):
+                break
+            plan = _make_plan(terms, n, per_sample_symbols, shared_block_qubits=k,
+                              sample_block_qubits=sample_block_qubits, product_init=product_init,
+                              first_block_qubits=first)
+            base = base or plan
+            if _signature(plan) not in seen:
+                seen.add(_signature(plan))
+                plans.append(plan)
+    return plans
+
+
+def _signature(plan: Plan) -> tuple:
+    """What tells plans apart: each step's kind, qubits (or positions) and gate count."""
+    return tuple((type(s).__name__, getattr(s, "qubits", getattr(s, "positions", None)), getattr(s, "n_gates", 0))
+                 for s in plan.steps)
 
 
 def choose_plan(plans: Sequence[Plan], batch: int | None = None) -> Plan:
@@ -439,7 +532,8 @@ def make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbol
 
 
 def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbols: set[int], *,
-               shared_block_qubits: int, sample_block_qubits: int, product_init: bool = True) -> Plan:
+               shared_block_qubits: int, sample_block_qubits: int, product_init: bool = True,
+               first_block_qubits: int | None = None) -> Plan:
     terms = list(terms)
 
     def per_sample(t: GateTerm) -> bool:
@@ -479,7 +573,8 @@ def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbo
             taken, qubits = _grow(terms, remaining, accept, width, n)
             steps.append(_block(_gates(terms, taken), qubits, order, True))
         else:
-            width = max(shared_block_qubits, first.n_qubits)
+            on_product = not steps and product_init and first_block_qubits is not None
+            width = max(first_block_qubits if on_product else shared_block_qubits, first.n_qubits)
             taken, qubits = _grow(terms, remaining, lambda t: not per_sample(t), width, n)
             if width < n and all(phase_able(g) for g in _gates(terms, taken)):
                 taken, _ = _grow(terms, remaining, lambda t: not per_sample(t) and phase_able(t), n, n)
@@ -489,7 +584,8 @@ def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbo
         done = set(taken)
         remaining = [i for i in remaining if i not in done]
     per_qubit = tuple(tuple(t) for t in init)
-    return Plan(n, ProductInit(per_qubit, _always_real(per_qubit)), tuple(steps), tuple(order))
+    return Plan(n, ProductInit(per_qubit, _always_real(per_qubit)), tuple(steps), tuple(order),
+                from_product=product_init)
 
 
 def _gates(terms: Sequence[GateTerm | ChannelTerm], taken: list[int]) -> list[GateTerm]:

@@ -18,7 +18,15 @@ from sims.backends.statevector.kernels import (
     sample_kraus,
     single_qubit_product,
 )
-from sims.backends.statevector.plan import DenseBlock, GateStep, KronLayer, PhaseRun, Plan, SampledChannel
+from sims.backends.statevector.plan import (
+    DenseBlock,
+    GateStep,
+    KronLayer,
+    PhaseRun,
+    Plan,
+    SampledChannel,
+    first_block_on_product,
+)
 from sims.backends.statevector.readouts import ReadoutTables, readout_expectations
 from sims.backends.statevector.tensors import as_complex, as_real, permute_qubits
 from sims.backends.statevector.values import PhaseTable, SymbolValues
@@ -63,8 +71,8 @@ class Program:
         return SymbolValues(per_sample, shared, self.per_sample_index, self.shared_index, self.dtype,
                             self.phase_table)
 
-    def _initial(self, values: SymbolValues) -> tf.Tensor:
-        """The product state ``[batch or 1, 2^n]``: real when ``plan.init.real``, else complex."""
+    def _factors(self, values: SymbolValues) -> list[tf.Tensor]:
+        """Each qubit's vector of the product state, ``[batch or 1, 2]``: real when ``plan.init.real``."""
         vectors = []
         for terms in self.plan.init.per_qubit:
             if terms:
@@ -72,6 +80,11 @@ class Program:
             else:
                 vector = tf.constant([[1, 0]], self.complex_dtype)
             vectors.append(tf.math.real(vector) if self.plan.init.real else vector)
+        return vectors
+
+    @staticmethod
+    def _kron_vectors(vectors: list[tf.Tensor]) -> tf.Tensor:
+        """``[batch or 1, 2^m]``: the Kronecker product of ``[batch or 1, 2^a]`` vectors, first most significant."""
         while len(vectors) > 1:  # pairwise (a tree): fewer large broadcasts than a left fold
             paired = []
             for a, b in zip(vectors[::2], vectors[1::2], strict=False):  # an odd one out waits a round
@@ -80,18 +93,50 @@ class Program:
             vectors = paired + ([vectors[-1]] if len(vectors) % 2 else [])
         return vectors[0]
 
+    def _initial(self, values: SymbolValues) -> tf.Tensor:
+        """The product state ``[batch or 1, 2^n]``: real when ``plan.init.real``, else complex."""
+        return self._kron_vectors(self._factors(values))
+
     def final_state(self, per_sample, shared, batch, steps: int | None = None) -> tf.Tensor:
         """Complex ``[batch, 2^n]``: the states after the first ``steps`` steps (default: all), qubit
         axes in ``plan.final_order``."""
         values = self.symbol_values(per_sample, shared)
+        count = len(self.plan.steps) if steps is None else steps
+        if count and first_block_on_product(self.plan):
+            z = self._first_block_on_product(values, batch)
+            return self.apply_steps(z, values, batch, count, start=1)
         z = tf.broadcast_to(self._initial(values), [batch, 2 ** self.plan.n_qubits])
-        return self.apply_steps(z, values, batch, steps)
+        return self.apply_steps(z, values, batch, count)
 
-    def apply_steps(self, z: tf.Tensor, values: SymbolValues, batch, steps: int | None = None) -> tf.Tensor:
-        """Complex ``[batch, 2^n]``: the first ``steps`` steps (default: all) applied to ``z`` (real or
-        complex ``[batch, 2^n]`` in the natural qubit order), qubit axes in ``plan.final_order``."""
+    def _first_block_on_product(self, values: SymbolValues, batch) -> tf.Tensor:
+        """Complex ``[batch, 2^n]`` after the first step, a shared block, applied to the product state.
+
+        The block acts on its own qubits' factor only: ``U (a kron b) = (U a) kron b``, one
+        product of ``2^k`` amplitudes per sample instead of ``2^n``, and the full state is
+        made once, already in the block's axis order (others first), so no transpose either.
+        """
+        block = self.plan.steps[0]
+        assert isinstance(block, DenseBlock)
         n = self.plan.n_qubits
-        for step in self.plan.steps[:steps]:
+        factors = self._factors(values)
+        inner = self._block_product(self._kron_vectors([factors[q] for q in block.qubits]), block, values)
+        others = [factors[q] for q in range(n) if q not in block.qubits]
+        if others:
+            outer = self._kron_vectors(others)
+            if not outer.dtype.is_complex:
+                outer = tf.complex(outer, tf.zeros_like(outer))
+            z = tf.reshape(outer[:, :, None] * inner[:, None, :], [-1, 2 ** n])
+        else:
+            z = inner
+        return tf.broadcast_to(z, [batch, 2 ** n])
+
+    def apply_steps(self, z: tf.Tensor, values: SymbolValues, batch, steps: int | None = None,
+                    start: int = 0) -> tf.Tensor:
+        """Complex ``[batch, 2^n]``: steps ``start`` to ``steps`` (default: to the end) applied to ``z``
+        (real or complex ``[batch, 2^n]`` in the axis order before step ``start``: the natural order for
+        0), qubit axes in ``plan.final_order``."""
+        n = self.plan.n_qubits
+        for step in self.plan.steps[start:steps]:
             if isinstance(step, PhaseRun):
                 if not z.dtype.is_complex:
                     z = tf.complex(z, tf.zeros_like(z))
@@ -122,14 +167,20 @@ class Program:
             for sub in step.recipe:
                 t = apply_recipe_step(t, sub, values, k, self.complex_dtype)
             return tf.reshape(t, [-1, 2 ** n])
+        return tf.reshape(self._block_product(tf.reshape(z, [-1, 2 ** k]), step, values), [-1, 2 ** n])
+
+    def _block_product(self, x: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
+        """Complex ``[rows, 2^k]``: a shared block's matrix applied to rows ``x [rows, 2^k]`` (real or
+        complex) with one real matrix product."""
+        k = len(step.qubits)
         matrix = real_form(block_matrix(step, values, self.complex_dtype))[0]
-        if z.dtype.is_complex:
-            x, width = as_real(z), 2 ** (k + 1)
+        if x.dtype.is_complex:
+            x, width = as_real(x), 2 ** (k + 1)
         else:
-            x, width = z, 2 ** k
+            width = 2 ** k
             matrix = matrix[::2, :]  # rows (i, re) only
         x = tf.matmul(tf.reshape(x, [-1, width]), matrix)
-        return as_complex(tf.reshape(x, [-1, 2 ** n, 2]))
+        return as_complex(tf.reshape(x, [-1, 2 ** k, 2]))
 
     def expectations(self, per_sample, shared, batch) -> tf.Tensor:
         """``[batch, n_readouts]`` readout expectations."""

@@ -573,8 +573,9 @@ def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbo
             taken, qubits = _grow(terms, remaining, accept, width, n)
             steps.append(_block(_gates(terms, taken), qubits, order, True))
         else:
-            on_product = not steps and product_init and first_block_qubits is not None
-            width = max(first_block_qubits if on_product else shared_block_qubits, first.n_qubits)
+            limit = first_block_qubits if first_block_qubits is not None and not steps and product_init \
+                else shared_block_qubits
+            width = max(limit, first.n_qubits)
             taken, qubits = _grow(terms, remaining, lambda t: not per_sample(t), width, n)
             if width < n and all(phase_able(g) for g in _gates(terms, taken)):
                 taken, _ = _grow(terms, remaining, lambda t: not per_sample(t) and phase_able(t), n, n)

@@ -255,10 +255,11 @@ def test_the_planner_weighs_a_shared_blocks_build_against_the_batch():
     from sims.backends.statevector.plan import DenseBlock, plan_cost
 
     plans = ansatz_plans(plugins.create("sim_14", qubits=8, depth=2))
-    blind = min(reversed(plans.plans), key=plan_cost)
-    widest = max(len(s.qubits) for s in blind.steps if isinstance(s, DenseBlock))
-    at_128 = max(len(s.qubits) for s in plans.plan_for(128).steps if isinstance(s, DenseBlock))
-    assert widest == 8 and at_128 < 8
+    fold = next(p for p in plans.plans if len(p.steps) == 1 and not p.steps[0].on_rows)  # one 256 x 256 matrix
+    assert plan_cost(fold) < plan_cost(plans.plan_for(128))  # fewest passes over the states ...
+    assert plan_cost(fold, 128) > plan_cost(plans.plan_for(128), 128)  # ... yet not chosen at 128
+    at_128 = max(len(s.qubits) for s in plans.plan_for(128).steps if isinstance(s, DenseBlock) and not s.on_rows)
+    assert at_128 < 8
     for plan in plans.plans:  # more samples never cost less; the build part does not grow with the batch
         costs = [plan_cost(plan, b) for b in (1, 16, 128, 2048)]
         assert costs == sorted(costs)
@@ -329,3 +330,53 @@ def test_the_checkpointed_gradient_mode_gives_autodiffs_numbers_and_is_chosen_wh
     assert layer.kernel.gradient_chunk(7, available=100 * per_sample) is None
     with pytest.raises(ConfigurationError, match="A batch of 1 at 3 qubits .*needs"):
         layer.kernel.gradient_chunk(7, available=per_sample // 4)
+
+
+@pytest.mark.parametrize("name, encoding", [("hardware_efficient", "angle_y"), ("sim_14", "angle_x"),
+                                            ("strongly_entangling", "dense_angle"), ("efficient_su2", "iqp")])
+def test_every_candidate_plan_agrees_with_cirq_and_on_gradients(name, encoding):
+    """Each plan the planner may pick (a first block on the product state's factor as a matrix or
+    run on the samples' rows, at every first width, then every other block width) gives Cirq's
+    states, and the same input and weight gradients as the others."""
+    from sims.backends.statevector.engine import ansatz_plans
+
+    ansatz = plugins.create(name, qubits=5, depth=2, encoding=encoding)
+    values = ansatz.random_parameter_values(3, np.random.default_rng(4))
+    _, states = _cirq_reference(ansatz, values)
+    n_data = ansatz.n_data_symbols
+    plans = ansatz_plans(ansatz, dtype=tf.float64)
+    kinds = {(s.on_rows, len(s.qubits)) for p in plans.plans for s in p.steps[:1] if isinstance(s, DenseBlock)}
+    if encoding != "iqp":  # an IQP encoding's phases come first: no block on the product state
+        assert any(rows for rows, _ in kinds) and any(not rows for rows, _ in kinds)
+    x, w = tf.constant(values[:, :n_data]), tf.Variable(values[0, n_data:])
+    reference = None
+    for plan in plans.plans:
+        program = plans.program_for_plan(plan)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = program.expectations(x, w, 3)
+            loss = tf.reduce_sum(out * tf.range(1, out.shape[1] + 1, dtype=tf.float64))
+        gradients = [g.numpy() for g in tape.gradient(loss, [x, w])]
+        # Shared weights are the first row's: compare that row's state.
+        np.testing.assert_allclose(program.states(x, w, 3).numpy()[0], states[0], atol=1e-10,
+                                   err_msg=plan.describe())
+        if reference is None:
+            reference = gradients
+        for got, expected in zip(gradients, reference, strict=True):
+            np.testing.assert_allclose(got, expected, atol=1e-10, err_msg=plan.describe())
+
+
+def test_planning_makes_no_phase_tables_until_a_program_needs_them():
+    """At 20 qubits each phase run's tables are 2^20 entries: the candidate plans (scores of them)
+    are compared by the cost model alone, and only the chosen one's tables are made."""
+    from sims.backends.statevector.engine import ansatz_plans
+
+    plans = ansatz_plans(plugins.create("hardware_efficient", qubits=10, depth=2))
+    runs = [s for p in plans.plans for s in p.steps if isinstance(s, PhaseRun)]
+    assert runs and not any("_tables" in vars(r) for r in runs)
+    program = plans.program_for_plan(next(p for p in plans.plans if any(isinstance(s, PhaseRun) for s in p.steps)))
+    x = tf.zeros([2, program.plan.n_qubits])
+    w = tf.zeros([len(program.shared_index)])
+    program.states(x, w, 2)
+    made = [s for p in plans.plans for s in p.steps if isinstance(s, PhaseRun) and "_tables" in vars(s)]
+    assert made and all(any(s is t for t in program.plan.steps) for s in made)

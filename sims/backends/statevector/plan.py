@@ -144,6 +144,7 @@ class DenseBlock:
     per_sample: bool
     axes: tuple[int, ...] | None  # transpose of the qubit axes before the product; None if none needed
     n_gates: int
+    on_rows: bool = False  # the first block on a product state: its recipe runs on the samples' factors, no matrix
 
 
 @dataclasses.dataclass(frozen=True)
@@ -369,8 +370,27 @@ def plan_passes(plan: Plan, steps: Sequence[Step]) -> float:
         first = plan.steps[0]
         assert isinstance(first, DenseBlock)
         k = len(first.qubits)
-        costs[0] = (0.11 * 2 ** (k + 1) + 3.5) * 2.0 ** (k - plan.n_qubits) + OUTER_PRODUCT_COST
+        on_factor = sum(recipe_step_cost(r, k) for r in first.recipe) if first.on_rows else 0.11 * 2 ** (k + 1) + 3.5
+        costs[0] = on_factor * 2.0 ** (k - plan.n_qubits) + OUTER_PRODUCT_COST
     return sum(costs)
+
+
+# A recipe step run on states (a block on rows): a Kronecker chunk or a gate is an einsum (TensorFlow
+# transposes, a complex product, transposes back: about 40 units), and each step has a fixed cost
+# (its einsums and their gradients) beyond STEP_MS. Set by timing hardware_efficient depth 3 at 8
+# qubits (batches 16, 128), 12 (1024) and 16 (256) with every first-block width (docs/engine.md).
+RECIPE_PRODUCT_COST = 40.0
+ROWS_STEP_MS = 0.25
+
+
+def recipe_step_cost(step: RecipeStep, k: int) -> float:
+    """Passes of a recipe step run on ``2^k``-amplitude states, in :func:`step_cost`'s units."""
+    if isinstance(step, PhaseRun):
+        return step_cost(step)
+    if isinstance(step, KronLayer):
+        chunks = {q // KRON_CHUNK_QUBITS for q in step.qubits}
+        return RECIPE_PRODUCT_COST * len(chunks)
+    return RECIPE_PRODUCT_COST
 
 
 REFERENCE_AMPLITUDES = 2048 * 2 ** 12  # the batch x 2^n at which step_cost is measured
@@ -436,10 +456,13 @@ def plan_cost(plan: Plan, batch: int | None = None) -> float:
     passes = plan_passes(plan, steps)
     if batch is None:
         return passes
-    build = sum(len(s.recipe) * 4 ** len(s.qubits) for s in steps if isinstance(s, DenseBlock) and not s.per_sample)
+    build = sum(len(s.recipe) * 4 ** len(s.qubits) for s in steps
+                if isinstance(s, DenseBlock) and not s.per_sample and not s.on_rows)
     operations = len(steps) + sum(len(s.recipe) for s in steps if isinstance(s, DenseBlock))
+    on_rows = sum(len(s.recipe) for s in steps if isinstance(s, DenseBlock) and s.on_rows)
     scale = batch * 2 ** plan.n_qubits / REFERENCE_AMPLITUDES
-    return PER_PASS_MS * passes * scale + BUILD_MS_PER_AMPLITUDE * build + STEP_MS * operations
+    return PER_PASS_MS * passes * scale + BUILD_MS_PER_AMPLITUDE * build + STEP_MS * operations \
+        + ROWS_STEP_MS * on_rows
 
 
 FOLD_MAX_QUBITS = 10  # widest shared block considered: its matrix is 2^k x 2^k
@@ -477,14 +500,17 @@ def candidate_plans(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_
     for k in widths:
         # With a product state, the first shared block is applied to its qubits' factor alone (see
         # first_block_on_product): a wide first block costs little per sample, so each width k of the
-        # other blocks is also tried after every wider first block.
+        # other blocks is also tried after every wider first block: run on the samples' rows (its
+        # recipe on their factors, no matrix: any width) or as a matrix (up to FOLD_MAX_QUBITS).
         base = None
-        for first in [None, *range(k + 1, min(n, FOLD_MAX_QUBITS) + 1, 2 if paired else 1)]:
+        wider = range(k + 1, n + 1, 2 if paired else 1)
+        for first, on_rows in [(None, False), *((w, True) for w in wider),
+                               *((w, False) for w in wider if w <= FOLD_MAX_QUBITS)]:
             if base is not None and not first_block_on_product(base):
                 break
             plan = _make_plan(terms, n, per_sample_symbols, shared_block_qubits=k,
                               sample_block_qubits=sample_block_qubits, product_init=product_init,
-                              first_block_qubits=first)
+                              first_block_qubits=first, first_on_rows=on_rows)
             base = base or plan
             if _signature(plan) not in seen:
                 seen.add(_signature(plan))
@@ -493,9 +519,9 @@ def candidate_plans(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_
 
 
 def _signature(plan: Plan) -> tuple:
-    """What tells plans apart: each step's kind, qubits (or positions) and gate count."""
-    return tuple((type(s).__name__, getattr(s, "qubits", getattr(s, "positions", None)), getattr(s, "n_gates", 0))
-                 for s in plan.steps)
+    """What tells plans apart: each step's kind, qubits (or positions), gate count and way of running."""
+    return tuple((type(s).__name__, getattr(s, "qubits", getattr(s, "positions", None)), getattr(s, "n_gates", 0),
+                  getattr(s, "on_rows", False)) for s in plan.steps)
 
 
 def choose_plan(plans: Sequence[Plan], batch: int | None = None) -> Plan:
@@ -533,7 +559,7 @@ def make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbol
 
 def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbols: set[int], *,
                shared_block_qubits: int, sample_block_qubits: int, product_init: bool = True,
-               first_block_qubits: int | None = None) -> Plan:
+               first_block_qubits: int | None = None, first_on_rows: bool = True) -> Plan:
     terms = list(terms)
 
     def per_sample(t: GateTerm) -> bool:
@@ -573,15 +599,16 @@ def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbo
             taken, qubits = _grow(terms, remaining, accept, width, n)
             steps.append(_block(_gates(terms, taken), qubits, order, True))
         else:
-            limit = first_block_qubits if first_block_qubits is not None and not steps and product_init \
-                else shared_block_qubits
+            first_block = first_block_qubits is not None and not steps and product_init
+            limit = first_block_qubits if first_block_qubits is not None and first_block else shared_block_qubits
             width = max(limit, first.n_qubits)
+            on_rows = first_block and first_on_rows
             taken, qubits = _grow(terms, remaining, lambda t: not per_sample(t), width, n)
             if width < n and all(phase_able(g) for g in _gates(terms, taken)):
                 taken, _ = _grow(terms, remaining, lambda t: not per_sample(t) and phase_able(t), n, n)
                 steps.append(phase_run(_gates(terms, taken), n, order))
             else:
-                steps.append(_block(_gates(terms, taken), qubits, order, False))
+                steps.append(_block(_gates(terms, taken), qubits, order, False, on_rows))
         done = set(taken)
         remaining = [i for i in remaining if i not in done]
     per_qubit = tuple(tuple(t) for t in init)
@@ -596,7 +623,8 @@ def _gates(terms: Sequence[GateTerm | ChannelTerm], taken: list[int]) -> list[Ga
     return gates  # type: ignore[return-value]  # checked just above
 
 
-def _block(gates: list[GateTerm], qubits: list[int], order: list[int], per_sample: bool) -> DenseBlock:
+def _block(gates: list[GateTerm], qubits: list[int], order: list[int], per_sample: bool,
+           on_rows: bool = False) -> DenseBlock:
     """A dense block; moves its qubits to the last axes (updating ``order`` in place)."""
     qubits = sorted(qubits, key=order.index)  # a block already at the end needs no transpose
     new_order = [q for q in order if q not in qubits] + qubits
@@ -604,4 +632,4 @@ def _block(gates: list[GateTerm], qubits: list[int], order: list[int], per_sampl
     order[:] = new_order
     where = {q: i for i, q in enumerate(qubits)}
     local = [dataclasses.replace(g, qubits=tuple(where[q] for q in g.qubits)) for g in gates]
-    return DenseBlock(tuple(qubits), recipe(local, len(qubits)), per_sample, axes, len(gates))
+    return DenseBlock(tuple(qubits), recipe(local, len(qubits)), per_sample, axes, len(gates), on_rows)

@@ -119,7 +119,15 @@ class Program:
         assert isinstance(block, DenseBlock)
         n = self.plan.n_qubits
         factors = self._factors(values)
-        inner = self._block_product(self._kron_vectors([factors[q] for q in block.qubits]), block, values)
+        inner = self._kron_vectors([factors[q] for q in block.qubits])
+        if block.on_rows:  # the recipe on the samples' factors: [1, rows, 2^k], no matrix built
+            t = inner if inner.dtype.is_complex else tf.complex(inner, tf.zeros_like(inner))
+            t = t[None]
+            for sub in block.recipe:
+                t = apply_recipe_step(t, sub, values, len(block.qubits), self.complex_dtype)
+            inner = t[0]
+        else:
+            inner = self._block_product(inner, block, values)
         others = [factors[q] for q in range(n) if q not in block.qubits]
         if others:
             outer = self._kron_vectors(others)

@@ -38,15 +38,16 @@ QUICK_BATCHES = [128, 2048]
 
 def plan_features(plan) -> dict[str, float]:
     """What the model reads of a plan (see ``plan_cost``)."""
-    from sims.backends.statevector.plan import DenseBlock, PhaseRun, step_cost
+    from sims.backends.statevector.plan import DenseBlock, PhaseRun, plan_passes
 
     steps = list(plan.steps)
     while steps and isinstance(steps[-1], PhaseRun):
         steps.pop()
-    return {"passes": sum(step_cost(s) for s in steps),
+    return {"passes": plan_passes(plan, steps),
             "build": sum(len(s.recipe) * 4 ** len(s.qubits) for s in steps
-                         if isinstance(s, DenseBlock) and not s.per_sample),
-            "operations": len(steps) + sum(len(s.recipe) for s in steps if isinstance(s, DenseBlock))}
+                         if isinstance(s, DenseBlock) and not s.per_sample and not s.on_rows),
+            "operations": len(steps) + sum(len(s.recipe) for s in steps if isinstance(s, DenseBlock)),
+            "on_rows": sum(len(s.recipe) for s in steps if isinstance(s, DenseBlock) and s.on_rows)}
 
 
 def median_ms(fn, repeats: int) -> float:
@@ -95,22 +96,24 @@ def fit(rows: list[dict]) -> dict[str, float]:
     """Non-negative least squares of the model's three terms, on relative errors."""
     from scipy.optimize import nnls
 
-    from sims.backends.statevector.plan import REFERENCE_AMPLITUDES
+    from sims.backends.statevector.plan import REFERENCE_AMPLITUDES, ROWS_STEP_MS
 
     a = np.array([[r["passes"] * r["batch"] * 2 ** r["qubits"] / REFERENCE_AMPLITUDES, r["build"], r["operations"]]
                   for r in rows])
-    t = np.array([r["ms"] for r in rows])
+    # The fixed cost of recipe steps run on rows is set by hand (docs/engine.md); the rest is fitted.
+    t = np.array([max(r["ms"] - ROWS_STEP_MS * r.get("on_rows", 0), 1e-3) for r in rows])
     coefficients, _ = nnls(a / t[:, None], np.ones(len(t)))
     return dict(zip(("PER_PASS_MS", "BUILD_MS_PER_AMPLITUDE", "STEP_MS"), map(float, coefficients), strict=True))
 
 
 def judge(rows: list[dict], coefficients: dict[str, float]) -> list[dict]:
     """For each circuit and batch: the plan the model picks, its time, and the fastest measured."""
-    from sims.backends.statevector.plan import REFERENCE_AMPLITUDES
+    from sims.backends.statevector.plan import REFERENCE_AMPLITUDES, ROWS_STEP_MS
 
     def model(r):
         return (coefficients["PER_PASS_MS"] * r["passes"] * r["batch"] * 2 ** r["qubits"] / REFERENCE_AMPLITUDES
-                + coefficients["BUILD_MS_PER_AMPLITUDE"] * r["build"] + coefficients["STEP_MS"] * r["operations"])
+                + coefficients["BUILD_MS_PER_AMPLITUDE"] * r["build"] + coefficients["STEP_MS"] * r["operations"]
+                + ROWS_STEP_MS * r.get("on_rows", 0))
 
     groups: dict[tuple, list[dict]] = {}
     for r in rows:

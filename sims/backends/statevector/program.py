@@ -129,13 +129,14 @@ class Program:
         else:
             inner = self._block_product(inner, block, values)
         others = [factors[q] for q in range(n) if q not in block.qubits]
-        if others:
-            outer = self._kron_vectors(others)
-            if not outer.dtype.is_complex:
-                outer = tf.complex(outer, tf.zeros_like(outer))
+        if not others:
+            return tf.broadcast_to(inner, [batch, 2 ** n])
+        outer = self._kron_vectors(others)
+        if outer.dtype.is_complex:
             z = tf.reshape(outer[:, :, None] * inner[:, None, :], [-1, 2 ** n])
-        else:
-            z = inner
+        else:  # a real factor times the block's output in its real view: one real product, no complex ops
+            parts = as_real(inner)  # [rows, 2^k, 2]
+            z = as_complex(tf.reshape(outer[:, :, None, None] * parts[:, None, :, :], [-1, 2 ** n, 2]))
         return tf.broadcast_to(z, [batch, 2 ** n])
 
     def apply_steps(self, z: tf.Tensor, values: SymbolValues, batch, steps: int | None = None,

@@ -17,6 +17,7 @@ the fastest measured plan (the regret). Prints the fit and the table; writes JSO
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import sys
@@ -37,17 +38,19 @@ QUICK_BATCHES = [128, 2048]
 
 
 def plan_features(plan) -> dict[str, float]:
-    """What the model reads of a plan (see ``plan_cost``)."""
-    from sims.backends.statevector.plan import DenseBlock, PhaseRun, plan_passes
+    """What the model reads of a plan (``plan.cost_terms``, the same terms ``plan_cost`` uses)."""
+    from sims.backends.statevector.plan import cost_terms
 
-    steps = list(plan.steps)
-    while steps and isinstance(steps[-1], PhaseRun):
-        steps.pop()
-    return {"passes": plan_passes(plan, steps),
-            "build": sum(len(s.recipe) * 4 ** len(s.qubits) for s in steps
-                         if isinstance(s, DenseBlock) and not s.per_sample and not s.on_rows),
-            "operations": len(steps) + sum(len(s.recipe) for s in steps if isinstance(s, DenseBlock)),
-            "on_rows": sum(len(s.recipe) for s in steps if isinstance(s, DenseBlock) and s.on_rows)}
+    return dataclasses.asdict(cost_terms(plan))
+
+
+def model_ms(row: dict, coefficients: dict[str, float]) -> float:
+    """The model's milliseconds for a measured row, with fitted ``coefficients``."""
+    from sims.backends.statevector.plan import CostTerms
+
+    terms = CostTerms(row["passes"], row["build"], row["operations"], row["on_rows"])
+    return terms.ms(row["batch"], row["qubits"], coefficients["PER_PASS_MS"], coefficients["BUILD_MS_PER_AMPLITUDE"],
+                    coefficients["STEP_MS"])
 
 
 def median_ms(fn, repeats: int) -> float:
@@ -101,27 +104,20 @@ def fit(rows: list[dict]) -> dict[str, float]:
     a = np.array([[r["passes"] * r["batch"] * 2 ** r["qubits"] / REFERENCE_AMPLITUDES, r["build"], r["operations"]]
                   for r in rows])
     # The fixed cost of recipe steps run on rows is set by hand (docs/engine.md); the rest is fitted.
-    t = np.array([max(r["ms"] - ROWS_STEP_MS * r.get("on_rows", 0), 1e-3) for r in rows])
+    t = np.array([max(r["ms"] - ROWS_STEP_MS * r["on_rows"], 1e-3) for r in rows])
     coefficients, _ = nnls(a / t[:, None], np.ones(len(t)))
     return dict(zip(("PER_PASS_MS", "BUILD_MS_PER_AMPLITUDE", "STEP_MS"), map(float, coefficients), strict=True))
 
 
 def judge(rows: list[dict], coefficients: dict[str, float]) -> list[dict]:
     """For each circuit and batch: the plan the model picks, its time, and the fastest measured."""
-    from sims.backends.statevector.plan import REFERENCE_AMPLITUDES, ROWS_STEP_MS
-
-    def model(r):
-        return (coefficients["PER_PASS_MS"] * r["passes"] * r["batch"] * 2 ** r["qubits"] / REFERENCE_AMPLITUDES
-                + coefficients["BUILD_MS_PER_AMPLITUDE"] * r["build"] + coefficients["STEP_MS"] * r["operations"]
-                + ROWS_STEP_MS * r.get("on_rows", 0))
-
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         groups.setdefault((r["ansatz"], r["qubits"], r["depth"], r["batch"]), []).append(r)
     verdicts = []
     for (name, n, depth, batch), group in groups.items():
         best = min(group, key=lambda r: r["ms"])
-        chosen = min(reversed(group), key=model)
+        chosen = min(reversed(group), key=lambda r: model_ms(r, coefficients))
         verdicts.append({"ansatz": name, "qubits": n, "depth": depth, "batch": batch, "chosen": chosen["plan"],
                          "chosen_ms": chosen["ms"], "best": best["plan"], "best_ms": best["ms"],
                          "regret": chosen["ms"] / best["ms"]})
@@ -154,9 +150,7 @@ def main(argv=None) -> int:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 5))
     ax.scatter([r["ms"] for r in rows], [r["ms"] for r in rows], s=0)  # the diagonal's range
-    predicted = [coefficients["PER_PASS_MS"] * r["passes"] * r["batch"] * 2 ** r["qubits"] / (2048 * 4096)
-                 + coefficients["BUILD_MS_PER_AMPLITUDE"] * r["build"] + coefficients["STEP_MS"] * r["operations"]
-                 for r in rows]
+    predicted = [model_ms(r, coefficients) for r in rows]
     ax.scatter([r["ms"] for r in rows], predicted, c=[np.log2(r["batch"]) for r in rows], cmap="viridis", s=14)
     low, high = min(r["ms"] for r in rows), max(r["ms"] for r in rows)
     ax.plot([low, high], [low, high], color="grey", lw=0.8)

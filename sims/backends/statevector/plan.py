@@ -338,14 +338,19 @@ def recipe(terms: Sequence[GateTerm], k: int) -> tuple[RecipeStep, ...]:
 # Relative cost of one pass over the batch's states, measured on a 2-core CPU (12 qubits,
 # batch 2048; milliseconds): a block product grows with its width, a transpose, a gather
 # and a phase multiply are one memory pass each.
+def _product_cost(k: int) -> float:
+    """One real matrix product of a ``k``-qubit block with the states (interleaved: ``2^(k+1)`` wide)."""
+    return 0.11 * 2 ** (k + 1) + 3.5
+
+
 def step_cost(step: Step) -> float:
     """Estimated cost of a step's passes over the states, in milliseconds at 12 qubits and batch 2048."""
     if isinstance(step, PhaseRun):
         return (29.0 if step.permutes else 0.0) + 8.0 + (15.0 if step.has_symbols else 0.0)
     if isinstance(step, SampledChannel):  # the reduced density matrix, then one per-sample product
-        return 2 * (0.11 * 2 ** (len(step.positions) + 1) + 3.5) * 2.0
+        return 2 * _product_cost(len(step.positions)) * 2.0
     k = len(step.qubits)
-    product = 0.11 * 2 ** (k + 1) + 3.5
+    product = _product_cost(k)
     if step.per_sample:
         product *= 2.0  # batched small products are less efficient
     return product + (11.0 if step.axes is not None else 0.0)
@@ -370,7 +375,7 @@ def plan_passes(plan: Plan, steps: Sequence[Step]) -> float:
         first = plan.steps[0]
         assert isinstance(first, DenseBlock)
         k = len(first.qubits)
-        on_factor = sum(recipe_step_cost(r, k) for r in first.recipe) if first.on_rows else 0.11 * 2 ** (k + 1) + 3.5
+        on_factor = sum(recipe_step_cost(r, k) for r in first.recipe) if first.on_rows else _product_cost(k)
         costs[0] = on_factor * 2.0 ** (k - plan.n_qubits) + OUTER_PRODUCT_COST
     return sum(costs)
 
@@ -440,6 +445,41 @@ def _trailing_free(plan: Plan) -> list[Step]:
     return steps
 
 
+@dataclasses.dataclass(frozen=True)
+class CostTerms:
+    """What the batch-aware model reads of a plan (``benchmarks/planner_cost.py`` fits it on these).
+
+    Attributes:
+        passes: passes over the states (:func:`plan_passes`), scaled by the batch in the model.
+        build: amplitudes the shared matrix blocks' recipes touch (``steps x 4^k``), once per call.
+        operations: steps and recipe steps (TensorFlow's cost per operation).
+        on_rows: recipe steps run on the samples' rows (their einsums' fixed cost).
+    """
+
+    passes: float
+    build: int
+    operations: int
+    on_rows: int
+
+    def ms(self, batch: int, n_qubits: int, per_pass_ms: float = PER_PASS_MS,
+           build_ms_per_amplitude: float = BUILD_MS_PER_AMPLITUDE, step_ms: float = STEP_MS) -> float:
+        """Forward + gradient milliseconds at ``batch`` (the constants default to the fitted ones)."""
+        scale = batch * 2 ** n_qubits / REFERENCE_AMPLITUDES
+        return per_pass_ms * self.passes * scale + build_ms_per_amplitude * self.build + step_ms * self.operations \
+            + ROWS_STEP_MS * self.on_rows
+
+
+def cost_terms(plan: Plan) -> CostTerms:
+    """The model's terms for ``plan`` (trailing phase runs are free: Z readouts absorb them)."""
+    steps = _trailing_free(plan)
+    blocks = [s for s in steps if isinstance(s, DenseBlock)]
+    matrices = [s for s in blocks if not s.per_sample and not s.on_rows]
+    return CostTerms(passes=plan_passes(plan, steps),
+                     build=sum(len(s.recipe) * 4 ** len(s.qubits) for s in matrices),
+                     operations=len(steps) + sum(len(s.recipe) for s in blocks),
+                     on_rows=sum(len(s.recipe) for s in blocks if s.on_rows))
+
+
 def plan_cost(plan: Plan, batch: int | None = None) -> float:
     """Estimated cost of a plan.
 
@@ -452,17 +492,8 @@ def plan_cost(plan: Plan, batch: int | None = None) -> float:
         Without ``batch``, the passes' cost; with it, forward + gradient milliseconds by the
         batch-aware model (the constants above).
     """
-    steps = _trailing_free(plan)
-    passes = plan_passes(plan, steps)
-    if batch is None:
-        return passes
-    build = sum(len(s.recipe) * 4 ** len(s.qubits) for s in steps
-                if isinstance(s, DenseBlock) and not s.per_sample and not s.on_rows)
-    operations = len(steps) + sum(len(s.recipe) for s in steps if isinstance(s, DenseBlock))
-    on_rows = sum(len(s.recipe) for s in steps if isinstance(s, DenseBlock) and s.on_rows)
-    scale = batch * 2 ** plan.n_qubits / REFERENCE_AMPLITUDES
-    return PER_PASS_MS * passes * scale + BUILD_MS_PER_AMPLITUDE * build + STEP_MS * operations \
-        + ROWS_STEP_MS * on_rows
+    terms = cost_terms(plan)
+    return terms.passes if batch is None else terms.ms(batch, plan.n_qubits)
 
 
 FOLD_MAX_QUBITS = 10  # widest shared block considered: its matrix is 2^k x 2^k
@@ -599,10 +630,9 @@ def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbo
             taken, qubits = _grow(terms, remaining, accept, width, n)
             steps.append(_block(_gates(terms, taken), qubits, order, True))
         else:
-            first_block = first_block_qubits is not None and not steps and product_init
-            limit = first_block_qubits if first_block_qubits is not None and first_block else shared_block_qubits
-            width = max(limit, first.n_qubits)
-            on_rows = first_block and first_on_rows
+            first_width = first_block_qubits if not steps and product_init else None
+            width = max(shared_block_qubits if first_width is None else first_width, first.n_qubits)
+            on_rows = first_width is not None and first_on_rows
             taken, qubits = _grow(terms, remaining, lambda t: not per_sample(t), width, n)
             if width < n and all(phase_able(g) for g in _gates(terms, taken)):
                 taken, _ = _grow(terms, remaining, lambda t: not per_sample(t) and phase_able(t), n, n)

@@ -120,12 +120,8 @@ class Program:
         n = self.plan.n_qubits
         factors = self._factors(values)
         inner = self._kron_vectors([factors[q] for q in block.qubits])
-        if block.on_rows:  # the recipe on the samples' factors: [1, rows, 2^k], no matrix built
-            t = inner if inner.dtype.is_complex else tf.complex(inner, tf.zeros_like(inner))
-            t = t[None]
-            for sub in block.recipe:
-                t = apply_recipe_step(t, sub, values, len(block.qubits), self.complex_dtype)
-            inner = t[0]
+        if block.on_rows:  # the recipe on the samples' factors as rows, no matrix built
+            inner = self._recipe_on_rows(inner[None], block, values)[0]
         else:
             inner = self._block_product(inner, block, values)
         others = [factors[q] for q in range(n) if q not in block.qubits]
@@ -170,13 +166,18 @@ class Program:
         if step.axes is not None:
             z = permute_qubits(z, n, step.axes)
         if step.per_sample:
-            if not z.dtype.is_complex:
-                z = tf.complex(z, tf.zeros_like(z))
-            t = tf.reshape(z, [-1, 2 ** (n - k), 2 ** k])
-            for sub in step.recipe:
-                t = apply_recipe_step(t, sub, values, k, self.complex_dtype)
-            return tf.reshape(t, [-1, 2 ** n])
+            return tf.reshape(self._recipe_on_rows(tf.reshape(z, [-1, 2 ** (n - k), 2 ** k]), step, values),
+                              [-1, 2 ** n])
         return tf.reshape(self._block_product(tf.reshape(z, [-1, 2 ** k]), step, values), [-1, 2 ** n])
+
+    def _recipe_on_rows(self, t: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
+        """Complex ``[s, rows, 2^k]``: a block's recipe run on rows ``t [s, rows, 2^k]`` (real or complex)
+        directly, gate layer by gate layer, without building its matrix."""
+        if not t.dtype.is_complex:
+            t = tf.complex(t, tf.zeros_like(t))
+        for sub in step.recipe:
+            t = apply_recipe_step(t, sub, values, len(step.qubits), self.complex_dtype)
+        return t
 
     def _block_product(self, x: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
         """Complex ``[rows, 2^k]``: a shared block's matrix applied to rows ``x [rows, 2^k]`` (real or

@@ -204,14 +204,15 @@ def _range(row: dict, who: str) -> str:
     return f"{low:.1f}-{high:.1f}x over rounds"
 
 
-def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: bool = True) -> None:
+def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: bool = True,
+            widths_too: bool = True) -> None:
     """The targets' configurations (with ``peers`` beside, where set up), then every registered family against
-    hardware_efficient at batch 128."""
+    hardware_efficient at batch 128 (``widths_too=False``: the families alone)."""
     import plugins as registry
 
     rows = []
     print(f"targets ({ANSATZ}, forward + gradient, median of {repeats} interleaved rounds, {os.cpu_count()} cores):")
-    for qubits, depth, batch, goal in TARGETS:
+    for qubits, depth, batch, goal in TARGETS if widths_too else ():
         row = measure(qubits, depth, batch, repeats if qubits < 16 else max(2, repeats // 2), peers=peers)
         row["target"] = goal
         rows.append(row)
@@ -220,10 +221,11 @@ def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: 
         print(f"  {qubits:>2} qubits, batch {batch:>5}: {row['speedup_forward_gradient']:6.1f}x TFQ "
               f"({_range(row, 'ours')}; target {goal:g}x) "
               f"{'met' if row['speedup_forward_gradient'] >= goal else 'MISSED'}{beside}  [{row['plan']}]", flush=True)
-    eager = measure_eager(8, 3, 2048, repeats)
-    rows.append(eager)
-    print(f"   8 qubits, batch  2048, eager calls: {eager['speedup_forward_gradient']:6.1f}x TFQ (target 10x) "
-          f"{'met' if eager['speedup_forward_gradient'] >= 10 else 'MISSED'}", flush=True)
+    if widths_too:
+        eager = measure_eager(8, 3, 2048, repeats)
+        rows.append(eager)
+        print(f"   8 qubits, batch  2048, eager calls: {eager['speedup_forward_gradient']:6.1f}x TFQ (target 10x) "
+              f"{'met' if eager['speedup_forward_gradient'] >= 10 else 'MISSED'}", flush=True)
     families = []
     for depth in (1, 2) if families_too else ():
         reference = measure(8, depth, 128, repeats, ansatz=ANSATZ)
@@ -239,7 +241,7 @@ def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: 
             print(f"  {name:<24} depth {depth}: {row['ours_forward_gradient_samples_per_s']:>9.0f} samples/s, "
                   f"{row['ratio_to_hardware_efficient']:.2f}x the time of {ANSATZ}, "
                   f"{row['speedup_forward_gradient']:.1f}x TFQ", flush=True)
-    name = "layers_targets_peers.json" if peers else "layers_targets.json"
+    name = "layers_targets_peers.json" if peers else "layers_targets.json" if widths_too else "layers_families.json"
     write_json(out / name, {"benchmark": "layers --targets", "cpu_count": os.cpu_count(), "repeats": repeats,
                             "targets": rows, "families_batch_128": families})
     print(f"written {out / name}")
@@ -255,13 +257,17 @@ def main() -> None:
                         help="with --targets: TensorCircuit-ng and PennyLane (JAX) beside, from their own environments "
                              "(bash benchmarks/peers/setup.sh)")
     parser.add_argument("--no-families", action="store_true", help="with --targets: skip the table of every family")
+    parser.add_argument("--families-only", action="store_true",
+                        help="with --targets: only the table of every family (no widths, no eager calls)")
     parser.add_argument("--out-dir", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args()
+    if args.families_only and (args.no_families or args.peers or not args.targets):
+        parser.error("--families-only goes with --targets alone (not with --no-families or --peers)")
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if args.targets:
         targets(args.repeats, out, peers=("tensorcircuit", "pennylane") if args.peers else (),
-                families_too=not args.no_families)
+                families_too=not args.no_families, widths_too=not args.families_only)
         return
 
     main_row = measure(8, 3, 2048, args.repeats, with_tfq_layer=True)

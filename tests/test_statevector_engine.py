@@ -15,6 +15,7 @@ from sims.backends import make_backend  # noqa: E402
 from sims.backends.statevector.engine import compile_ansatz, compile_circuit  # noqa: E402
 from sims.backends.statevector.gates import gate_terms  # noqa: E402
 from sims.backends.statevector.plan import DenseBlock, PhaseRun, make_plan, phase_run  # noqa: E402
+from sims.backends.statevector.program import gate_terms_of  # noqa: E402
 
 pytestmark = pytest.mark.tf  # needs TensorFlow: left out of `make test-fast`
 
@@ -332,20 +333,31 @@ def test_the_checkpointed_gradient_mode_gives_autodiffs_numbers_and_is_chosen_wh
         layer.kernel.gradient_chunk(7, available=per_sample // 4)
 
 
-@pytest.mark.parametrize("name, encoding", [("hardware_efficient", "angle_y"), ("sim_14", "angle_x"),
-                                            ("strongly_entangling", "dense_angle"), ("efficient_su2", "iqp")])
-def test_every_candidate_plan_agrees_with_cirq_and_on_gradients(name, encoding):
+def _labels(plan) -> list[str]:
+    """The labels of a plan's gates, phase runs' included."""
+    runs = [s for s in plan.steps if isinstance(s, PhaseRun)]
+    runs += [r for s in plan.steps if isinstance(s, DenseBlock) for r in s.recipe if isinstance(r, PhaseRun)]
+    return [t.label for t in gate_terms_of(plan)] + [t.label for r in runs for t in r.terms]
+
+
+@pytest.mark.parametrize("name, encoding, depth", [
+    ("hardware_efficient", "angle_y", 2), ("sim_14", "angle_x", 2), ("strongly_entangling", "dense_angle", 2),
+    ("efficient_su2", "iqp", 2), ("sim_06", "angle_y", 1)])  # sim_06: 20 CRX a layer, twice the plans
+def test_every_candidate_plan_agrees_with_cirq_and_on_gradients(name, encoding, depth):
     """Each plan the planner may pick (a first block on the product state's factor as a matrix or
-    run on the samples' rows, at every first width, then every other block width) gives Cirq's
-    states, and the same input and weight gradients as the others."""
+    run on the samples' rows, at every first width, then every other block width; for sim_06 also
+    the plans of its CRX in diagonal frames) gives Cirq's states, and the same input and weight
+    gradients as the others."""
     from sims.backends.statevector.engine import ansatz_plans
 
-    ansatz = plugins.create(name, qubits=5, depth=2, encoding=encoding)
+    ansatz = plugins.create(name, qubits=5, depth=depth, encoding=encoding)
     values = ansatz.random_parameter_values(3, np.random.default_rng(4))
     _, states = _cirq_reference(ansatz, values)
     n_data = ansatz.n_data_symbols
     plans = ansatz_plans(ansatz, dtype=tf.float64)
     kinds = {(s.on_rows, len(s.qubits)) for p in plans.plans for s in p.steps[:1] if isinstance(s, DenseBlock)}
+    framed = [p for p in plans.plans if any("diagonal frame" in label for label in _labels(p))]
+    assert bool(framed) == (name == "sim_06")
     if encoding != "iqp":  # an IQP encoding's phases come first: no block on the product state
         assert any(rows for rows, _ in kinds) and any(not rows for rows, _ in kinds)
     x, w = tf.constant(values[:, :n_data]), tf.Variable(values[0, n_data:])

@@ -11,6 +11,7 @@ import cirq
 from qcircuits.ansatz import Ansatz
 from qcircuits.noise import Noise, has_channels
 from sims.backends.statevector.density import DensityProgram, density_readouts, virtual_terms
+from sims.backends.statevector.frames import in_diagonal_frames
 from sims.backends.statevector.gates import ChannelTerm, GateTerm, circuit_terms
 from sims.backends.statevector.heisenberg import HeisenbergProgram, heisenberg_split, transposed_reversed
 from sims.backends.statevector.plan import (
@@ -91,6 +92,12 @@ class CircuitPlans:
         if shared_block_qubits is None:
             self.plans = candidate_plans(self.terms, self.width, set(self.per_sample_index),
                                          sample_block_qubits=sample_block_qubits, paired=density)
+            # Gates that are diagonal in a product basis (CRX, XX, ...) may plan better as phases
+            # between basis changes: both ways are candidates, and the cost model chooses.
+            rotated = in_diagonal_frames(self.terms)
+            if rotated is not None:
+                self.plans += candidate_plans(rotated, self.width, set(self.per_sample_index),
+                                              sample_block_qubits=sample_block_qubits, paired=density)
         else:
             self.plans = [make_plan(self.terms, self.width, set(self.per_sample_index),
                                     shared_block_qubits=shared_block_qubits, sample_block_qubits=sample_block_qubits)]

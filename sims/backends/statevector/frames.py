@@ -38,6 +38,7 @@ _BASES: tuple[np.ndarray, ...] = (
     np.array([[1, 1], [1j, -1j]], dtype=complex) / np.sqrt(2),
 )
 _MAX_GATE_QUBITS = 3  # 3^m bases are tried for an m-qubit gate
+# A single-qubit rotation is a Kronecker factor already (RX as H RZ H measured no faster on sim_06).
 _MIN_GATE_QUBITS = 2
 
 

@@ -392,3 +392,30 @@ def test_planning_makes_no_phase_tables_until_a_program_needs_them():
     program.states(x, w, 2)
     made = [s for p in plans.plans for s in p.steps if isinstance(s, PhaseRun) and "_tables" in vars(s)]
     assert made and all(any(s is t for t in program.plan.steps) for s in made)
+
+
+@pytest.mark.parametrize("qubits", [(1, 3), (3, 1), (0, 2), (4, 2), (0, 2, 4), (3, 0, 1)])
+def test_a_gate_embedded_on_a_block_matrix_agrees_with_cirq_and_the_einsum_on_gradients(qubits, monkeypatch):
+    from sims.backends.statevector import kernels
+
+    k, rng = 5, np.random.default_rng(len(qubits) * 10 + qubits[0])
+    m = len(qubits)
+    gate = cirq.testing.random_unitary(2 ** m, random_state=np.random.RandomState(7 + qubits[0]))
+    rows = rng.normal(size=(1, 2 ** k, 2 ** k)) + 1j * rng.normal(size=(1, 2 ** k, 2 ** k))
+    line = cirq.LineQubit.range(k)
+    full = cirq.Circuit(cirq.MatrixGate(gate).on(*(line[q] for q in qubits))).unitary(qubit_order=line)
+    weights = tf.constant(rng.normal(size=rows.shape), tf.float64)
+
+    def applied(embedded: bool):
+        monkeypatch.setattr(kernels, "EMBED_MIN_VIEW_AXES", 0 if embedded else 99)
+        matrix = tf.Variable(gate[None])
+        with tf.GradientTape() as tape:
+            out = kernels._apply_gate(tf.constant(rows), matrix, qubits, k)
+            loss = tf.reduce_sum(weights * tf.math.real(out * tf.math.conj(out)))
+        return out.numpy(), tape.gradient(loss, matrix).numpy()
+
+    embedded, embedded_grad = applied(True)
+    einsum, einsum_grad = applied(False)
+    np.testing.assert_allclose(embedded, rows @ full.T, atol=1e-10)  # each row a state: row' = U row
+    np.testing.assert_allclose(einsum, embedded, atol=1e-10)
+    np.testing.assert_allclose(embedded_grad, einsum_grad, atol=1e-9)

@@ -8,8 +8,11 @@ the same code on a GPU.
 
 from __future__ import annotations
 
+import functools
 import string
 from collections.abc import Sequence
+
+import numpy as np
 
 from sims.backends.statevector.gates import GateTerm
 from sims.backends.statevector.plan import (
@@ -123,12 +126,45 @@ def _gaps_before(k: int, gate_qubits, q: int) -> int:
     return count
 
 
+# Embedding a gate as a full 2^k x 2^k matrix (one gather, one small matrix product) pays on a
+# block's own matrix when the einsum's view would have this many axes (gate qubits one apart:
+# TensorFlow's einsum on five axes of size 2 took 4-5x longer on a 32 x 32 matrix, forward and
+# gradient), up to this width: at 6 qubits the plans got slower in a full step (sim_07, sim_11
+# depth 2: 1.08-1.11x), at 7 the product's arithmetic costs more than the einsum.
+EMBED_MIN_VIEW_AXES = 5
+EMBED_MAX_QUBITS = 5
+
+
+@functools.lru_cache(maxsize=1024)
+def embedding_index(k: int, qubits: tuple[int, ...]) -> np.ndarray:
+    """``[2^k, 2^k]`` positions in a gate's flattened ``[2^m, 2^m]`` matrix (``4^m``: a zero) so that
+    ``rows @ gather(gate, index)`` applies the gate on ``qubits`` to every row (``index[i, j]``: the
+    gate's entry from basis state ``i`` to ``j``)."""
+    m = len(qubits)
+    basis = np.arange(2 ** k)
+    bits = (basis[:, None] >> (k - 1 - np.arange(k))) & 1
+    others = [q for q in range(k) if q not in qubits]
+    sub = bits[:, list(qubits)] @ (1 << np.arange(m - 1, -1, -1))
+    rest = bits[:, others] @ (1 << np.arange(len(others) - 1, -1, -1)) if others else np.zeros(2 ** k, int)
+    index = sub[None, :] * 2 ** m + sub[:, None]  # entry (out, in) of the gate, for (in = i, out = j)
+    return np.where(rest[:, None] == rest[None, :], index, 4 ** m)
+
+
+def _apply_embedded(t: tf.Tensor, matrix: tf.Tensor, qubits: Sequence[int], k: int) -> tf.Tensor:
+    """``t [1, rows, 2^k]`` times the shared gate ``matrix [1, 2^m, 2^m]`` written on all ``k`` qubits."""
+    entries = tf.concat([tf.reshape(matrix, [-1]), tf.zeros([1], matrix.dtype)], axis=0)
+    return tf.matmul(t, tf.gather(entries, embedding_index(k, tuple(qubits)))[None])
+
+
 def _apply_gate(t: tf.Tensor, matrix: tf.Tensor, qubits: Sequence[int], k: int) -> tf.Tensor:
     """``t [s, rows, 2^k]``: applies a gate ``[s, 2^m, 2^m]`` on any qubit positions."""
     m = len(qubits)
+    dims, view, old, out = _gate_view(k, qubits)
+    if len(dims) >= EMBED_MIN_VIEW_AXES and k <= EMBED_MAX_QUBITS and matrix.shape[0] == 1 \
+            and t.shape[0] == 1 and t.shape[1] is not None and t.shape[1] <= 2 ** k:
+        return _apply_embedded(t, matrix, qubits, k)
     t = _match_batch(t, matrix)
     shape = tf.shape(t)
-    dims, view, old, out = _gate_view(k, qubits)
     new = "".join(LETTERS[12 + i] for i in range(m))
     viewed = tf.reshape(t, tf.concat([shape[:2], dims], axis=0))
     gate = tf.reshape(matrix, [-1] + [2] * (2 * m))

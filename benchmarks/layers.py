@@ -154,6 +154,11 @@ def measure(qubits: int, depth: int, batch: int, repeats: int, with_tfq_layer: b
         row["ratio_to_beside_range"] = [min(ratios), max(ratios)]
         # Each one's fastest round: the least disturbed by the machine's other load (timeit's advice).
         row["ratio_to_beside_fastest"] = min(times["ours_forward_gradient"]) / min(times["beside_forward_gradient"])
+        # The circuits' sizes: a family with five times the gates is not expected to run as fast; per gate
+        # (fastest rounds) says whether the engine is as efficient on it as on the other.
+        row["gates"], row["two_qubit_gates"] = ours.ansatz.n_gates, ours.ansatz.n_two_qubit_gates
+        row["beside_gates"], row["beside_two_qubit_gates"] = other.ansatz.n_gates, other.ansatz.n_two_qubit_gates
+        row["ratio_to_beside_per_gate"] = row["ratio_to_beside_fastest"] * other.ansatz.n_gates / ours.ansatz.n_gates
     for name in running:  # each peer's rate relative to raw TFQ, as ours
         row[f"{name}_speedup_forward_gradient"] = seconds["raw_forward_gradient"] / seconds[f"{name}_forward_gradient"]
     return row
@@ -256,7 +261,8 @@ def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: 
             low, high = row["ratio_to_beside_range"]
             print(f"  {name:<24} depth {depth}: {row['ours_forward_gradient_samples_per_s']:>9.0f} samples/s, "
                   f"{row['ratio_to_beside']:.2f}x the time of {ANSATZ} ({low:.2f}-{high:.2f} over "
-                  f"rounds; fastest rounds {row['ratio_to_beside_fastest']:.2f}x), "
+                  f"rounds; fastest rounds {row['ratio_to_beside_fastest']:.2f}x; {row['gates']} gates against "
+                  f"{row['beside_gates']}, per gate {row['ratio_to_beside_per_gate']:.2f}x), "
                   f"{row['speedup_forward_gradient']:.1f}x TFQ", flush=True)
     name = "layers_targets_peers.json" if peers else "layers_targets.json" if widths_too else "layers_families.json"
     write_json(out / name, {"benchmark": "layers --targets", "cpu_count": os.cpu_count(), "repeats": repeats,

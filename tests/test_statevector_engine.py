@@ -272,8 +272,8 @@ def test_the_layer_kernel_plans_for_each_known_batch_size_and_builds_each_progra
 
     ansatz = plugins.create("sim_14", qubits=6, depth=2)
     kernel = StatevectorKernel(ansatz, dtype=tf.float32)
-    small, large = kernel.program_for(16), kernel.program_for(2048)
-    assert small.plan.describe() != large.plan.describe()  # block4 x 7 for 16 samples, one 6-qubit fold for 2048
+    small, large = kernel.program_for(16), kernel.program_for(8192)
+    assert small.plan.describe() != large.plan.describe()  # block4 x 7 for 16 samples, one 6-qubit fold for 8192
     assert kernel.program_for(16) is small and kernel.program_for(tf.constant(5)) is small  # unknown: the last
     x = tf.constant(np.random.default_rng(0).uniform(0, 3, (16, ansatz.n_data_symbols)), tf.float32)
     w = tf.constant(np.random.default_rng(1).uniform(0, 6, ansatz.n_weights), tf.float32)

@@ -183,7 +183,8 @@ class Plan:
     from_product: bool = True  # runs from ``init``'s product state (False: from given states)
 
     def describe(self) -> str:
-        """One line, e.g. ``product(8) shared-block8(53 gates)``."""
+        """One line, e.g. ``product(8) shared-block6(46 on rows) shared-block4(23) phase(1)`` (a block's
+        qubits, then its gates; ``on rows``: its recipe runs on the samples' factors, no matrix)."""
         parts = [f"product({sum(len(t) for t in self.init.per_qubit)})"]
         for step in self.steps:
             if isinstance(step, PhaseRun):
@@ -192,7 +193,8 @@ class Plan:
                 parts.append(f"sampled-channel{len(step.positions)}")
             else:
                 kind = "sample" if step.per_sample else "shared"
-                parts.append(f"{kind}-block{len(step.qubits)}({step.n_gates})")
+                rows = " on rows" if step.on_rows else ""
+                parts.append(f"{kind}-block{len(step.qubits)}({step.n_gates}{rows})")
         return " ".join(parts)
 
 
@@ -382,10 +384,11 @@ def plan_passes(plan: Plan, steps: Sequence[Step]) -> float:
 
 # A recipe step run on states (a block on rows): a Kronecker chunk or a gate is an einsum (TensorFlow
 # transposes, a complex product, transposes back: about 40 units), and each step has a fixed cost
-# (its einsums and their gradients) beyond STEP_MS. Set by timing hardware_efficient depth 3 at 8
-# qubits (batches 16, 128), 12 (1024) and 16 (256) with every first-block width (docs/engine.md).
+# (its einsums and their gradients) beyond STEP_MS: ROWS_STEP_MS, fitted with the constants below.
+# RECIPE_PRODUCT_COST was set by timing hardware_efficient depth 3 at 8 qubits (batches 16, 128),
+# 12 (1024) and 16 (256) with every first-block width (docs/engine.md).
 RECIPE_PRODUCT_COST = 40.0
-ROWS_STEP_MS = 0.25
+ROWS_STEP_MS = 0.207
 
 
 def recipe_step_cost(step: RecipeStep, k: int) -> float:
@@ -403,13 +406,14 @@ REFERENCE_AMPLITUDES = 2048 * 2 ** 12  # the batch x 2^n at which step_cost is m
 # The batch-aware model: forward + gradient milliseconds of a plan =
 #   PER_PASS_MS * (its step costs, scaled by batch x 2^n / REFERENCE_AMPLITUDES)
 #   + BUILD_MS_PER_AMPLITUDE * (amplitudes its shared blocks' recipes touch: steps x 4^k)
-#   + STEP_MS * (its steps and recipe steps: TensorFlow's cost per operation).
+#   + STEP_MS * (its steps and recipe steps: TensorFlow's cost per operation)
+#   + ROWS_STEP_MS * (recipe steps run on the samples' rows).
 # A shared block's matrix (and its gradient) is built once per call, whatever the batch; it is
-# applied once per sample. Fitted by benchmarks/planner_cost.py on this 2-core machine (see
-# docs/engine.md, "How the planner chooses").
-PER_PASS_MS = 3.05
-BUILD_MS_PER_AMPLITUDE = 2.2e-5
-STEP_MS = 0.156
+# applied once per sample. Fitted by benchmarks/planner_cost.py on this 2-core machine for the
+# plans they pick (ten circuits, 25 batch cases: see docs/engine.md, "How the planner chooses").
+PER_PASS_MS = 2.78
+BUILD_MS_PER_AMPLITUDE = 5.01e-5
+STEP_MS = 0.0717
 # The batch assumed when a call's batch size is unknown (a Keras graph traced with None).
 DEFAULT_PLANNING_BATCH = 1024
 
@@ -462,11 +466,12 @@ class CostTerms:
     on_rows: int
 
     def ms(self, batch: int, n_qubits: int, per_pass_ms: float = PER_PASS_MS,
-           build_ms_per_amplitude: float = BUILD_MS_PER_AMPLITUDE, step_ms: float = STEP_MS) -> float:
+           build_ms_per_amplitude: float = BUILD_MS_PER_AMPLITUDE, step_ms: float = STEP_MS,
+           rows_step_ms: float = ROWS_STEP_MS) -> float:
         """Forward + gradient milliseconds at ``batch`` (the constants default to the fitted ones)."""
         scale = batch * 2 ** n_qubits / REFERENCE_AMPLITUDES
         return per_pass_ms * self.passes * scale + build_ms_per_amplitude * self.build + step_ms * self.operations \
-            + ROWS_STEP_MS * self.on_rows
+            + rows_step_ms * self.on_rows
 
 
 def cost_terms(plan: Plan) -> CostTerms:

@@ -1,0 +1,64 @@
+"""benchmarks/planner_cost.py: the cost model's fit is judged by the plans it picks."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+from helpers import ROOT
+
+pytest.importorskip("sims.tf_env")
+pytestmark = pytest.mark.tf
+
+_spec = importlib.util.spec_from_file_location("planner_cost_benchmark", ROOT / "benchmarks" / "planner_cost.py")
+planner_cost = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(planner_cost)
+
+
+def _synthetic_rows(truth: dict[str, float], noise: float, seed: int = 0) -> list[dict]:
+    """Plans of made-up circuits whose times follow the model with ``truth``, times a log-normal noise."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for case in range(12):
+        batch = [16, 128, 2048][case % 3]
+        for plan in range(8):
+            row = {"ansatz": f"c{case}", "qubits": 8, "depth": 2, "batch": batch, "plan": f"p{plan}",
+                   "passes": float(rng.uniform(20, 400)), "build": int(rng.integers(0, 60000)),
+                   "operations": int(rng.integers(5, 40)), "on_rows": int(rng.integers(0, 3) * rng.integers(0, 8))}
+            row["ms"] = planner_cost.model_ms(row, truth) * float(np.exp(rng.normal(0, noise)))
+            rows.append(row)
+    return rows
+
+
+def test_the_fit_recovers_constants_that_made_the_times_and_picks_the_fastest_plans():
+    truth = {"PER_PASS_MS": 3.0, "BUILD_MS_PER_AMPLITUDE": 4e-5, "STEP_MS": 0.07, "ROWS_STEP_MS": 0.3}
+    rows = _synthetic_rows(truth, noise=0.0)
+    exact = planner_cost.fit(rows, margin=1.0)  # near-ties count as they fall
+    for name, value in truth.items():
+        assert exact[name] == pytest.approx(value, rel=0.05)
+    summary = planner_cost.summary(planner_cost.judge(rows, exact))
+    assert summary["worst"] == pytest.approx(1.0) and summary["cases"] == 12
+    # The default margin keeps the fit off knife-edge ties; its picks stay within that margin.
+    noisy = _synthetic_rows(truth, noise=0.05, seed=1)
+    assert planner_cost.summary(planner_cost.judge(noisy, planner_cost.fit(noisy)))["geometric_mean"] < 1.05
+
+
+def test_judging_compares_the_pick_with_the_fastest_measured_plan():
+    truth = {"PER_PASS_MS": 3.0, "BUILD_MS_PER_AMPLITUDE": 4e-5, "STEP_MS": 0.07, "ROWS_STEP_MS": 0.3}
+    rows = _synthetic_rows(truth, noise=0.0)
+    wrong = {"PER_PASS_MS": 3.0, "BUILD_MS_PER_AMPLITUDE": 0.0, "STEP_MS": 0.0, "ROWS_STEP_MS": 0.0}  # passes only
+    verdicts = planner_cost.judge(rows, wrong)
+    for verdict in verdicts:
+        group = [r for r in rows if r["ansatz"] == verdict["ansatz"]]
+        picked = min(group, key=lambda r: r["passes"])
+        assert verdict["chosen_ms"] == picked["ms"]
+        assert verdict["best_ms"] == min(r["ms"] for r in group)
+        assert verdict["regret"] == pytest.approx(picked["ms"] / verdict["best_ms"])
+    assert planner_cost.summary(verdicts)["worst"] > 1.05  # blind to the build, it picks slower plans
+
+
+def test_measured_rows_carry_the_terms_the_model_reads():
+    rows = planner_cost.measure([("hardware_efficient", 3, 1, (4,))], max_plans=2, rounds=1)
+    assert len(rows) == 2 and len({r["plan"] for r in rows}) == 2
+    for row in rows:
+        assert row["ms"] > 0 and row["passes"] > 0
+        assert planner_cost.model_ms(row, planner_cost.shipped()) > 0

@@ -8,7 +8,8 @@ rounds), so that the machine's drifting load falls on all of them alike. The mod
 ``sims.backends.statevector.plan.plan_cost``,
 
     ms = PER_PASS_MS * passes * batch * 2^n / REFERENCE_AMPLITUDES
-         + BUILD_MS_PER_AMPLITUDE * build + STEP_MS * operations + ROWS_STEP_MS * on_rows,
+         + BUILD_MS_PER_AMPLITUDE * build + WIDE_BUILD_MS_PER_AMPLITUDE * wide_build
+         + STEP_MS * operations + ROWS_STEP_MS * on_rows,
 
 is fitted to the times: non-negative least squares on relative errors, then refined for what
 the planner does with it, ranking plans (the log regret of its picks summed over the cases,
@@ -47,7 +48,7 @@ CIRCUITS = [("hardware_efficient", 6, 3, (16, 128)), ("hardware_efficient", 8, 3
             ("sim_11", 8, 2, (16, 128, 2048)), ("sim_15", 8, 2, (16, 128, 2048)),
             ("hardware_efficient", 12, 3, (1024,)), ("sim_14", 12, 1, (1024,))]
 QUICK_CIRCUITS = [("hardware_efficient", 8, 3, (128,)), ("sim_11", 8, 2, (128,))]
-CONSTANTS = ("PER_PASS_MS", "BUILD_MS_PER_AMPLITUDE", "STEP_MS", "ROWS_STEP_MS")
+CONSTANTS = ("PER_PASS_MS", "BUILD_MS_PER_AMPLITUDE", "WIDE_BUILD_MS_PER_AMPLITUDE", "STEP_MS", "ROWS_STEP_MS")
 
 
 def plan_features(plan) -> dict[str, float]:
@@ -61,7 +62,7 @@ def model_ms(row: dict, coefficients: dict[str, float]) -> float:
     """The model's milliseconds for a measured row, with ``coefficients`` (:data:`CONSTANTS`)."""
     from sims.backends.statevector.plan import CostTerms
 
-    terms = CostTerms(row["passes"], row["build"], row["operations"], row["on_rows"])
+    terms = CostTerms(row["passes"], row["build"], row["wide_build"], row["operations"], row["on_rows"])
     return terms.ms(row["batch"], row["qubits"], *(coefficients[name] for name in CONSTANTS))
 
 
@@ -130,8 +131,8 @@ def measure(circuits, max_plans: int, rounds: int) -> list[dict]:
 def _design(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     from sims.backends.statevector.plan import REFERENCE_AMPLITUDES
 
-    a = np.array([[r["passes"] * r["batch"] * 2 ** r["qubits"] / REFERENCE_AMPLITUDES, r["build"], r["operations"],
-                   r["on_rows"]] for r in rows], dtype=float)
+    a = np.array([[r["passes"] * r["batch"] * 2 ** r["qubits"] / REFERENCE_AMPLITUDES, r["build"], r["wide_build"],
+                   r["operations"], r["on_rows"]] for r in rows], dtype=float)
     return a, np.array([r["ms"] for r in rows])
 
 
@@ -213,6 +214,7 @@ def main(argv=None) -> int:
         parser.error(f"--max-plans {args.max_plans} and --rounds {args.rounds}: expected positive integers")
     sys.path.insert(0, str(ROOT))
     from sims.atomic import write_json
+    from sims.backends.statevector.plan import CostTerms
     from sims.plotting import pyplot, save_png
 
     if args.refit:
@@ -220,6 +222,10 @@ def main(argv=None) -> int:
             rows = json.loads(Path(args.refit).read_text())["rows"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             parser.error(f"--refit {args.refit}: expected a JSON file written by this benchmark ({exc})")
+        terms = {field.name for field in dataclasses.fields(CostTerms)}
+        if not rows or any(not terms <= set(row) for row in rows):
+            parser.error(f"--refit {args.refit}: expected rows with the model's terms ({', '.join(sorted(terms))}); "
+                         "rows from before a term was added need measuring again")
     else:
         rows = measure(QUICK_CIRCUITS if args.quick else CIRCUITS, args.max_plans, args.rounds)
     coefficients, current = fit(rows), shipped()

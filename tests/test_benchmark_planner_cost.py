@@ -23,6 +23,7 @@ def _synthetic_rows(truth: dict[str, float], noise: float, seed: int = 0) -> lis
         for plan in range(8):
             row = {"ansatz": f"c{case}", "qubits": 8, "depth": 2, "batch": batch, "plan": f"p{plan}",
                    "passes": float(rng.uniform(20, 400)), "build": int(rng.integers(0, 60000)),
+                   "wide_build": int(rng.integers(0, 3) * rng.integers(0, 40000)),
                    "operations": int(rng.integers(5, 40)), "on_rows": int(rng.integers(0, 3) * rng.integers(0, 8))}
             row["ms"] = planner_cost.model_ms(row, truth) * float(np.exp(rng.normal(0, noise)))
             rows.append(row)
@@ -30,7 +31,8 @@ def _synthetic_rows(truth: dict[str, float], noise: float, seed: int = 0) -> lis
 
 
 def test_the_fit_recovers_constants_that_made_the_times_and_picks_the_fastest_plans():
-    truth = {"PER_PASS_MS": 3.0, "BUILD_MS_PER_AMPLITUDE": 4e-5, "STEP_MS": 0.07, "ROWS_STEP_MS": 0.3}
+    truth = {"PER_PASS_MS": 3.0, "BUILD_MS_PER_AMPLITUDE": 2e-5, "WIDE_BUILD_MS_PER_AMPLITUDE": 6e-5, "STEP_MS": 0.07,
+             "ROWS_STEP_MS": 0.3}
     rows = _synthetic_rows(truth, noise=0.0)
     exact = planner_cost.fit(rows, margin=1.0)  # near-ties count as they fall
     for name, value in truth.items():
@@ -43,9 +45,10 @@ def test_the_fit_recovers_constants_that_made_the_times_and_picks_the_fastest_pl
 
 
 def test_judging_compares_the_pick_with_the_fastest_measured_plan():
-    truth = {"PER_PASS_MS": 3.0, "BUILD_MS_PER_AMPLITUDE": 4e-5, "STEP_MS": 0.07, "ROWS_STEP_MS": 0.3}
+    truth = {"PER_PASS_MS": 3.0, "BUILD_MS_PER_AMPLITUDE": 2e-5, "WIDE_BUILD_MS_PER_AMPLITUDE": 6e-5, "STEP_MS": 0.07,
+             "ROWS_STEP_MS": 0.3}
     rows = _synthetic_rows(truth, noise=0.0)
-    wrong = {"PER_PASS_MS": 3.0, "BUILD_MS_PER_AMPLITUDE": 0.0, "STEP_MS": 0.0, "ROWS_STEP_MS": 0.0}  # passes only
+    wrong = dict.fromkeys(truth, 0.0) | {"PER_PASS_MS": 3.0}  # passes only
     verdicts = planner_cost.judge(rows, wrong)
     for verdict in verdicts:
         group = [r for r in rows if r["ansatz"] == verdict["ansatz"]]

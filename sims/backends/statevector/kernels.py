@@ -16,6 +16,7 @@ import numpy as np
 
 from sims.backends.statevector.gates import GateTerm
 from sims.backends.statevector.plan import (
+    EMBED_MAX_QUBITS,
     KRON_CHUNK_QUBITS,
     DenseBlock,
     KronLayer,
@@ -129,10 +130,9 @@ def _gaps_before(k: int, gate_qubits, q: int) -> int:
 # Embedding a gate as a full 2^k x 2^k matrix (one gather, one small matrix product) pays on a
 # block's own matrix when the einsum's view would have this many axes (gate qubits one apart:
 # TensorFlow's einsum on five axes of size 2 took 4-5x longer on a 32 x 32 matrix, forward and
-# gradient), up to this width: at 6 qubits the plans got slower in a full step (sim_07, sim_11
-# depth 2: 1.08-1.11x), at 7 the product's arithmetic costs more than the einsum.
+# gradient), up to plan.EMBED_MAX_QUBITS: at 6 qubits the plans got slower in a full step (sim_07,
+# sim_11 depth 2: 1.08-1.11x), at 7 the product's arithmetic costs more than the einsum.
 EMBED_MIN_VIEW_AXES = 5
-EMBED_MAX_QUBITS = 5
 
 
 @functools.lru_cache(maxsize=1024)

@@ -388,7 +388,7 @@ def plan_passes(plan: Plan, steps: Sequence[Step]) -> float:
 # RECIPE_PRODUCT_COST was set by timing hardware_efficient depth 3 at 8 qubits (batches 16, 128),
 # 12 (1024) and 16 (256) with every first-block width (docs/engine.md).
 RECIPE_PRODUCT_COST = 40.0
-ROWS_STEP_MS = 0.207
+ROWS_STEP_MS = 0.186
 
 
 def recipe_step_cost(step: RecipeStep, k: int) -> float:
@@ -403,17 +403,23 @@ def recipe_step_cost(step: RecipeStep, k: int) -> float:
 
 REFERENCE_AMPLITUDES = 2048 * 2 ** 12  # the batch x 2^n at which step_cost is measured
 
+# The widest block whose matrix takes a gate as one embedded 2^k x 2^k product (kernels.py): wider
+# blocks apply gates to their matrix by an einsum on 2k axes, which costs more per amplitude.
+EMBED_MAX_QUBITS = 5
+
 # The batch-aware model: forward + gradient milliseconds of a plan =
 #   PER_PASS_MS * (its step costs, scaled by batch x 2^n / REFERENCE_AMPLITUDES)
-#   + BUILD_MS_PER_AMPLITUDE * (amplitudes its shared blocks' recipes touch: steps x 4^k)
+#   + BUILD_MS_PER_AMPLITUDE * (amplitudes its shared blocks' recipes touch: steps x 4^k, k <= EMBED_MAX_QUBITS)
+#   + WIDE_BUILD_MS_PER_AMPLITUDE * (the same for the wider blocks)
 #   + STEP_MS * (its steps and recipe steps: TensorFlow's cost per operation)
 #   + ROWS_STEP_MS * (recipe steps run on the samples' rows).
 # A shared block's matrix (and its gradient) is built once per call, whatever the batch; it is
 # applied once per sample. Fitted by benchmarks/planner_cost.py on this 2-core machine for the
 # plans they pick (ten circuits, 25 batch cases: see docs/engine.md, "How the planner chooses").
-PER_PASS_MS = 2.78
-BUILD_MS_PER_AMPLITUDE = 5.01e-5
-STEP_MS = 0.0717
+PER_PASS_MS = 3.33
+BUILD_MS_PER_AMPLITUDE = 1.5e-5
+WIDE_BUILD_MS_PER_AMPLITUDE = 5.71e-5
+STEP_MS = 0.0691
 # The batch assumed when a call's batch size is unknown (a Keras graph traced with None).
 DEFAULT_PLANNING_BATCH = 1024
 
@@ -455,23 +461,27 @@ class CostTerms:
 
     Attributes:
         passes: passes over the states (:func:`plan_passes`), scaled by the batch in the model.
-        build: amplitudes the shared matrix blocks' recipes touch (``steps x 4^k``), once per call.
+        build: amplitudes the recipes of shared matrix blocks up to :data:`EMBED_MAX_QUBITS` touch
+            (``steps x 4^k``), once per call.
+        wide_build: the same for the wider shared matrix blocks.
         operations: steps and recipe steps (TensorFlow's cost per operation).
         on_rows: recipe steps run on the samples' rows (their einsums' fixed cost).
     """
 
     passes: float
     build: int
+    wide_build: int
     operations: int
     on_rows: int
 
     def ms(self, batch: int, n_qubits: int, per_pass_ms: float = PER_PASS_MS,
-           build_ms_per_amplitude: float = BUILD_MS_PER_AMPLITUDE, step_ms: float = STEP_MS,
+           build_ms_per_amplitude: float = BUILD_MS_PER_AMPLITUDE,
+           wide_build_ms_per_amplitude: float = WIDE_BUILD_MS_PER_AMPLITUDE, step_ms: float = STEP_MS,
            rows_step_ms: float = ROWS_STEP_MS) -> float:
         """Forward + gradient milliseconds at ``batch`` (the constants default to the fitted ones)."""
         scale = batch * 2 ** n_qubits / REFERENCE_AMPLITUDES
-        return per_pass_ms * self.passes * scale + build_ms_per_amplitude * self.build + step_ms * self.operations \
-            + rows_step_ms * self.on_rows
+        return per_pass_ms * self.passes * scale + build_ms_per_amplitude * self.build \
+            + wide_build_ms_per_amplitude * self.wide_build + step_ms * self.operations + rows_step_ms * self.on_rows
 
 
 def cost_terms(plan: Plan) -> CostTerms:
@@ -480,7 +490,10 @@ def cost_terms(plan: Plan) -> CostTerms:
     blocks = [s for s in steps if isinstance(s, DenseBlock)]
     matrices = [s for s in blocks if not s.per_sample and not s.on_rows]
     return CostTerms(passes=plan_passes(plan, steps),
-                     build=sum(len(s.recipe) * 4 ** len(s.qubits) for s in matrices),
+                     build=sum(len(s.recipe) * 4 ** len(s.qubits) for s in matrices
+                               if len(s.qubits) <= EMBED_MAX_QUBITS),
+                     wide_build=sum(len(s.recipe) * 4 ** len(s.qubits) for s in matrices
+                                    if len(s.qubits) > EMBED_MAX_QUBITS),
                      operations=len(steps) + sum(len(s.recipe) for s in blocks),
                      on_rows=sum(len(s.recipe) for s in blocks if s.on_rows))
 

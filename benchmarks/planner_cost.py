@@ -20,7 +20,8 @@ for each circuit and batch, the time of the plan it picks against the fastest me
 table; writes JSON and a PNG.
 
     python benchmarks/planner_cost.py [--quick] [--max-plans 12] [--out-dir benchmarks/results]
-    python benchmarks/planner_cost.py --refit benchmarks/results/planner_cost.json  # fit again, no timing
+    python benchmarks/planner_cost.py --circuits sim_01:8:1:16/128 --out-dir DIR  # other circuits
+    python benchmarks/planner_cost.py --refit A.json [B.json ...]  # fit the pooled rows again, no timing
 """
 
 from __future__ import annotations
@@ -152,8 +153,8 @@ def fit(rows: list[dict], error_weight: float = 0.2, starts: int = 12, margin: f
     within ``margin`` of the cheapest: rounded constants then pick the same), plus ``error_weight`` times
     the number of cases times the mean squared log error (so that the model's milliseconds stay
     near the measured ones, and a tie in the picks goes to the closer fit). The regret is a step
-    function of the constants: Nelder-Mead from the least-squares fit and from ``starts - 1``
-    seeded perturbations of it, the best kept.
+    function of the constants: Nelder-Mead from the least-squares fit, from ``starts - 1``
+    seeded perturbations of it and from the shipped constants, the best kept.
     """
     from scipy.optimize import minimize, nnls
 
@@ -173,8 +174,9 @@ def fit(rows: list[dict], error_weight: float = 0.2, starts: int = 12, margin: f
 
     rng = np.random.default_rng(0)
     best = None
-    for attempt in range(starts):
-        x0 = np.log(start) + (rng.normal(0, 0.5, len(start)) if attempt else 0.0)
+    current = np.log(np.maximum(np.array(list(shipped().values())), floor))
+    for attempt in range(starts + 1):
+        x0 = current if attempt == starts else np.log(start) + (rng.normal(0, 0.5, len(start)) if attempt else 0.0)
         result = minimize(loss, x0, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-4, "fatol": 1e-7})
         if best is None or result.fun < best.fun:
             best = result
@@ -201,13 +203,30 @@ def summary(verdicts: list[dict]) -> dict[str, float]:
             "worst": max(regrets), "cases": len(regrets)}
 
 
+def parse_circuit(text: str, parser: argparse.ArgumentParser) -> tuple[str, int, int, tuple[int, ...]]:
+    """``NAME:QUBITS:DEPTH:BATCH[/BATCH...]`` as a :data:`CIRCUITS` entry (a one-line error otherwise)."""
+    parts = text.split(":")
+    try:
+        name, qubits, depth, batches = parts[0], int(parts[1]), int(parts[2]), \
+            tuple(int(b) for b in parts[3].split("/"))
+        if len(parts) != 4 or not name or min(qubits, depth, *batches) < 1:
+            raise ValueError
+    except (ValueError, IndexError):
+        parser.error(f"--circuits {text!r}: expected NAME:QUBITS:DEPTH:BATCH[/BATCH...] with positive integers, "
+                     "e.g. sim_01:8:1:16/128")
+    return name, qubits, depth, batches
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="two circuits at batch 128")
     parser.add_argument("--max-plans", type=int, default=12,
                         help="time the plans the shipped model ranks cheapest, this many per case (default 12)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
-    parser.add_argument("--refit", metavar="JSON", help="fit and judge the rows of an earlier run's JSON (no timing)")
+    parser.add_argument("--circuits", metavar="NAME:QUBITS:DEPTH:BATCH[/BATCH...]", nargs="+",
+                        help="time these circuits instead of the built-in list (e.g. sim_01:8:1:16/128)")
+    parser.add_argument("--refit", metavar="JSON", nargs="+",
+                        help="fit and judge the rows of earlier runs' JSON files, pooled (no timing)")
     parser.add_argument("--out-dir", default=str(ROOT / "benchmarks" / "results"))
     args = parser.parse_args(argv)
     if args.max_plans < 1 or args.rounds < 1:
@@ -217,17 +236,23 @@ def main(argv=None) -> int:
     from sims.backends.statevector.plan import CostTerms
     from sims.plotting import pyplot, save_png
 
+    circuits = QUICK_CIRCUITS if args.quick else CIRCUITS
+    if args.circuits:
+        circuits = [parse_circuit(text, parser) for text in args.circuits]
     if args.refit:
-        try:
-            rows = json.loads(Path(args.refit).read_text())["rows"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            parser.error(f"--refit {args.refit}: expected a JSON file written by this benchmark ({exc})")
+        rows = []
         terms = {field.name for field in dataclasses.fields(CostTerms)}
-        if not rows or any(not terms <= set(row) for row in rows):
-            parser.error(f"--refit {args.refit}: expected rows with the model's terms ({', '.join(sorted(terms))}); "
-                         "rows from before a term was added need measuring again")
+        for path in args.refit:
+            try:
+                found = json.loads(Path(path).read_text())["rows"]
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                parser.error(f"--refit {path}: expected a JSON file written by this benchmark ({exc})")
+            if not found or any(not terms <= set(row) for row in found):
+                parser.error(f"--refit {path}: expected rows with the model's terms ({', '.join(sorted(terms))}); "
+                             "rows from before a term was added need measuring again")
+            rows += found
     else:
-        rows = measure(QUICK_CIRCUITS if args.quick else CIRCUITS, args.max_plans, args.rounds)
+        rows = measure(circuits, args.max_plans, args.rounds)
     coefficients, current = fit(rows), shipped()
     verdicts, verdicts_shipped = judge(rows, coefficients), judge(rows, current)
     print("\nfitted:  " + ", ".join(f"{k} = {v:.3g}" for k, v in coefficients.items()))

@@ -65,3 +65,23 @@ def test_measured_rows_carry_the_terms_the_model_reads():
     for row in rows:
         assert row["ms"] > 0 and row["passes"] > 0
         assert planner_cost.model_ms(row, planner_cost.shipped()) > 0
+
+
+def test_circuits_on_the_command_line_are_parsed_or_refused_in_one_line(capsys):
+    parser = planner_cost.argparse.ArgumentParser()
+    assert planner_cost.parse_circuit("sim_01:8:1:16/128", parser) == ("sim_01", 8, 1, (16, 128))
+    for bad in ("sim_01:8:1", "sim_01:8:x:16", "sim_01:8:1:0", ":8:1:16", "sim_01:8:1:16:3"):
+        with pytest.raises(SystemExit) as exit_info:
+            planner_cost.parse_circuit(bad, parser)
+        assert exit_info.value.code == 2
+        assert f"--circuits {bad!r}: expected NAME:QUBITS:DEPTH:BATCH" in capsys.readouterr().err
+
+
+def test_refit_refuses_rows_without_the_models_terms(tmp_path, capsys):
+    old = tmp_path / "old.json"
+    old.write_text('{"rows": [{"ansatz": "x", "qubits": 8, "depth": 1, "batch": 16, "ms": 1.0, "passes": 1.0}]}')
+    with pytest.raises(SystemExit) as exit_info:
+        planner_cost.main(["--refit", str(old), "--out-dir", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "need measuring again" in capsys.readouterr().err
+    assert not (tmp_path / "planner_cost.json").exists()

@@ -32,7 +32,6 @@ import json
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +48,6 @@ CIRCUITS = [("hardware_efficient", 6, 3, (16, 128)), ("hardware_efficient", 8, 3
             ("sim_11", 8, 2, (16, 128, 2048)), ("sim_15", 8, 2, (16, 128, 2048)),
             ("hardware_efficient", 12, 3, (1024,)), ("sim_14", 12, 1, (1024,))]
 QUICK_CIRCUITS = [("hardware_efficient", 8, 3, (128,)), ("sim_11", 8, 2, (128,))]
-CONSTANTS = ("PER_PASS_MS", "BUILD_MS_PER_AMPLITUDE", "WIDE_BUILD_MS_PER_AMPLITUDE", "STEP_MS", "ROWS_STEP_MS")
 
 
 def plan_features(plan) -> dict[str, float]:
@@ -59,38 +57,30 @@ def plan_features(plan) -> dict[str, float]:
     return dataclasses.asdict(cost_terms(plan))
 
 
-def model_ms(row: dict, coefficients: dict[str, float]) -> float:
-    """The model's milliseconds for a measured row, with ``coefficients`` (:data:`CONSTANTS`)."""
+def _terms(row: dict):
     from sims.backends.statevector.plan import CostTerms
 
-    terms = CostTerms(row["passes"], row["build"], row["wide_build"], row["operations"], row["on_rows"])
-    return terms.ms(row["batch"], row["qubits"], *(coefficients[name] for name in CONSTANTS))
+    return CostTerms(**{field.name: row[field.name] for field in dataclasses.fields(CostTerms)})
+
+
+def model_ms(row: dict, coefficients: dict[str, float]) -> float:
+    """The model's milliseconds for a measured row, with ``coefficients`` (named as in ``plan.COST_CONSTANTS``)."""
+    from sims.backends.statevector.plan import COST_CONSTANTS
+
+    return _terms(row).ms(row["batch"], row["qubits"], [coefficients[name] for name in COST_CONSTANTS])
 
 
 def shipped() -> dict[str, float]:
     """The constants the planner uses now."""
     from sims.backends.statevector import plan
 
-    return {name: float(getattr(plan, name)) for name in CONSTANTS}
-
-
-def interleaved_ms(calls, rounds: int, repeats: int) -> list[float]:
-    """Median over ``rounds`` of each call's best of ``repeats`` (milliseconds); every call once per round."""
-    best: list[list[float]] = [[] for _ in calls]
-    for _ in range(rounds):
-        for i, call in enumerate(calls):
-            times = []
-            for _ in range(repeats):
-                start = time.perf_counter()
-                call()
-                times.append(time.perf_counter() - start)
-            best[i].append(min(times))
-    return [1e3 * statistics.median(b) for b in best]
+    return {name: float(getattr(plan, name)) for name in plan.COST_CONSTANTS}
 
 
 def measure(circuits, max_plans: int, rounds: int) -> list[dict]:
     from tqdm import tqdm
 
+    from benchmarks.layers import _run, interleaved_times
     from qcircuits import plugins
     from sims.backends.statevector.engine import ansatz_plans
     from sims.backends.statevector.plan import plan_cost
@@ -105,8 +95,8 @@ def measure(circuits, max_plans: int, rounds: int) -> list[dict]:
         candidates = sorted(plans.plans, key=lambda plan: plan_cost(plan, batch))[:max_plans]
         x = tf.constant(rng.uniform(0, 3, (batch, ansatz.n_data_symbols)), tf.float32)
         w = tf.Variable(rng.uniform(0, 6, ansatz.n_weights).astype(np.float32))
-        calls = []
-        for plan in candidates:
+        calls = {}
+        for i, plan in enumerate(candidates):
             program = plans.program_for_plan(plan)
 
             def step(program=program, x=x, w=w, batch=batch):
@@ -115,25 +105,21 @@ def measure(circuits, max_plans: int, rounds: int) -> list[dict]:
                     loss = tf.reduce_sum(program.expectations(x, w, batch))
                 return tape.gradient(loss, [x, w])
 
-            compiled = tf.function(step)
-            call = lambda compiled=compiled: [t.numpy() for t in compiled()]  # noqa: E731
-            call()
-            call()  # traced and warm
-            calls.append(call)
-        times = interleaved_ms(calls, rounds, 5 if batch * 2 ** n <= 2 ** 19 else 2)
-        for plan, ms in zip(candidates, times, strict=True):
+            calls[i] = tf.function(step)
+            _run(calls[i])  # traced
+        # Every plan once per round, the fastest of a few calls each; the median over rounds.
+        times = interleaved_times(calls, rounds, best_of=5 if batch * 2 ** n <= 2 ** 19 else 2)
+        for i, plan in enumerate(candidates):
             row = {"ansatz": name, "qubits": n, "depth": depth, "batch": batch, "plan": plan.describe(),
-                   "ms": ms, **plan_features(plan)}
+                   "ms": 1e3 * statistics.median(times[i]), **plan_features(plan)}
             rows.append(row)
-            tqdm.write(f"{name:<20} n={n:<2} d={depth} batch {batch:>5}  {ms:9.2f} ms  {row['plan']}")
+            tqdm.write(f"{name:<20} n={n:<2} d={depth} batch {batch:>5}  {row['ms']:9.2f} ms  {row['plan']}")
     return rows
 
 
 def _design(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    from sims.backends.statevector.plan import REFERENCE_AMPLITUDES
-
-    a = np.array([[r["passes"] * r["batch"] * 2 ** r["qubits"] / REFERENCE_AMPLITUDES, r["build"], r["wide_build"],
-                   r["operations"], r["on_rows"]] for r in rows], dtype=float)
+    """What each constant multiplies, per row (``CostTerms.features``), and the measured milliseconds."""
+    a = np.array([_terms(r).features(r["batch"], r["qubits"]) for r in rows], dtype=float)
     return a, np.array([r["ms"] for r in rows])
 
 
@@ -160,7 +146,8 @@ def fit(rows: list[dict], error_weight: float = 0.2, starts: int = 12, margin: f
 
     a, t = _design(rows)
     start, _ = nnls(a / t[:, None], np.ones(len(t)))
-    floor = 1e-3 * np.array(list(shipped().values()))
+    current_constants = shipped()
+    floor = 1e-3 * np.array(list(current_constants.values()))
     start = np.where(start > 0, start, floor)  # a log needs every constant above zero
     groups = _groups(rows)
 
@@ -174,13 +161,13 @@ def fit(rows: list[dict], error_weight: float = 0.2, starts: int = 12, margin: f
 
     rng = np.random.default_rng(0)
     best = None
-    current = np.log(np.maximum(np.array(list(shipped().values())), floor))
+    current = np.log(np.maximum(np.array(list(current_constants.values())), floor))
     for attempt in range(starts + 1):
         x0 = current if attempt == starts else np.log(start) + (rng.normal(0, 0.5, len(start)) if attempt else 0.0)
         result = minimize(loss, x0, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-4, "fatol": 1e-7})
         if best is None or result.fun < best.fun:
             best = result
-    return dict(zip(CONSTANTS, map(float, np.exp(best.x)), strict=True))
+    return dict(zip(current_constants, map(float, np.exp(best.x)), strict=True))
 
 
 def judge(rows: list[dict], coefficients: dict[str, float]) -> list[dict]:

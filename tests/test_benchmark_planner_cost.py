@@ -65,6 +65,11 @@ def test_measured_rows_carry_the_terms_the_model_reads():
     for row in rows:
         assert row["ms"] > 0 and row["passes"] > 0
         assert planner_cost.model_ms(row, planner_cost.shipped()) > 0
+        # The benchmark's model is the planner's: the same milliseconds as plan_cost for the same plan.
+        from sims.backends.statevector.plan import CostTerms
+
+        terms = CostTerms(**{k: row[k] for k in ("passes", "build", "wide_build", "operations", "on_rows")})
+        assert planner_cost.model_ms(row, planner_cost.shipped()) == pytest.approx(terms.ms(4, 3))
 
 
 def test_circuits_on_the_command_line_are_parsed_or_refused_in_one_line(capsys):

@@ -420,6 +420,8 @@ PER_PASS_MS = 3.33
 BUILD_MS_PER_AMPLITUDE = 1.5e-5
 WIDE_BUILD_MS_PER_AMPLITUDE = 5.71e-5
 STEP_MS = 0.0691
+# The model's constants, in the order of CostTerms.features.
+COST_CONSTANTS = ("PER_PASS_MS", "BUILD_MS_PER_AMPLITUDE", "WIDE_BUILD_MS_PER_AMPLITUDE", "STEP_MS", "ROWS_STEP_MS")
 # The batch assumed when a call's batch size is unknown (a Keras graph traced with None).
 DEFAULT_PLANNING_BATCH = 1024
 
@@ -474,14 +476,17 @@ class CostTerms:
     operations: int
     on_rows: int
 
-    def ms(self, batch: int, n_qubits: int, per_pass_ms: float = PER_PASS_MS,
-           build_ms_per_amplitude: float = BUILD_MS_PER_AMPLITUDE,
-           wide_build_ms_per_amplitude: float = WIDE_BUILD_MS_PER_AMPLITUDE, step_ms: float = STEP_MS,
-           rows_step_ms: float = ROWS_STEP_MS) -> float:
-        """Forward + gradient milliseconds at ``batch`` (the constants default to the fitted ones)."""
+    def features(self, batch: int, n_qubits: int) -> tuple[float, ...]:
+        """What each constant of :data:`COST_CONSTANTS` multiplies at ``batch`` (in that order)."""
         scale = batch * 2 ** n_qubits / REFERENCE_AMPLITUDES
-        return per_pass_ms * self.passes * scale + build_ms_per_amplitude * self.build \
-            + wide_build_ms_per_amplitude * self.wide_build + step_ms * self.operations + rows_step_ms * self.on_rows
+        return self.passes * scale, self.build, self.wide_build, self.operations, self.on_rows
+
+    def ms(self, batch: int, n_qubits: int, constants: Sequence[float] | None = None) -> float:
+        """Forward + gradient milliseconds at ``batch``, with ``constants`` in :data:`COST_CONSTANTS`'
+        order (None: the fitted ones)."""
+        if constants is None:  # read at the call: a refit (or a test) may set the module's constants
+            constants = (PER_PASS_MS, BUILD_MS_PER_AMPLITUDE, WIDE_BUILD_MS_PER_AMPLITUDE, STEP_MS, ROWS_STEP_MS)
+        return sum(c * f for c, f in zip(constants, self.features(batch, n_qubits), strict=True))
 
 
 def cost_terms(plan: Plan) -> CostTerms:

@@ -23,6 +23,7 @@ from sims.backends.statevector.plan import (
     make_plan,
     plan_cost,
 )
+from sims.backends.statevector.product import product_readouts
 from sims.backends.statevector.program import Program
 from sims.backends.statevector.readouts import ReadoutTables, readout_tables
 from sims.backends.statevector.trajectories import TrajectoryProgram, trajectory_circuit
@@ -152,6 +153,9 @@ class CircuitPlans:
         if self.density:
             program = DensityProgram(plan, density_readouts(self.readouts, self.qubits, plan.final_order),
                                      self.per_sample_index, self.shared_index, self.dtype)
+        elif not plan.steps:  # a product state: readouts from its factors, no 2^n tables
+            program = Program(plan, ReadoutTables(None, (), len(self.readouts)), self.per_sample_index,
+                              self.shared_index, self.dtype, product=product_readouts(self.readouts, self.qubits))
         else:
             tables = readout_tables(self.readouts, self.qubits, plan.final_order)
             readout_steps, tables = absorb_trailing_phases(plan, tables)

@@ -127,6 +127,9 @@ class StatevectorKernel:
         """Autodiff's memory for one sample's forward and gradient (the engine's estimate)."""
         if isinstance(self.program, HeisenbergProgram):
             return self.program.bytes_per_sample(self.bytes_per_amplitude)
+        gates = getattr(self.program, "gates", None)  # a Program of a product state (.product): no 2^n states
+        if gates is not None:
+            return gates.bytes_per_sample(self.bytes_per_amplitude)
         return (2 ** self.width) * self.bytes_per_amplitude * self.training_copies() * self.rows_per_sample
 
     def check_batch(self, batch: int, available: int | None = None) -> None:

@@ -622,12 +622,14 @@ def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbo
     started: set[int] = set()
     init: list[list[GateTerm]] = [[] for _ in range(n)]
     remaining: list[int] = []
+    unentangled = product_init and is_product_circuit(terms)
     for index, term in enumerate(terms):
         # Shared gates stay out of the product state: in the first block they cost nothing
         # extra, while in the product state they would make it complex (and the first block's
-        # product twice as large).
+        # product twice as large). Without any multi-qubit gate the whole circuit is the product
+        # state, and the readouts come from its factors (see Program.expectations).
         if product_init and isinstance(term, GateTerm) and term.n_qubits == 1 and term.qubits[0] not in started \
-                and (per_sample(term) or term.symbol is None):
+                and (per_sample(term) or term.symbol is None or unentangled):
             init[term.qubits[0]].append(term)
         else:
             started |= set(term.qubits)
@@ -667,6 +669,11 @@ def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbo
     per_qubit = tuple(tuple(t) for t in init)
     return Plan(n, ProductInit(per_qubit, _always_real(per_qubit)), tuple(steps), tuple(order),
                 from_product=product_init)
+
+
+def is_product_circuit(terms: Sequence[GateTerm | ChannelTerm]) -> bool:
+    """True when every term is a single-qubit gate: the state stays a product of one-qubit states."""
+    return all(isinstance(t, GateTerm) and t.n_qubits == 1 for t in terms)
 
 
 def _gates(terms: Sequence[GateTerm | ChannelTerm], taken: list[int]) -> list[GateTerm]:

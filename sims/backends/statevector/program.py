@@ -27,6 +27,7 @@ from sims.backends.statevector.plan import (
     SampledChannel,
     first_block_on_product,
 )
+from sims.backends.statevector.product import ProductReadouts, gate_table, product_expectations, product_factors
 from sims.backends.statevector.readouts import ReadoutTables, readout_expectations
 from sims.backends.statevector.tensors import as_complex, as_real, permute_qubits
 from sims.backends.statevector.values import PhaseTable, SymbolValues
@@ -54,11 +55,18 @@ class Program:
         per_sample_index: symbol index -> column of the per-sample values.
         shared_index: symbol index -> position in the shared values.
         dtype: ``tf.float32`` (complex64 states) or ``tf.float64`` (complex128).
+        product: for a plan without steps (the whole circuit in its product state), the readouts
+            on its factors (:mod:`.product`): expectations then never build the ``2^n`` states.
     """
 
     def __init__(self, plan: Plan, readouts: ReadoutTables, per_sample_index: dict[int, int],
-                 shared_index: dict[int, int], dtype=tf.float32, readout_steps: int | None = None):
+                 shared_index: dict[int, int], dtype=tf.float32, readout_steps: int | None = None,
+                 product: ProductReadouts | None = None):
+        if product is not None and plan.steps:
+            raise ValueError("product readouts need a plan without steps")
         self.plan = plan
+        self.product = product
+        self.gates = gate_table(plan.init.per_qubit, per_sample_index, shared_index) if product is not None else None
         self.readout_steps = len(plan.steps) if readout_steps is None else readout_steps
         self.readouts = readouts
         self.per_sample_index, self.shared_index = per_sample_index, shared_index
@@ -194,6 +202,10 @@ class Program:
 
     def expectations(self, per_sample, shared, batch) -> tf.Tensor:
         """``[batch, n_readouts]`` readout expectations."""
+        if self.product is not None and self.gates is not None:
+            values = self.symbol_values(per_sample, shared)
+            return product_expectations(product_factors(self.gates, values, self.complex_dtype), self.product,
+                                        batch, self.dtype)
         state = self.final_state(per_sample, shared, batch, self.readout_steps)
         return readout_expectations(state, self.readouts, self.dtype)
 

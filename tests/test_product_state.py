@@ -1,0 +1,122 @@
+"""Circuits without multi-qubit gates run as a product state: readouts from the qubits' own states."""
+
+import cirq
+import numpy as np
+import pytest
+import sympy
+
+tf_env = pytest.importorskip("sims.tf_env")
+tf = tf_env.tf
+
+import plugins  # noqa: E402
+from sims.backends.statevector.engine import ansatz_plans, compile_circuit  # noqa: E402
+
+pytestmark = pytest.mark.tf
+
+QUBITS = cirq.LineQubit.range(3)
+A, B, C, X0, X1 = sympy.symbols("a b c x0 x1")
+# Fixed, shared and per-sample gates interleaved on each qubit; qubit 2 has fixed gates only.
+CIRCUIT = cirq.Circuit([
+    cirq.ry(X0).on(QUBITS[0]), cirq.H(QUBITS[0]), cirq.rx(A).on(QUBITS[0]), cirq.rz(2 * B).on(QUBITS[0]),
+    cirq.H(QUBITS[1]), cirq.rz(X1).on(QUBITS[1]), cirq.ry(C).on(QUBITS[1]), cirq.rx(-0.5 * X0).on(QUBITS[1]),
+    cirq.X(QUBITS[2]) ** 0.3, cirq.S(QUBITS[2]),
+])
+SYMBOLS = [X0, X1, A, B, C]  # data first, then the shared weights
+READOUTS = [cirq.X(QUBITS[0]), cirq.Y(QUBITS[1]), cirq.Z(QUBITS[2]),
+            -0.5 * cirq.X(QUBITS[0]) * cirq.Y(QUBITS[1]) * cirq.Z(QUBITS[2]),
+            cirq.Y(QUBITS[0]) * cirq.Y(QUBITS[2]), 2.0 * cirq.Z(QUBITS[0]) * cirq.Z(QUBITS[1])]
+
+
+def _cirq_expectations(data: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    simulator = cirq.Simulator(dtype=np.complex128)
+    rows = []
+    for x in data:
+        resolver = dict(zip(SYMBOLS, [*x, *weights], strict=True))
+        rows.append(np.real(simulator.simulate_expectation_values(
+            CIRCUIT, observables=READOUTS, param_resolver=resolver, qubit_order=QUBITS)))
+    return np.array(rows)
+
+
+@pytest.fixture(scope="module")
+def program():
+    return compile_circuit(CIRCUIT, QUBITS, SYMBOLS, READOUTS, shared=[2, 3, 4], dtype=tf.float64)
+
+
+def test_the_whole_circuit_is_its_product_state_and_no_state_table_is_built(program):
+    assert program.plan.steps == ()
+    assert program.plan.describe() == "product(10)"
+    assert program.product is not None
+    assert program.readouts.z is None and program.readouts.groups == ()  # no 2^n readout tables
+
+
+def test_every_kind_of_pauli_string_matches_cirq(program):
+    rng = np.random.default_rng(3)
+    data, weights = rng.uniform(-3, 3, (5, 2)), rng.uniform(-3, 3, 3)
+    got = program.expectations(tf.constant(data), tf.constant(weights), 5).numpy()
+    np.testing.assert_allclose(got, _cirq_expectations(data, weights), atol=1e-10)
+    # The states (built on request from the same factors) agree with cirq's too.
+    resolver = dict(zip(SYMBOLS, [*data[0], *weights], strict=True))
+    expected = cirq.Simulator(dtype=np.complex128).simulate(CIRCUIT, resolver, qubit_order=QUBITS).final_state_vector
+    states = program.states(tf.constant(data), tf.constant(weights), 5).numpy()
+    np.testing.assert_allclose(states[0], expected, atol=1e-10)
+
+
+def test_gradients_for_inputs_and_weights_match_central_differences(program):
+    rng = np.random.default_rng(4)
+    data, weights = rng.uniform(-3, 3, (4, 2)), rng.uniform(-3, 3, 3)
+    readout_weights = rng.normal(size=len(READOUTS))
+
+    def loss(x, w):
+        return tf.reduce_sum(program.expectations(x, w, 4) * readout_weights)
+
+    x, w = tf.constant(data), tf.constant(weights)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([x, w])
+        value = loss(x, w)
+    h = 1e-6
+    dx, dw = rng.normal(size=data.shape), rng.normal(size=weights.shape)
+    fd_x = (loss(x + h * dx, w) - loss(x - h * dx, w)).numpy() / (2 * h)
+    fd_w = (loss(x, w + h * dw) - loss(x, w - h * dw)).numpy() / (2 * h)
+    np.testing.assert_allclose(np.sum(tape.gradient(value, x).numpy() * dx), fd_x, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(tape.gradient(value, w).numpy() @ dw, fd_w, rtol=1e-6, atol=1e-8)
+
+
+def test_qubits_in_basis_states_give_exact_values_and_gradients():
+    """|0> and |1> (a zero amplitude each): <Z> = cos(a) at a = 0 and -1, with d/da = 0."""
+    q = cirq.LineQubit.range(2)
+    circuit = cirq.Circuit([cirq.rx(A).on(q[0]), cirq.X(q[1])])
+    program = compile_circuit(circuit, q, [A], [cirq.Z(q[0]), cirq.Z(q[1])], shared=[0], dtype=tf.float64)
+    w = tf.constant([0.0])
+    with tf.GradientTape() as tape:
+        tape.watch(w)
+        out = program.expectations(None, w, 2)
+        total = tf.reduce_sum(out)
+    np.testing.assert_allclose(out.numpy(), [[1.0, -1.0]] * 2, atol=1e-12)
+    np.testing.assert_allclose(tape.gradient(total, w).numpy(), [0.0], atol=1e-12)  # d cos(a) / da at 0
+
+
+@pytest.mark.parametrize("name, options", [("sim_01", {}), ("hardware_efficient", {"entanglement": "none"})])
+def test_registered_circuits_without_entanglers_plan_only_the_product_state(name, options):
+    ansatz = plugins.create(name, qubits=5, depth=2, **options)
+    assert all(plan.steps == () for plan in ansatz_plans(ansatz).plans)
+    entangled = plugins.create("hardware_efficient", qubits=5, depth=2)
+    assert all(plan.steps for plan in ansatz_plans(entangled).plans)
+
+
+def test_a_wide_layer_without_entanglers_needs_memory_by_qubits_not_amplitudes():
+    from sims.layers import QuantumLayer
+
+    layer = QuantumLayer("sim_01", qubits=24, depth=1, backend="statevector", seed=0)
+    x = tf.random.stateless_uniform((3, layer.ansatz.n_features), seed=(1, 2), maxval=np.pi)
+    out = layer(x).numpy()
+    assert layer.kernel.plan_summary == "product(72)"
+    assert layer.kernel.bytes_per_sample() < 100_000  # 2^24 amplitudes would be 128 MiB per copy
+    # Each Z readout is its own qubit's: cirq on that qubit's gates alone.
+    values = layer.ansatz.parameter_values(x.numpy(), layer.circuit_weights.numpy())
+    simulator = cirq.Simulator(dtype=np.complex128)
+    for q, qubit in enumerate(layer.ansatz.qubits[:3]):
+        alone = cirq.Circuit(op for op in layer.ansatz.circuit.all_operations() if op.qubits == (qubit,))
+        for row in range(3):
+            resolver = dict(zip(layer.ansatz.symbols, values[row], strict=True))
+            expected = simulator.simulate_expectation_values(alone, [cirq.Z(qubit)], resolver)[0].real
+            np.testing.assert_allclose(out[row, q], expected, atol=1e-5)

@@ -12,6 +12,7 @@ import sympy
 
 from qcircuits.encodings import EncodingPlan, feature_values
 from qcircuits.errors import ConfigurationError
+from qcircuits.noise import has_channels
 from qcircuits.readouts import describe_readout
 from qcircuits.typing import Array, FloatArray
 from qcircuits.validation import warn_large_angles
@@ -95,6 +96,11 @@ class Ansatz:
     @property
     def n_gates(self) -> int:
         return sum(1 for _ in self.circuit.all_operations())
+
+    @property
+    def unentangled(self) -> bool:
+        """True when every operation acts on one qubit: the state stays a product (no channel either)."""
+        return all(len(op.qubits) == 1 for op in self.circuit.all_operations()) and not has_channels(self.circuit)
 
     @property
     def n_moments(self) -> int:

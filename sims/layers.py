@@ -154,8 +154,10 @@ class QuantumLayer(keras.layers.Layer):
         if self.dtype == "float64" and "dtype" not in backend_kwargs and chosen in ("statevector", AUTO):
             backend_kwargs["dtype"] = "complex128"
         # A missing GPU build, a bad option or a circuit too large fails here, at construction.
-        self._backend = make_backend(chosen, qubits=self.ansatz.n_qubits, training=True, **backend_kwargs)
-        self._backend.check_fits(self.ansatz.n_qubits)
+        self._backend = make_backend(chosen, qubits=self.ansatz.n_qubits, training=True,
+                                     unentangled=self.ansatz.unentangled and not noise_model.has_channels,
+                                     **backend_kwargs)
+        self._backend.check_fits(self.ansatz.n_qubits, self.ansatz)
         self.backend_selection = self._backend.selection or f"{self._backend.name} (as asked)"
         self.kernel = None
         if backend_spec(self._backend.name).differentiable:

@@ -103,20 +103,76 @@ def test_registered_circuits_without_entanglers_plan_only_the_product_state(name
     assert all(plan.steps for plan in ansatz_plans(entangled).plans)
 
 
-def test_a_wide_layer_without_entanglers_needs_memory_by_qubits_not_amplitudes():
+def _alone(ansatz, values, qubit_indices):
+    """``[rows, len(qubit_indices)]``: <Z> of each qubit from cirq on that qubit's gates alone."""
+    simulator = cirq.Simulator(dtype=np.complex128)
+    out = np.zeros((len(values), len(qubit_indices)))
+    for column, q in enumerate(qubit_indices):
+        qubit = ansatz.qubits[q]
+        alone = cirq.Circuit(op for op in ansatz.circuit.all_operations() if op.qubits == (qubit,))
+        for row, v in enumerate(values):
+            resolver = dict(zip(ansatz.symbols, v, strict=True))
+            out[row, column] = simulator.simulate_expectation_values(alone, [cirq.Z(qubit)], resolver)[0].real
+    return out
+
+
+@pytest.mark.parametrize("name, options", [("sim_01", {}), ("hardware_efficient", {"entanglement": "none"})])
+def test_auto_trains_a_40_qubit_circuit_without_entanglers_on_the_engine(name, options):
+    """2^40 amplitudes would not fit anywhere: the layer runs on the qubits' own states."""
     from sims.layers import QuantumLayer
 
-    layer = QuantumLayer("sim_01", qubits=24, depth=1, backend="statevector", seed=0)
+    layer = QuantumLayer(name, qubits=40, depth=1, seed=0, **options)  # backend="auto"
+    assert layer.backend_selection.startswith("auto -> statevector") and "product state" in layer.backend_selection
+    assert layer.kernel.bytes_per_sample() < 100_000
     x = tf.random.stateless_uniform((3, layer.ansatz.n_features), seed=(1, 2), maxval=np.pi)
-    out = layer(x).numpy()
-    assert layer.kernel.plan_summary == "product(72)"
-    assert layer.kernel.bytes_per_sample() < 100_000  # 2^24 amplitudes would be 128 MiB per copy
-    # Each Z readout is its own qubit's: cirq on that qubit's gates alone.
+    with tf.GradientTape() as tape:
+        out = layer(x)
+        loss = tf.reduce_sum(out[:, ::7])
+    assert layer.kernel.plan_summary.startswith("product(")
     values = layer.ansatz.parameter_values(x.numpy(), layer.circuit_weights.numpy())
-    simulator = cirq.Simulator(dtype=np.complex128)
-    for q, qubit in enumerate(layer.ansatz.qubits[:3]):
-        alone = cirq.Circuit(op for op in layer.ansatz.circuit.all_operations() if op.qubits == (qubit,))
-        for row in range(3):
-            resolver = dict(zip(layer.ansatz.symbols, values[row], strict=True))
-            expected = simulator.simulate_expectation_values(alone, [cirq.Z(qubit)], resolver)[0].real
-            np.testing.assert_allclose(out[row, q], expected, atol=1e-5)
+    np.testing.assert_allclose(out.numpy()[:, [0, 13, 39]], _alone(layer.ansatz, values, [0, 13, 39]), atol=1e-5)
+    gradient = tape.gradient(loss, layer.circuit_weights).numpy()
+    direction = np.random.default_rng(5).normal(size=gradient.shape)
+    weights = layer.circuit_weights.numpy()
+    h = 1e-3
+
+    def at(w):
+        layer.circuit_weights.assign(w.astype(np.float32))
+        return float(tf.reduce_sum(layer(x)[:, ::7]))
+
+    fd = (at(weights + h * direction) - at(weights - h * direction)) / (2 * h)
+    np.testing.assert_allclose(gradient @ direction, fd, rtol=2e-2, atol=2e-3)
+
+
+def test_the_backend_reads_a_wide_product_circuit_but_refuses_its_states_and_entangled_circuits():
+    from qcircuits.errors import ResourceLimitError
+    from sims.backends import make_backend
+
+    backend = make_backend("statevector", dtype="complex128")
+    ansatz = plugins.create("sim_01", qubits=36, depth=1)
+    values = ansatz.random_parameter_values(2, np.random.default_rng(6))
+    np.testing.assert_allclose(backend.expectations(ansatz, values)[:, [2, 35]], _alone(ansatz, values, [2, 35]),
+                               atol=1e-10)
+    with pytest.raises(ResourceLimitError, match="36 qubits"):
+        backend.states(ansatz, values)  # the states themselves are 2^36 amplitudes
+    entangled = plugins.create("sim_02", qubits=36, depth=1)
+    with pytest.raises(ResourceLimitError, match="36 qubits"):
+        backend.expectations(entangled, entangled.random_parameter_values(1, np.random.default_rng(7)))
+
+
+def test_noise_channels_or_readout_error_decide_whether_a_product_layer_stays_one():
+    from sims.layers import QuantumLayer
+
+    assert plugins.create("sim_01", qubits=3).unentangled and not plugins.create("sim_02", qubits=3).unentangled
+    noisy = QuantumLayer("sim_01", qubits=3, depth=1, noise="depolarize:0.05")  # a density matrix: 6 virtual qubits
+    readout = QuantumLayer("sim_01", qubits=3, depth=1, noise="readout:0.1")  # not a channel on the state
+    x = tf.zeros((2, 3))
+    noisy(x), readout(x)
+    assert noisy.kernel.program.plan.steps and noisy.kernel.width == 6
+    assert readout.kernel.program.plan.steps == ()
+    # Readout error scales each <Z> by (1 - 2 p) on the product path as on any other.
+    clean = QuantumLayer("sim_01", qubits=3, depth=1)
+    clean(x)  # built
+    clean.set_weights(readout.get_weights())
+    np.testing.assert_allclose(readout(x).numpy(), 0.8 * clean(x).numpy(), atol=1e-6)
+    assert np.abs(clean(x).numpy()).max() > 0.1  # not all zeros, where the factor would not show

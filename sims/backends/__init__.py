@@ -44,13 +44,16 @@ from sims.backends.statevector import StatevectorBackend
 from sims.backends.tfq import TfqBackend
 
 
-def make_backend(name: str, *, qubits: int | None = None, training: bool = False, **options: Any) -> Backend:
+def make_backend(name: str, *, qubits: int | None = None, training: bool = False, unentangled: bool = False,
+                 **options: Any) -> Backend:
     """Builds a backend by name with its options; ``auto`` picks by ``qubits`` and says why in ``selection``.
 
     Args:
         name: a registered name or ``"auto"``.
         qubits: circuit width, for ``auto``.
         training: ``auto`` chooses between the differentiable backends.
+        unentangled: the circuit has no multi-qubit gate (for ``auto`` in training: the engine at
+            any width, see :func:`choose_auto_training`).
         **options: the backend's options (see its options dataclass). With ``auto``,
             options the chosen backend does not take are left out and named in ``selection``.
 
@@ -62,7 +65,7 @@ def make_backend(name: str, *, qubits: int | None = None, training: bool = False
     if name == AUTO:
         noisy = options.get("noise") is not None and as_noise(options["noise"]).has_channels
         if training:
-            name, why = choose_auto_training(qubits or 0, noisy=noisy)
+            name, why = choose_auto_training(qubits or 0, noisy=noisy, unentangled=unentangled)
         else:
             name, why = choose_auto(qubits or 0, noisy=noisy)
         taken = backend_spec(name).option_names()

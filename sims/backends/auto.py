@@ -4,7 +4,8 @@ Two questions get this answer. To *simulate* (reports, descriptors, evaluation),
 qsim on the GPU pays off only for wide circuits. To *train* (layers), our
 statevector engine is faster than TensorFlow Quantum at every width measured with
 ``benchmarks/layers.py --targets`` (forward+gradient, depth 3, up to 20 qubits), and TFQ
-takes the wider ones; both give exact gradients.
+takes the wider ones; both give exact gradients. A circuit without multi-qubit gates trains
+on the engine at any width: it stays a product state there (``statevector/product.py``).
 """
 
 from __future__ import annotations
@@ -52,13 +53,17 @@ def choose_auto(n_qubits: int, noisy: bool = False) -> tuple[str, str]:
     return "qsim-gpu", f"{n_qubits} qubits >= {AUTO_GPU_MIN_QUBITS} and a GPU is available"
 
 
-def choose_auto_training(n_qubits: int, noisy: bool = False) -> tuple[str, str]:
+def choose_auto_training(n_qubits: int, noisy: bool = False, unentangled: bool = False) -> tuple[str, str]:
     """``(backend, why)`` for a trainable layer with ``backend="auto"`` (``noisy``: with noise channels).
 
     With noise, the engine's density matrix up to :data:`AUTO_DENSITY_MAX_QUBITS`, TFQ's noisy ops above.
+    ``unentangled`` (no multi-qubit gate): the engine at any width, where the circuit stays a product state.
     """
     if noisy:
         return _noisy_choice(n_qubits, "tfq", "TFQ's noisy trajectories (memory of one circuit at a time)")
+    if unentangled:
+        return "statevector", (f"{n_qubits} qubits without multi-qubit gates: the batched engine runs it "
+                               "as a product state")
     if n_qubits <= AUTO_TRAIN_MAX_STATEVECTOR_QUBITS:
         return "statevector", (f"{n_qubits} qubits <= {AUTO_TRAIN_MAX_STATEVECTOR_QUBITS}: "
                                "the batched engine trains faster than TFQ")

@@ -54,8 +54,12 @@ class Backend(abc.ABC):
         """The circuit it simulates: the ansatz's, with the noise's channels."""
         return self.noise.noisy_circuit(ansatz.circuit) if self.noise.has_channels else ansatz.circuit
 
-    def check_fits(self, n_qubits: int) -> int:
-        """Refuses circuits whose state would not fit in memory; returns bytes needed."""
+    def check_fits(self, n_qubits: int, ansatz: Ansatz | None = None) -> int:
+        """Refuses circuits whose state would not fit in memory; returns bytes needed.
+
+        ``ansatz``: the circuit itself, for a backend that can run some circuits in less memory than
+        a ``2^n`` state (the statevector engine's product states); the others read the width alone.
+        """
         width = self.simulated_qubits(n_qubits)
         who = f"A density matrix of {n_qubits} qubits (a state of {width}) needs" if width > n_qubits else None
         return check_state_fits(width, bytes_per_amplitude=self.bytes_per_amplitude, copies=self.state_copies,

@@ -112,10 +112,17 @@ class StatevectorBackend(Backend):
 
         return tf.float32 if self.options.dtype == "complex64" else tf.float64
 
+    def check_fits(self, n_qubits: int, ansatz: Ansatz | None = None) -> int:
+        """As every backend's, except for a circuit without multi-qubit gates or noise channels: the
+        engine runs it as a product state (:mod:`.product`), whose memory grows with the qubits."""
+        if ansatz is not None and ansatz.unentangled and not self.noise.has_channels:
+            return 2 * n_qubits * self.bytes_per_amplitude * self.state_copies
+        return super().check_fits(n_qubits, ansatz)
+
     def layer_kernel(self, ansatz: Ansatz) -> StatevectorKernel:
         from sims.backends.statevector.layer_kernel import StatevectorKernel  # TensorFlow, when a layer needs it
 
-        self.check_fits(ansatz.n_qubits)
+        self.check_fits(ansatz.n_qubits, ansatz)
         options = self.options
         return StatevectorKernel(ansatz, dtype=self._dtype(), device=self.device_name, noise=self.noise,
                                  repetitions=options.repetitions, seed=options.shot_seed,
@@ -140,11 +147,14 @@ class StatevectorBackend(Backend):
         from sims.tf_env import tf
 
         values = self._checked_values(ansatz, values)
-        self.check_fits(ansatz.n_qubits)
+        self.check_fits(ansatz.n_qubits, None if states else ansatz)
         program = self._program(ansatz)
         run = program.states if states else program.expectations
         rows_per_sample = getattr(program, "trajectories", 1)
-        chunk = max(1, samples_per_chunk(program.plan.n_qubits, self.bytes_per_amplitude) // rows_per_sample)
+        if not states and getattr(program, "gates", None) is not None:  # a product state: no 2^n rows
+            chunk = max(1, len(values))
+        else:
+            chunk = max(1, samples_per_chunk(program.plan.n_qubits, self.bytes_per_amplitude) // rows_per_sample)
         parts, errors = [], []
         with tf.device(self.device_name) if self.device_name else contextlib.nullcontext():
             for start in range(0, len(values), chunk):

@@ -4,7 +4,7 @@ Such a circuit (Sim et al.'s circuit 1, or any ansatz with ``entanglement="none"
 control of an entanglement study) needs no ``2^n`` state at all. Every qubit's state is its
 gates applied to ``|0>``, all qubits and gates at once: each gate's ``U(v) = sum_k exp(i
 omega_k v) M_k`` (see :mod:`.gates`) is one column of a phase table times a constant, so every
-gate matrix of the circuit is one product ``phases @ terms``; then one elementwise step per
+gate matrix of the circuit is one weighted sum of constant terms; then one elementwise step per
 gate position applies them. A Pauli string's expectation is the product of its qubits' Bloch
 components, ``<c P_1 ... P_n> = c prod_q <P_q>_q``: a gather and a product over qubits.
 Cost and memory grow with ``n``, not ``2^n``.
@@ -55,75 +55,80 @@ def product_readouts(readouts, qubits) -> ProductReadouts:
 
 @dataclasses.dataclass(frozen=True)
 class GateTable:
-    """Every gate of every qubit as rows of constants: gate ``l`` of qubit ``q`` (identity past its
-    last gate) is ``sum_t phase_t terms[t, l, :, q, :] + fixed[l, :, q, :]``, laid out by position,
-    column, qubit and row (``[L, 2, n, 2]`` flattened): each column of each position is one slice.
+    """Every gate of every qubit as constants: gate ``l`` of qubit ``q`` (the identity past its last
+    gate) is ``fixed[l, :, q, :] + sum_k phase[slots[k, l, q]] terms[k, l, :, q, :]``, with each
+    matrix stored transposed (column, then row) so that a gate's columns are slices.
 
     Attributes:
         shape: ``(n, L)``: qubits, and gates on the busiest qubit.
-        per_sample: ``(columns, frequencies, terms)`` of the terms whose symbol is given per sample:
-            the symbol's column in the per-sample values, ``omega_t``, and ``M_t`` placed at its gate,
-            ``[T, L * 2 * n * 2]``.
-        shared: the same for symbols shared by the batch (columns in the shared values).
-        fixed: ``[L * 2 * n * 2]``: fixed gates, and the identity where a qubit has no more gates.
+        columns: ``[T]``: each term's symbol, as a column of the per-sample values followed by
+            the shared ones.
+        frequencies: ``[T]``: each term's ``omega_t``.
+        slots: ``[K, L, n]``: the term (``0..T-1``) in each of a gate's ``K`` slots, ``T`` (a phase
+            of zero) where it has fewer terms or none.
+        terms: ``[K, L, 2, n, 2]``: ``M_t^T`` in its slot.
+        fixed: ``[L, 2, n, 2]``: fixed gates, and the identity where a qubit has no more gates.
     """
 
     shape: tuple[int, int]
-    per_sample: tuple[np.ndarray, np.ndarray, np.ndarray]
-    shared: tuple[np.ndarray, np.ndarray, np.ndarray]
+    columns: np.ndarray
+    frequencies: np.ndarray
+    slots: np.ndarray
+    terms: np.ndarray
     fixed: np.ndarray
 
     def bytes_per_sample(self, bytes_per_amplitude: int) -> int:
-        """Autodiff's memory for one sample: its gates' ``4 n L`` entries, and at each of the ``L``
-        positions the qubits' ``2 n`` amplitudes a few times over (inputs, products, sums: 8 copies)."""
+        """Autodiff's memory for one sample: its gates' entries (``K`` terms' and the sum's), and at
+        each of the ``L`` positions the qubits' ``2 n`` amplitudes a few times over (8 copies)."""
         n, length = self.shape
-        return (4 * n * length + 8 * 2 * n * length) * bytes_per_amplitude
+        return ((len(self.slots) + 1) * 4 * n * length + 8 * 2 * n * length) * bytes_per_amplitude
 
 
 def gate_table(per_qubit: Sequence[Sequence[GateTerm]], per_sample_index: dict[int, int],
                shared_index: dict[int, int]) -> GateTable:
     """The :class:`GateTable` of single-qubit gates, ``per_qubit[q]`` in the order they act."""
     n, length = len(per_qubit), max(1, max(len(g) for g in per_qubit))
-    fixed = np.zeros((length, 2, n, 2), dtype=complex)  # [position, column, qubit, row]
-    rows: dict[bool, tuple[list[int], list[float], list[np.ndarray]]] = {True: ([], [], []), False: ([], [], [])}
+    depth = max([len(g.frequencies) for gates in per_qubit for g in gates if g.symbol is not None], default=0)
+    fixed = np.zeros((length, 2, n, 2), dtype=complex)
+    terms = np.zeros((depth, length, 2, n, 2), dtype=complex)
+    slots: list[tuple[int, int, int]] = []  # (k, position, qubit) of each term
+    columns: list[int] = []
+    frequencies: list[float] = []
     for q, gates in enumerate(per_qubit):
         for position in range(length):
-            if position >= len(gates):
-                fixed[position, :, q, :] = np.eye(2)
+            gate = gates[position] if position < len(gates) else None
+            if gate is None or gate.symbol is None:
+                fixed[position, :, q, :] = np.eye(2) if gate is None else gate.unitary().T
                 continue
-            gate = gates[position]
-            if gate.symbol is None:
-                fixed[position, :, q, :] = gate.unitary().T
-                continue
-            per_sample = gate.symbol in per_sample_index
-            column = per_sample_index[gate.symbol] if per_sample else shared_index[gate.symbol]
-            columns, frequencies, terms = rows[per_sample]
-            for omega, matrix in zip(gate.frequencies, gate.matrices, strict=True):
-                placed = np.zeros((length, 2, n, 2), dtype=complex)
-                placed[position, :, q, :] = matrix.T
+            column = per_sample_index[gate.symbol] if gate.symbol in per_sample_index \
+                else len(per_sample_index) + shared_index[gate.symbol]
+            for k, (omega, matrix) in enumerate(zip(gate.frequencies, gate.matrices, strict=True)):
+                terms[k, position, :, q, :] = matrix.T
+                slots.append((k, position, q))
                 columns.append(column)
                 frequencies.append(float(omega))
-                terms.append(placed.reshape(-1))
-
-    def packed(per_sample: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        columns, frequencies, terms = rows[per_sample]
-        stacked = np.stack(terms) if terms else np.zeros((0, length * 4 * n), dtype=complex)
-        return np.array(columns, dtype=np.int64), np.array(frequencies), stacked
-
-    return GateTable((n, length), packed(True), packed(False), fixed.reshape(-1))
+    slot_of = np.full((depth, length, n), len(columns), dtype=np.int64)
+    for t, (k, position, q) in enumerate(slots):
+        slot_of[k, position, q] = t
+    return GateTable((n, length), np.array(columns, dtype=np.int64), np.array(frequencies), slot_of, terms, fixed)
 
 
 def product_factors(table: GateTable, values: SymbolValues, complex_dtype) -> tf.Tensor:
     """Every qubit's state, ``[batch or 1, n, 2]`` (complex; batch when a gate has per-sample values)."""
     n, length = table.shape
-    matrices = const(table.fixed, complex_dtype)[None]  # [1, L 2 n 2]
-    for per_sample, (columns, frequencies, terms) in ((True, table.per_sample), (False, table.shared)):
-        if not len(columns):
-            continue
-        source = values.per_sample if per_sample else values.shared[None]
-        angles = tf.gather(source, columns, axis=1) * const(frequencies, values.dtype)
+    matrices = const(table.fixed, complex_dtype)[None]  # [1, L, 2, n, 2]
+    if len(table.columns):
+        parts = [] if values.per_sample is None else [values.per_sample]
+        if values.shared is not None:
+            rows = 1 if values.per_sample is None else tf.shape(values.per_sample)[0]
+            parts.append(tf.broadcast_to(values.shared[None], [rows, tf.shape(values.shared)[0]]))
+        every = tf.concat(parts, axis=1) if len(parts) > 1 else parts[0]
+        angles = tf.gather(every, table.columns, axis=1) * const(table.frequencies, values.dtype)
         phases = tf.complex(tf.cos(angles), tf.sin(angles))
-        matrices = matrices + tf.matmul(phases, const(terms, complex_dtype))
+        phases = tf.concat([phases, tf.zeros_like(phases[:, :1])], axis=1)  # the empty slots' zero
+        depth = len(table.slots)
+        slotted = tf.reshape(tf.gather(phases, table.slots.reshape(-1), axis=1), [-1, depth, length, 1, n, 1])
+        matrices = matrices + tf.reduce_sum(slotted * const(table.terms, complex_dtype)[None], axis=1)
     # One unstack, not a slice per gate: each slice's gradient would write a zero tensor of all gates.
     gate_columns = tf.unstack(tf.reshape(matrices, [-1, 2 * length, n, 2]), axis=1)
     state = gate_columns[0]  # the first gate on |0>: its first column

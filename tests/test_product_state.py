@@ -81,6 +81,29 @@ def test_gradients_for_inputs_and_weights_match_central_differences(program):
     np.testing.assert_allclose(tape.gradient(value, w).numpy() @ dw, fd_w, rtol=1e-6, atol=1e-8)
 
 
+def test_the_gathered_terms_of_wide_circuits_agree_with_cirq_and_the_dense_table(monkeypatch, program):
+    """Above DENSE_MAX_ENTRIES a part's terms are gathered into slots per gate: same values, same gradients."""
+    from sims.backends.statevector import product
+
+    monkeypatch.setattr(product, "DENSE_MAX_ENTRIES", 0)
+    gathered = compile_circuit(CIRCUIT, QUBITS, SYMBOLS, READOUTS, shared=[2, 3, 4], dtype=tf.float64)
+    assert gathered.gates is not None and all(part.dense is None for part in gathered.gates.parts)
+    assert program.gates is not None and all(part.dense is not None for part in program.gates.parts)
+    rng = np.random.default_rng(8)
+    x, w = tf.constant(rng.uniform(-3, 3, (4, 2))), tf.constant(rng.uniform(-3, 3, 3))
+    outputs, gradients = [], []
+    for compiled in (gathered, program):
+        with tf.GradientTape() as tape:
+            tape.watch([x, w])
+            out = compiled.expectations(x, w, 4)
+            loss = tf.reduce_sum(out * np.arange(1, len(READOUTS) + 1))
+        outputs.append(out.numpy())
+        gradients.append([g.numpy() for g in tape.gradient(loss, [x, w])])
+    np.testing.assert_allclose(outputs[0], _cirq_expectations(x.numpy(), w.numpy()), atol=1e-10)
+    for got, expected in zip(gradients[0], gradients[1], strict=True):
+        np.testing.assert_allclose(got, expected, atol=1e-10)
+
+
 def test_qubits_in_basis_states_give_exact_values_and_gradients():
     """|0> and |1> (a zero amplitude each): <Z> = cos(a) at a = 0 and -1, with d/da = 0."""
     q = cirq.LineQubit.range(2)

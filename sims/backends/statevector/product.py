@@ -53,82 +53,115 @@ def product_readouts(readouts, qubits) -> ProductReadouts:
     return ProductReadouts(index, coefficients)
 
 
+# A part's terms as one dense [T, 4 n L] table (one matrix product, the fastest here: 2-3x the
+# gathered slots at 8 qubits, batch 128) up to this many entries; wider circuits gather their
+# terms' phases into K slots per gate instead (memory by n L, not (n L)^2).
+DENSE_MAX_ENTRIES = 1 << 22
+
+
+@dataclasses.dataclass(frozen=True)
+class TermPart:
+    """The terms ``exp(i omega_t v) M_t`` of the gates whose symbols are per sample (or shared).
+
+    Attributes:
+        per_sample: whether the symbols are columns of the per-sample values (else of the shared).
+        columns: ``[T]``: each term's symbol's column.
+        frequencies: ``[T]``: each term's ``omega_t``.
+        dense: ``[T, L * 2 * n * 2]``: ``M_t^T`` placed at its gate (None: ``slots`` and ``terms``).
+        slots: ``[K, L, n]``: the term in each of a gate's ``K`` slots (0 where it has fewer: the
+            slot's matrix is zero there).
+        terms: ``[K, L, 2, n, 2]``: ``M_t^T`` in its slot.
+    """
+
+    per_sample: bool
+    columns: np.ndarray
+    frequencies: np.ndarray
+    dense: np.ndarray | None = None
+    slots: np.ndarray | None = None
+    terms: np.ndarray | None = None
+
+
 @dataclasses.dataclass(frozen=True)
 class GateTable:
     """Every gate of every qubit as constants: gate ``l`` of qubit ``q`` (the identity past its last
-    gate) is ``fixed[l, :, q, :] + sum_k phase[slots[k, l, q]] terms[k, l, :, q, :]``, with each
-    matrix stored transposed (column, then row) so that a gate's columns are slices.
+    gate) is ``fixed[l, :, q, :]`` plus its terms (:class:`TermPart`), each matrix stored
+    transposed (column, then row: ``[L, 2, n, 2]``) so that a gate's columns are slices.
 
     Attributes:
         shape: ``(n, L)``: qubits, and gates on the busiest qubit.
-        columns: ``[T]``: each term's symbol, as a column of the per-sample values followed by
-            the shared ones.
-        frequencies: ``[T]``: each term's ``omega_t``.
-        slots: ``[K, L, n]``: the term (``0..T-1``) in each of a gate's ``K`` slots, ``T`` (a phase
-            of zero) where it has fewer terms or none.
-        terms: ``[K, L, 2, n, 2]``: ``M_t^T`` in its slot.
-        fixed: ``[L, 2, n, 2]``: fixed gates, and the identity where a qubit has no more gates.
+        parts: the terms of per-sample symbols and of shared ones (those with any).
+        fixed: ``[L * 2 * n * 2]``: fixed gates, and the identity where a qubit has no more gates.
     """
 
     shape: tuple[int, int]
-    columns: np.ndarray
-    frequencies: np.ndarray
-    slots: np.ndarray
-    terms: np.ndarray
+    parts: tuple[TermPart, ...]
     fixed: np.ndarray
 
     def bytes_per_sample(self, bytes_per_amplitude: int) -> int:
-        """Autodiff's memory for one sample: its gates' entries (``K`` terms' and the sum's), and at
+        """Autodiff's memory for one sample: its gates' entries (a few copies: terms, sums), and at
         each of the ``L`` positions the qubits' ``2 n`` amplitudes a few times over (8 copies)."""
         n, length = self.shape
-        return ((len(self.slots) + 1) * 4 * n * length + 8 * 2 * n * length) * bytes_per_amplitude
+        return (4 * 4 * n * length + 8 * 2 * n * length) * bytes_per_amplitude
 
 
 def gate_table(per_qubit: Sequence[Sequence[GateTerm]], per_sample_index: dict[int, int],
                shared_index: dict[int, int]) -> GateTable:
     """The :class:`GateTable` of single-qubit gates, ``per_qubit[q]`` in the order they act."""
     n, length = len(per_qubit), max(1, max(len(g) for g in per_qubit))
-    depth = max([len(g.frequencies) for gates in per_qubit for g in gates if g.symbol is not None], default=0)
     fixed = np.zeros((length, 2, n, 2), dtype=complex)
-    terms = np.zeros((depth, length, 2, n, 2), dtype=complex)
-    slots: list[tuple[int, int, int]] = []  # (k, position, qubit) of each term
-    columns: list[int] = []
-    frequencies: list[float] = []
+    found: dict[bool, list[tuple[int, float, int, int, int, np.ndarray]]] = {True: [], False: []}
     for q, gates in enumerate(per_qubit):
         for position in range(length):
             gate = gates[position] if position < len(gates) else None
             if gate is None or gate.symbol is None:
                 fixed[position, :, q, :] = np.eye(2) if gate is None else gate.unitary().T
                 continue
-            column = per_sample_index[gate.symbol] if gate.symbol in per_sample_index \
-                else len(per_sample_index) + shared_index[gate.symbol]
+            per_sample = gate.symbol in per_sample_index
+            column = per_sample_index[gate.symbol] if per_sample else shared_index[gate.symbol]
             for k, (omega, matrix) in enumerate(zip(gate.frequencies, gate.matrices, strict=True)):
-                terms[k, position, :, q, :] = matrix.T
-                slots.append((k, position, q))
-                columns.append(column)
-                frequencies.append(float(omega))
-    slot_of = np.full((depth, length, n), len(columns), dtype=np.int64)
-    for t, (k, position, q) in enumerate(slots):
-        slot_of[k, position, q] = t
-    return GateTable((n, length), np.array(columns, dtype=np.int64), np.array(frequencies), slot_of, terms, fixed)
+                found[per_sample].append((column, float(omega), k, position, q, matrix.T))
+    parts = tuple(_part(per_sample, terms, n, length) for per_sample, terms in found.items() if terms)
+    return GateTable((n, length), parts, fixed.reshape(-1))
+
+
+def _part(per_sample: bool, found: list[tuple[int, float, int, int, int, np.ndarray]], n: int,
+          length: int) -> TermPart:
+    columns = np.array([f[0] for f in found], dtype=np.int64)
+    frequencies = np.array([f[1] for f in found])
+    if len(found) * 4 * n * length <= DENSE_MAX_ENTRIES:
+        dense = np.zeros((len(found), length, 2, n, 2), dtype=complex)
+        for t, (_, _, _, position, q, matrix) in enumerate(found):
+            dense[t, position, :, q, :] = matrix
+        return TermPart(per_sample, columns, frequencies, dense=dense.reshape(len(found), -1))
+    depth = 1 + max(f[2] for f in found)
+    slots = np.zeros((depth, length, n), dtype=np.int64)
+    terms = np.zeros((depth, length, 2, n, 2), dtype=complex)
+    for t, (_, _, k, position, q, matrix) in enumerate(found):
+        slots[k, position, q] = t
+        terms[k, position, :, q, :] = matrix
+    return TermPart(per_sample, columns, frequencies, slots=slots, terms=terms)
+
+
+def _part_matrices(part: TermPart, values: SymbolValues, shape: tuple[int, int], complex_dtype) -> tf.Tensor:
+    """``[batch or 1, L * 2 * n * 2]``: the part's terms weighted by their phases, summed per gate."""
+    source = values.per_sample if part.per_sample else values.shared[None]
+    angles = tf.gather(source, part.columns, axis=1) * const(part.frequencies, values.dtype)
+    phases = tf.complex(tf.cos(angles), tf.sin(angles))
+    if part.dense is not None:
+        return tf.matmul(phases, const(part.dense, complex_dtype))
+    assert part.slots is not None and part.terms is not None  # the other form
+    n, length = shape
+    slotted = tf.reshape(tf.gather(phases, part.slots.reshape(-1), axis=1), [-1, len(part.slots), length, 1, n, 1])
+    summed = tf.reduce_sum(slotted * const(part.terms, complex_dtype)[None], axis=1)
+    return tf.reshape(summed, [-1, length * 4 * n])
 
 
 def product_factors(table: GateTable, values: SymbolValues, complex_dtype) -> tf.Tensor:
     """Every qubit's state, ``[batch or 1, n, 2]`` (complex; batch when a gate has per-sample values)."""
     n, length = table.shape
-    matrices = const(table.fixed, complex_dtype)[None]  # [1, L, 2, n, 2]
-    if len(table.columns):
-        parts = [] if values.per_sample is None else [values.per_sample]
-        if values.shared is not None:
-            rows = 1 if values.per_sample is None else tf.shape(values.per_sample)[0]
-            parts.append(tf.broadcast_to(values.shared[None], [rows, tf.shape(values.shared)[0]]))
-        every = tf.concat(parts, axis=1) if len(parts) > 1 else parts[0]
-        angles = tf.gather(every, table.columns, axis=1) * const(table.frequencies, values.dtype)
-        phases = tf.complex(tf.cos(angles), tf.sin(angles))
-        phases = tf.concat([phases, tf.zeros_like(phases[:, :1])], axis=1)  # the empty slots' zero
-        depth = len(table.slots)
-        slotted = tf.reshape(tf.gather(phases, table.slots.reshape(-1), axis=1), [-1, depth, length, 1, n, 1])
-        matrices = matrices + tf.reduce_sum(slotted * const(table.terms, complex_dtype)[None], axis=1)
+    matrices = const(table.fixed, complex_dtype)[None]  # [1, L 2 n 2]
+    for part in table.parts:
+        matrices = matrices + _part_matrices(part, values, table.shape, complex_dtype)
     # One unstack, not a slice per gate: each slice's gradient would write a zero tensor of all gates.
     gate_columns = tf.unstack(tf.reshape(matrices, [-1, 2 * length, n, 2]), axis=1)
     state = gate_columns[0]  # the first gate on |0>: its first column

@@ -155,8 +155,7 @@ class QuantumLayer(keras.layers.Layer):
             backend_kwargs["dtype"] = "complex128"
         # A missing GPU build, a bad option or a circuit too large fails here, at construction.
         self._backend = make_backend(chosen, qubits=self.ansatz.n_qubits, training=True,
-                                     unentangled=self.ansatz.unentangled and not noise_model.has_channels,
-                                     **backend_kwargs)
+                                     unentangled=self.ansatz.unentangled, **backend_kwargs)
         self._backend.check_fits(self.ansatz.n_qubits, self.ansatz)
         self.backend_selection = self._backend.selection or f"{self._backend.name} (as asked)"
         self.kernel = None

@@ -15,11 +15,13 @@ from sims.backends.statevector.frames import in_diagonal_frames
 from sims.backends.statevector.gates import ChannelTerm, GateTerm, circuit_terms
 from sims.backends.statevector.heisenberg import HeisenbergProgram, heisenberg_split, transposed_reversed
 from sims.backends.statevector.plan import (
+    CONDITIONED_MAX_QUBITS,
     DEFAULT_PLANNING_BATCH,
     PhaseRun,
     Plan,
     candidate_plans,
     choose_plan,
+    has_conditioned_block,
     make_plan,
     plan_cost,
 )
@@ -60,6 +62,8 @@ class CircuitPlans:
             channel's uniform draw, in circuit order: channels become sampled steps.
         occurrences: every parametrised gate gets its own symbol, given per sample
             (:func:`split_occurrences`; :attr:`origin` maps them back).
+        conditioned: with ``shared_block_qubits``, let the blocks take diagonal gates beyond their
+            qubits (:func:`~.plan.make_plan`; without it, such plans are candidates where they may pay).
         heisenberg: in the density-matrix mode, also consider running the readouts backwards
             (:mod:`.heisenberg`) when the circuit allows it, and use it where the cost model says
             it is cheaper (expectations only: its program gives no states).
@@ -69,7 +73,7 @@ class CircuitPlans:
                  readouts: Sequence, *, shared: Sequence[int] = (), dtype=tf.float32,
                  shared_block_qubits: int | None = None, sample_block_qubits: int | None = None,
                  density: bool = False, channel_draws: Sequence[int] = (), occurrences: bool = False,
-                 heisenberg: bool = False):
+                 heisenberg: bool = False, conditioned: bool = False):
         self.n = len(qubits)
         self.qubits, self.readouts, self.dtype = list(qubits), list(readouts), dtype
         self.density = density
@@ -99,9 +103,20 @@ class CircuitPlans:
             if rotated is not None:
                 self.plans += candidate_plans(rotated, self.width, set(self.per_sample_index),
                                               sample_block_qubits=sample_block_qubits, paired=density)
+            if not density and self.width <= CONDITIONED_MAX_QUBITS:
+                # Blocks that also take the phases around them (one matrix per basis state of the
+                # qubits only those phases touch), for circuits whose diagonal gates span the register.
+                # Wider registers would need more condition qubits than a block may have, and planning
+                # them twice took seconds (sim_06, 16 qubits: 7 -> 17 s).
+                for way in (self.terms, rotated):
+                    if way is not None:
+                        self.plans += [p for p in candidate_plans(way, self.width, set(self.per_sample_index),
+                                                                  sample_block_qubits=sample_block_qubits,
+                                                                  conditioned=True) if has_conditioned_block(p)]
         else:
             self.plans = [make_plan(self.terms, self.width, set(self.per_sample_index),
-                                    shared_block_qubits=shared_block_qubits, sample_block_qubits=sample_block_qubits)]
+                                    shared_block_qubits=shared_block_qubits, sample_block_qubits=sample_block_qubits,
+                                    conditioned=conditioned)]
         self.split = heisenberg_split(self.terms, self.n, set(self.per_sample_index)) \
             if density and heisenberg and not shared_block_qubits else None
         self._heisenberg: HeisenbergProgram | None = None
@@ -167,7 +182,8 @@ class CircuitPlans:
 
 def compile_circuit(circuit: cirq.AbstractCircuit, qubits: Sequence[cirq.Qid], symbols: Sequence, readouts: Sequence,
                     *, shared: Sequence[int] = (), dtype=tf.float32, shared_block_qubits: int | None = None,
-                    sample_block_qubits: int | None = None, batch: int | None = None) -> Program:
+                    sample_block_qubits: int | None = None, batch: int | None = None,
+                    conditioned: bool = False) -> Program:
     """Compiles a circuit into a :class:`Program`.
 
     Args:
@@ -181,10 +197,11 @@ def compile_circuit(circuit: cirq.AbstractCircuit, qubits: Sequence[cirq.Qid], s
         shared_block_qubits: widest fused block of shared gates (None: chosen by the planner).
         sample_block_qubits: widest fused block of per-sample gates.
         batch: the batch size the program is planned for (None: plan.DEFAULT_PLANNING_BATCH).
+        conditioned: with ``shared_block_qubits``, blocks take the diagonal gates around them too.
     """
     return CircuitPlans(circuit, qubits, symbols, readouts, shared=shared, dtype=dtype,
-                        shared_block_qubits=shared_block_qubits,
-                        sample_block_qubits=sample_block_qubits).program_for_plan_at(batch)
+                        shared_block_qubits=shared_block_qubits, sample_block_qubits=sample_block_qubits,
+                        conditioned=conditioned).program_for_plan_at(batch)
 
 
 def ansatz_plans(ansatz: Ansatz, *, shared_weights: bool = True, dtype=tf.float32, readouts: Sequence | None = None,

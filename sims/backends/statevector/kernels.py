@@ -183,8 +183,25 @@ def phase_angles(step: PhaseRun, values: SymbolValues, dtype) -> tf.Tensor:
     return angle
 
 
+def conditioned_phases(step: PhaseRun, values: SymbolValues, k: int, complex_dtype) -> tf.Tensor:
+    """``[C, 1, 2^k]`` phases of a run over a conditioned block's qubits and its condition qubits (shared
+    values only), one row per condition basis state.
+
+    Such a run has no permutation on the condition qubits (they are touched by diagonal gates only),
+    so a permutation of the block's qubits would be the same for every row: the planner keeps those
+    out (see :func:`~.plan.recipe`).
+    """
+    if step.source is not None:
+        raise ValueError("a conditioned block's phase run cannot permute its qubits")
+    angle = tf.reshape(phase_angles(step, values, complex_dtype.real_dtype), [-1, 1, 2 ** k])
+    return tf.complex(tf.cos(angle), tf.sin(angle))
+
+
 def block_matrix(block: DenseBlock, values: SymbolValues, complex_dtype) -> tf.Tensor:
-    """``R [s, d, d]`` with ``R[:, i, j] = (U e_i)_j``: the block's recipe run on every basis state."""
+    """``R [s, d, d]`` with ``R[:, i, j] = (U e_i)_j``: the block's recipe run on every basis state.
+
+    A conditioned block (:attr:`~.plan.DenseBlock.condition`) gives one matrix per basis state of its
+    condition qubits: ``s = 2^c`` (its values are shared by the batch)."""
     k = len(block.qubits)
     steps: Sequence[RecipeStep] = block.recipe
     if steps and isinstance(steps[0], KronLayer):  # on the identity: R = (kron u)^T
@@ -221,6 +238,8 @@ def apply_recipe_step(t: tf.Tensor, step: RecipeStep, values: SymbolValues, k: i
             t = _apply_columns(t, chunk, window[0], len(window), k)
         return t
     if isinstance(step, PhaseRun):
+        if step.n > k:  # a conditioned block's run: a phase per condition basis state (rows of the table)
+            return t * conditioned_phases(step, values, k, complex_dtype)
         if step.source is not None:
             t = tf.gather(t, step.source, axis=2)
         angle = phase_angles(step, values, complex_dtype.real_dtype)

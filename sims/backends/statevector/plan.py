@@ -145,6 +145,10 @@ class DenseBlock:
     axes: tuple[int, ...] | None  # transpose of the qubit axes before the product; None if none needed
     n_gates: int
     on_rows: bool = False  # the first block on a product state: its recipe runs on the samples' factors, no matrix
+    # Qubits that only diagonal gates of the block touch: its matrix is one per basis state of them
+    # (a block-diagonal matrix on condition + qubits; see :func:`_grow_conditioned`). Their axes sit just
+    # before the block's own at the end of the state.
+    condition: tuple[int, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,7 +198,8 @@ class Plan:
             else:
                 kind = "sample" if step.per_sample else "shared"
                 rows = " on rows" if step.on_rows else ""
-                parts.append(f"{kind}-block{len(step.qubits)}({step.n_gates}{rows})")
+                given = f"|{len(step.condition)}" if step.condition else ""
+                parts.append(f"{kind}-block{len(step.qubits)}{given}({step.n_gates}{rows})")
         return " ".join(parts)
 
 
@@ -309,6 +314,55 @@ def _grow(terms: Sequence[GateTerm | ChannelTerm], remaining: list[int], accept:
     return taken, qubits
 
 
+def _grow_conditioned(terms: Sequence[GateTerm | ChannelTerm], remaining: list[int],
+                      accept: Callable[[GateTerm], bool], max_qubits: int, max_condition: int,
+                      n: int) -> tuple[list[int], list[int], list[int]]:
+    """:func:`_grow` for a block that also takes diagonal gates on qubits outside it.
+
+    A diagonal gate's qubits outside the block become its *condition*: the block's matrix is then
+    one per basis state of them (block-diagonal), so that a run of phases over the whole register
+    joins the block instead of being a pass of its own between blocks. Only gates that are not
+    diagonal count towards ``max_qubits``; at most ``max_condition`` condition qubits.
+
+    Returns:
+        The taken indices, the block's qubits (touched by a gate that is not diagonal, or by a
+        diagonal one once they are in) and its condition qubits.
+    """
+    block: list[int] = []
+    condition: list[int] = []
+    frozen: set[int] = set()
+    taken: list[int] = []
+    for index in remaining:
+        term = terms[index]
+        touched = set(term.qubits)
+        if touched & frozen or isinstance(term, ChannelTerm) or not accept(term):
+            frozen |= touched
+        elif term.is_diagonal and phase_able(term):
+            outside = [q for q in term.qubits if q not in block and q not in condition]
+            if len(condition) + len(outside) <= max_condition:
+                taken.append(index)
+                condition += outside
+            else:
+                frozen |= touched
+        elif len(set(block) | touched) <= max_qubits:
+            taken.append(index)
+            block += [q for q in term.qubits if q not in block]
+            condition = [q for q in condition if q not in touched]
+        else:
+            frozen |= touched
+        if len(frozen) >= n:
+            break
+    return taken, block, condition
+
+
+# The most condition qubits of a block (its matrix is 2^c times larger to build).
+CONDITION_MAX_QUBITS = 6
+# Conditioned plans are considered up to this width (see CircuitPlans).
+CONDITIONED_MAX_QUBITS = 10
+# step_cost's units: one transpose of three axis groups (the condition axis first and back).
+CONDITION_TRANSPOSE_COST = 12.0
+
+
 def _kron_layer(terms: Sequence[GateTerm], taken: list[int]) -> KronLayer:
     per_qubit: dict[int, list[GateTerm]] = {}
     for i in taken:
@@ -317,18 +371,31 @@ def _kron_layer(terms: Sequence[GateTerm], taken: list[int]) -> KronLayer:
     return KronLayer(qubits, tuple(tuple(per_qubit[q]) for q in qubits))
 
 
-def recipe(terms: Sequence[GateTerm], k: int) -> tuple[RecipeStep, ...]:
-    """Steps that compute a block's matrix from its gates (block-local qubit indices)."""
+def recipe(terms: Sequence[GateTerm], k: int, condition: int = 0) -> tuple[RecipeStep, ...]:
+    """Steps that compute a block's matrix from its gates (block-local qubit indices).
+
+    ``condition``: the block's last ``condition`` local qubits (``k`` to ``k + condition - 1``) are
+    touched by diagonal gates only; its phase runs are then tables over them and the block's
+    qubits (condition bits most significant), and the matrix is one per condition basis state.
+    """
     remaining = list(range(len(terms)))
     steps: list[RecipeStep] = []
+    width = k + condition
+    order = tuple(range(k, width)) + tuple(range(k))
+
+    def phase_ok(term: GateTerm) -> bool:
+        # A conditioned run is a phase per condition basis state: no permutation in it (a CNOT inside
+        # the block is a gate step instead).
+        return phase_able(term) and (term.is_diagonal or not condition)
+
     while remaining:
         first = terms[remaining[0]]
-        if first.n_qubits == 1:
-            taken, _ = _grow(terms, remaining, lambda t: t.n_qubits == 1, k, k)
+        if first.n_qubits == 1 and first.qubits[0] < k:
+            taken, _ = _grow(terms, remaining, lambda t: t.n_qubits == 1 and t.qubits[0] < k, k, width)
             steps.append(_kron_layer(terms, taken))
-        elif phase_able(first):
-            taken, _ = _grow(terms, remaining, phase_able, k, k)
-            steps.append(phase_run([terms[i] for i in taken], k, range(k)))
+        elif phase_ok(first):
+            taken, _ = _grow(terms, remaining, phase_ok, width, width)
+            steps.append(phase_run([terms[i] for i in taken], width, order))
         else:
             taken = [remaining[0]]
             steps.append(GateStep(first))
@@ -355,6 +422,8 @@ def step_cost(step: Step) -> float:
     product = _product_cost(k)
     if step.per_sample:
         product *= 2.0  # batched small products are less efficient
+    if step.condition:  # the condition axis moved first for the batched product, and back
+        product += 2 * CONDITION_TRANSPOSE_COST
     return product + (11.0 if step.axes is not None else 0.0)
 
 
@@ -363,7 +432,7 @@ def first_block_on_product(plan: Plan) -> bool:
     qubits alone (``U (a kron b) = (U a) kron b``: see ``Program``): one product of ``2^k``
     amplitudes per sample instead of ``2^n``, then one pass that makes the full states."""
     return plan.from_product and bool(plan.steps) and isinstance(plan.steps[0], DenseBlock) \
-        and not plan.steps[0].per_sample
+        and not plan.steps[0].per_sample and not plan.steps[0].condition
 
 
 # The pass that makes the full states from the first block's output and the other qubits' factors.
@@ -489,17 +558,22 @@ class CostTerms:
         return sum(c * f for c, f in zip(constants, self.features(batch, n_qubits), strict=True))
 
 
+def built_amplitudes(block: DenseBlock) -> int:
+    """Amplitudes a shared block's recipe touches to build its matrix (or its ``2^c`` matrices)."""
+    return len(block.recipe) * 4 ** len(block.qubits) * 2 ** len(block.condition)
+
+
 def cost_terms(plan: Plan) -> CostTerms:
     """The model's terms for ``plan`` (trailing phase runs are free: Z readouts absorb them)."""
     steps = _trailing_free(plan)
     blocks = [s for s in steps if isinstance(s, DenseBlock)]
     matrices = [s for s in blocks if not s.per_sample and not s.on_rows]
     return CostTerms(passes=plan_passes(plan, steps),
-                     build=sum(len(s.recipe) * 4 ** len(s.qubits) for s in matrices
-                               if len(s.qubits) <= EMBED_MAX_QUBITS),
-                     wide_build=sum(len(s.recipe) * 4 ** len(s.qubits) for s in matrices
-                                    if len(s.qubits) > EMBED_MAX_QUBITS),
-                     operations=len(steps) + sum(len(s.recipe) for s in blocks),
+                     build=sum(built_amplitudes(s) for s in matrices if len(s.qubits) <= EMBED_MAX_QUBITS),
+                     wide_build=sum(built_amplitudes(s) for s in matrices if len(s.qubits) > EMBED_MAX_QUBITS),
+                     # A conditioned block's recipe steps run on 2^c matrices at once: about two operations'
+                     # time each (sim_06, batch 16: counted as one, the model picked them at 1.2x the time).
+                     operations=len(steps) + sum(len(s.recipe) * (2 if s.condition else 1) for s in blocks),
                      on_rows=sum(len(s.recipe) for s in blocks if s.on_rows))
 
 
@@ -525,7 +599,7 @@ SAMPLE_BLOCK_QUBITS = 6
 
 def candidate_plans(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbols: set[int], *,
                     sample_block_qubits: int | None = None, paired: bool = False,
-                    product_init: bool = True) -> list[Plan]:
+                    product_init: bool = True, conditioned: bool = False) -> list[Plan]:
     """The plans worth choosing between: one per shared block width, from 2 to ``min(n, FOLD_MAX_QUBITS)``
     (one plan when no gate is shared by the batch: the width of shared blocks does not matter), and
     where the plan starts with a shared block on the product state, the same with every wider first
@@ -537,6 +611,9 @@ def candidate_plans(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_
 
     ``product_init=False``: the plan starts from given states, not ``|0...0>`` (no
     :class:`ProductInit`; see :mod:`.heisenberg`).
+
+    ``conditioned``: shared blocks after the first also take the diagonal gates that touch qubits
+    outside them (:func:`_grow_conditioned`).
 
     Planning is the slow part at large widths; a caller keeps these and chooses per batch
     size with :func:`choose_plan`.
@@ -564,7 +641,7 @@ def candidate_plans(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_
                 break
             plan = _make_plan(terms, n, per_sample_symbols, shared_block_qubits=k,
                               sample_block_qubits=sample_block_qubits, product_init=product_init,
-                              first_block_qubits=first, first_on_rows=on_rows)
+                              first_block_qubits=first, first_on_rows=on_rows, conditioned=conditioned)
             base = base or plan
             if _signature(plan) not in seen:
                 seen.add(_signature(plan))
@@ -575,7 +652,7 @@ def candidate_plans(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_
 def _signature(plan: Plan) -> tuple:
     """What tells plans apart: each step's kind, qubits (or positions), gate count and way of running."""
     return tuple((type(s).__name__, getattr(s, "qubits", getattr(s, "positions", None)), getattr(s, "n_gates", 0),
-                  getattr(s, "on_rows", False)) for s in plan.steps)
+                  getattr(s, "on_rows", False), getattr(s, "condition", ())) for s in plan.steps)
 
 
 def choose_plan(plans: Sequence[Plan], batch: int | None = None) -> Plan:
@@ -587,7 +664,7 @@ def choose_plan(plans: Sequence[Plan], batch: int | None = None) -> Plan:
 
 def make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbols: set[int], *,
               shared_block_qubits: int | None = None, sample_block_qubits: int | None = None,
-              batch: int | None = None) -> Plan:
+              batch: int | None = None, conditioned: bool = False) -> Plan:
     """Plans the steps for ``terms`` on ``n`` qubits.
 
     Args:
@@ -601,19 +678,21 @@ def make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbol
             :data:`SAMPLE_BLOCK_QUBITS`). Their gates are applied to the states one by one, so
             a wider block only saves transposes.
         batch: the batch size the plan will run on (None: :data:`DEFAULT_PLANNING_BATCH`).
+        conditioned: let shared blocks take diagonal gates beyond their qubits (:func:`_grow_conditioned`).
     """
     if shared_block_qubits is None:
-        return choose_plan(candidate_plans(terms, n, per_sample_symbols, sample_block_qubits=sample_block_qubits),
-                           batch)
+        return choose_plan(candidate_plans(terms, n, per_sample_symbols, sample_block_qubits=sample_block_qubits,
+                                           conditioned=conditioned), batch)
     if sample_block_qubits is None:
         sample_block_qubits = min(n, SAMPLE_BLOCK_QUBITS)
     return _make_plan(terms, n, per_sample_symbols, shared_block_qubits=shared_block_qubits,
-                      sample_block_qubits=sample_block_qubits)
+                      sample_block_qubits=sample_block_qubits, conditioned=conditioned)
 
 
 def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbols: set[int], *,
                shared_block_qubits: int, sample_block_qubits: int, product_init: bool = True,
-               first_block_qubits: int | None = None, first_on_rows: bool = True) -> Plan:
+               first_block_qubits: int | None = None, first_on_rows: bool = True,
+               conditioned: bool = False) -> Plan:
     terms = list(terms)
 
     def per_sample(t: GateTerm) -> bool:
@@ -658,6 +737,16 @@ def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbo
             first_width = first_block_qubits if not steps and product_init else None
             width = max(shared_block_qubits if first_width is None else first_width, first.n_qubits)
             on_rows = first_width is not None and first_on_rows
+            # The first block on a product state stays unconditioned: it is applied to the product's
+            # factor on its qubits alone (first_block_on_product), which a condition would forbid.
+            if conditioned and width < n and (steps or not product_init):
+                taken, qubits, condition = _grow_conditioned(terms, remaining, lambda t: not per_sample(t), width,
+                                                             min(CONDITION_MAX_QUBITS, n - 1), n)
+                if qubits and condition:
+                    steps.append(_block(_gates(terms, taken), qubits, order, False, condition=condition))
+                    done = set(taken)
+                    remaining = [i for i in remaining if i not in done]
+                    continue
             taken, qubits = _grow(terms, remaining, lambda t: not per_sample(t), width, n)
             if width < n and all(phase_able(g) for g in _gates(terms, taken)):
                 taken, _ = _grow(terms, remaining, lambda t: not per_sample(t) and phase_able(t), n, n)
@@ -669,6 +758,11 @@ def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbo
     per_qubit = tuple(tuple(t) for t in init)
     return Plan(n, ProductInit(per_qubit, _always_real(per_qubit)), tuple(steps), tuple(order),
                 from_product=product_init)
+
+
+def has_conditioned_block(plan: Plan) -> bool:
+    """True when a step of ``plan`` is a block with condition qubits (:func:`_grow_conditioned`)."""
+    return any(isinstance(s, DenseBlock) and s.condition for s in plan.steps)
 
 
 def is_product_circuit(terms: Sequence[GateTerm | ChannelTerm]) -> bool:
@@ -684,12 +778,15 @@ def _gates(terms: Sequence[GateTerm | ChannelTerm], taken: list[int]) -> list[Ga
 
 
 def _block(gates: list[GateTerm], qubits: list[int], order: list[int], per_sample: bool,
-           on_rows: bool = False) -> DenseBlock:
-    """A dense block; moves its qubits to the last axes (updating ``order`` in place)."""
+           on_rows: bool = False, condition: Sequence[int] = ()) -> DenseBlock:
+    """A dense block; moves its condition qubits, then its qubits, to the last axes (updating ``order``
+    in place)."""
     qubits = sorted(qubits, key=order.index)  # a block already at the end needs no transpose
-    new_order = [q for q in order if q not in qubits] + qubits
+    condition = sorted(condition, key=order.index)
+    new_order = [q for q in order if q not in qubits and q not in condition] + condition + qubits
     axes = None if new_order == order else tuple(order.index(q) for q in new_order)
     order[:] = new_order
-    where = {q: i for i, q in enumerate(qubits)}
+    where = {q: i for i, q in enumerate([*qubits, *condition])}
     local = [dataclasses.replace(g, qubits=tuple(where[q] for q in g.qubits)) for g in gates]
-    return DenseBlock(tuple(qubits), recipe(local, len(qubits)), per_sample, axes, len(gates), on_rows)
+    return DenseBlock(tuple(qubits), recipe(local, len(qubits), len(condition)), per_sample, axes, len(gates),
+                      on_rows, tuple(condition))

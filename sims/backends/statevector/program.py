@@ -176,7 +176,24 @@ class Program:
         if step.per_sample:
             return tf.reshape(self._recipe_on_rows(tf.reshape(z, [-1, 2 ** (n - k), 2 ** k]), step, values),
                               [-1, 2 ** n])
+        if step.condition:
+            return self._conditioned_product(z, step, values)
         return tf.reshape(self._block_product(tf.reshape(z, [-1, 2 ** k]), step, values), [-1, 2 ** n])
+
+    def _conditioned_product(self, z: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
+        """Complex ``[batch, 2^n]``: a conditioned block (its condition and own qubits the last axes of
+        ``z``) applied with one batched real product, a matrix per condition basis state.
+
+        The states are viewed as ``[rows, C, 2^(k+1)]`` (real view) and the condition axis moved first for
+        the product and back: two transposes of three axis groups, the cheap kind."""
+        n, k, c = self.plan.n_qubits, len(step.qubits), len(step.condition)
+        matrices = real_form(block_matrix(step, values, self.complex_dtype))  # [C, 2^(k+1), 2^(k+1)]
+        if not z.dtype.is_complex:
+            z = tf.complex(z, tf.zeros_like(z))
+        x = tf.reshape(as_real(z), [-1, 2 ** c, 2 ** (k + 1)])
+        x = tf.matmul(tf.transpose(x, [1, 0, 2]), matrices)
+        x = tf.transpose(x, [1, 0, 2])
+        return as_complex(tf.reshape(x, [-1, 2 ** n, 2]))
 
     def _recipe_on_rows(self, t: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
         """Complex ``[s, rows, 2^k]``: a block's recipe run on rows ``t [s, rows, 2^k]`` (real or complex)

@@ -14,9 +14,10 @@ from sims.backends.statevector.engine import ansatz_plans, compile_circuit  # no
 from sims.backends.statevector.gates import circuit_terms  # noqa: E402
 from sims.backends.statevector.plan import (  # noqa: E402
     CONDITIONED_MAX_QUBITS,
-    _grow_conditioned,
+    grow_conditioned,
     has_conditioned_block,
 )
+from tests.finite_differences import assert_directional_gradients_match  # noqa: E402
 
 pytestmark = pytest.mark.tf
 
@@ -82,20 +83,7 @@ def test_gradients_for_inputs_and_weights_match_central_differences(program):
     rng = np.random.default_rng(5)
     data, weights = rng.uniform(-3, 3, (3, len(X))), rng.uniform(-3, 3, len(W))
     readout_weights = rng.normal(size=len(READOUTS))
-
-    def loss(x, w):
-        return tf.reduce_sum(program.expectations(x, w, 3) * readout_weights)
-
-    x, w = tf.constant(data), tf.constant(weights)
-    with tf.GradientTape(persistent=True) as tape:
-        tape.watch([x, w])
-        value = loss(x, w)
-    h = 1e-6
-    dx, dw = rng.normal(size=data.shape), rng.normal(size=weights.shape)
-    fd_x = (loss(x + h * dx, w) - loss(x - h * dx, w)).numpy() / (2 * h)
-    fd_w = (loss(x, w + h * dw) - loss(x, w - h * dw)).numpy() / (2 * h)
-    np.testing.assert_allclose(np.sum(tape.gradient(value, x).numpy() * dx), fd_x, rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(np.sum(tape.gradient(value, w).numpy() * dw), fd_w, rtol=1e-6, atol=1e-8)
+    assert_directional_gradients_match(program, data, weights, readout_weights, rng)
 
 
 def test_growth_takes_phases_beyond_the_block_and_stops_at_a_gate_it_cannot_take():
@@ -104,13 +92,13 @@ def test_growth_takes_phases_beyond_the_block_and_stops_at_a_gate_it_cannot_take
                             cirq.rx(b).on(Q2), cirq.CZ(Q2, Q3), cirq.rx(a).on(Q0)],
                            strategy=cirq.InsertStrategy.NEW)  # one operation per moment: terms in this order
     terms = circuit_terms(circuit, QUBITS[:4], [a, b])
-    taken, block, condition = _grow_conditioned(terms, list(range(len(terms))), lambda t: True, 1, 3, 4)
+    taken, block, condition = grow_conditioned(terms, list(range(len(terms))), lambda t: True, 1, 3, 4)
     # RX on q0 (the block), both phases (q1, q2 become its condition); RX on q2 would widen the block
     # past one qubit, so q2 freezes and CZ(q2, q3) waits; the last RX on q0 is taken.
     assert taken == [0, 1, 2, 5]
     assert block == [0] and condition == [1, 2]
     # Without room for condition qubits, the first phase freezes its qubits.
-    taken, block, condition = _grow_conditioned(terms, list(range(len(terms))), lambda t: True, 1, 0, 4)
+    taken, block, condition = grow_conditioned(terms, list(range(len(terms))), lambda t: True, 1, 0, 4)
     assert taken == [0] and condition == []
 
 

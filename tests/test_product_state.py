@@ -10,6 +10,7 @@ tf = tf_env.tf
 
 import plugins  # noqa: E402
 from sims.backends.statevector.engine import ansatz_plans, compile_circuit  # noqa: E402
+from tests.finite_differences import assert_directional_gradients_match  # noqa: E402
 
 pytestmark = pytest.mark.tf
 
@@ -65,20 +66,7 @@ def test_gradients_for_inputs_and_weights_match_central_differences(program):
     rng = np.random.default_rng(4)
     data, weights = rng.uniform(-3, 3, (4, 2)), rng.uniform(-3, 3, 3)
     readout_weights = rng.normal(size=len(READOUTS))
-
-    def loss(x, w):
-        return tf.reduce_sum(program.expectations(x, w, 4) * readout_weights)
-
-    x, w = tf.constant(data), tf.constant(weights)
-    with tf.GradientTape(persistent=True) as tape:
-        tape.watch([x, w])
-        value = loss(x, w)
-    h = 1e-6
-    dx, dw = rng.normal(size=data.shape), rng.normal(size=weights.shape)
-    fd_x = (loss(x + h * dx, w) - loss(x - h * dx, w)).numpy() / (2 * h)
-    fd_w = (loss(x, w + h * dw) - loss(x, w - h * dw)).numpy() / (2 * h)
-    np.testing.assert_allclose(np.sum(tape.gradient(value, x).numpy() * dx), fd_x, rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(tape.gradient(value, w).numpy() @ dw, fd_w, rtol=1e-6, atol=1e-8)
+    assert_directional_gradients_match(program, data, weights, readout_weights, rng)
 
 
 def test_the_gathered_terms_of_wide_circuits_agree_with_cirq_and_the_dense_table(monkeypatch, program):

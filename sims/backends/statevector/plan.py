@@ -146,7 +146,7 @@ class DenseBlock:
     n_gates: int
     on_rows: bool = False  # the first block on a product state: its recipe runs on the samples' factors, no matrix
     # Qubits that only diagonal gates of the block touch: its matrix is one per basis state of them
-    # (a block-diagonal matrix on condition + qubits; see :func:`_grow_conditioned`). Their axes sit just
+    # (a block-diagonal matrix on condition + qubits; see :func:`grow_conditioned`). Their axes sit just
     # before the block's own at the end of the state.
     condition: tuple[int, ...] = ()
 
@@ -314,7 +314,7 @@ def _grow(terms: Sequence[GateTerm | ChannelTerm], remaining: list[int], accept:
     return taken, qubits
 
 
-def _grow_conditioned(terms: Sequence[GateTerm | ChannelTerm], remaining: list[int],
+def grow_conditioned(terms: Sequence[GateTerm | ChannelTerm], remaining: list[int],
                       accept: Callable[[GateTerm], bool], max_qubits: int, max_condition: int,
                       n: int) -> tuple[list[int], list[int], list[int]]:
     """:func:`_grow` for a block that also takes diagonal gates on qubits outside it.
@@ -613,7 +613,7 @@ def candidate_plans(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_
     :class:`ProductInit`; see :mod:`.heisenberg`).
 
     ``conditioned``: shared blocks after the first also take the diagonal gates that touch qubits
-    outside them (:func:`_grow_conditioned`).
+    outside them (:func:`grow_conditioned`).
 
     Planning is the slow part at large widths; a caller keeps these and chooses per batch
     size with :func:`choose_plan`.
@@ -678,7 +678,7 @@ def make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbol
             :data:`SAMPLE_BLOCK_QUBITS`). Their gates are applied to the states one by one, so
             a wider block only saves transposes.
         batch: the batch size the plan will run on (None: :data:`DEFAULT_PLANNING_BATCH`).
-        conditioned: let shared blocks take diagonal gates beyond their qubits (:func:`_grow_conditioned`).
+        conditioned: let shared blocks take diagonal gates beyond their qubits (:func:`grow_conditioned`).
     """
     if shared_block_qubits is None:
         return choose_plan(candidate_plans(terms, n, per_sample_symbols, sample_block_qubits=sample_block_qubits,
@@ -740,7 +740,7 @@ def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbo
             # The first block on a product state stays unconditioned: it is applied to the product's
             # factor on its qubits alone (first_block_on_product), which a condition would forbid.
             if conditioned and width < n and (steps or not product_init):
-                taken, qubits, condition = _grow_conditioned(terms, remaining, lambda t: not per_sample(t), width,
+                taken, qubits, condition = grow_conditioned(terms, remaining, lambda t: not per_sample(t), width,
                                                              min(CONDITION_MAX_QUBITS, n - 1), n)
                 if qubits and condition:
                     steps.append(_block(_gates(terms, taken), qubits, order, False, condition=condition))
@@ -761,7 +761,7 @@ def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbo
 
 
 def has_conditioned_block(plan: Plan) -> bool:
-    """True when a step of ``plan`` is a block with condition qubits (:func:`_grow_conditioned`)."""
+    """True when a step of ``plan`` is a block with condition qubits (:func:`grow_conditioned`)."""
     return any(isinstance(s, DenseBlock) and s.condition for s in plan.steps)
 
 

@@ -359,7 +359,8 @@ def grow_conditioned(terms: Sequence[GateTerm | ChannelTerm], remaining: list[in
 CONDITION_MAX_QUBITS = 6
 # Conditioned plans are considered up to this width (see CircuitPlans).
 CONDITIONED_MAX_QUBITS = 10
-# step_cost's units: one transpose of three axis groups (the condition axis first and back).
+# step_cost's units: one of a conditioned block's two transposes (about a plain block's 11, a bit more
+# for the extra axis group; set with sim_06, sim_05 and sim_10 at 8 qubits, batches 16 to 2048).
 CONDITION_TRANSPOSE_COST = 12.0
 
 
@@ -422,8 +423,8 @@ def step_cost(step: Step) -> float:
     product = _product_cost(k)
     if step.per_sample:
         product *= 2.0  # batched small products are less efficient
-    if step.condition:  # the condition axis moved first for the batched product, and back
-        product += 2 * CONDITION_TRANSPOSE_COST
+    if step.condition:  # two transposes: condition axis first for the batched product (qubits moved too), and back
+        return product + 2 * CONDITION_TRANSPOSE_COST
     return product + (11.0 if step.axes is not None else 0.0)
 
 
@@ -514,6 +515,8 @@ def autodiff_copies(steps: Sequence[Step]) -> int:
                     copies += 2 * len(sub.term.frequencies) + 1
                 else:
                     copies += 3
+        elif isinstance(step, DenseBlock) and step.condition:
+            copies += 4  # its input, the states transposed for the batched product, the product, transposed back
         else:
             copies += 3
     return copies

@@ -29,7 +29,7 @@ from sims.backends.statevector.plan import (
 )
 from sims.backends.statevector.product import ProductReadouts, gate_table, product_expectations, product_factors
 from sims.backends.statevector.readouts import ReadoutTables, readout_expectations
-from sims.backends.statevector.tensors import as_complex, as_real, permute_qubits
+from sims.backends.statevector.tensors import as_complex, as_real, permute_qubits, transpose_merged
 from sims.backends.statevector.values import PhaseTable, SymbolValues
 from sims.tf_env import tf
 
@@ -171,28 +171,34 @@ class Program:
         """Applies a block. Shared: build its matrix once, one product for the batch. Per sample: run its
         recipe on the states directly (building a matrix per sample would cost 2^k times more)."""
         n, k = self.plan.n_qubits, len(step.qubits)
+        if step.condition:  # its own transposes move the qubits too
+            return self._conditioned_product(z, step, values)
         if step.axes is not None:
             z = permute_qubits(z, n, step.axes)
         if step.per_sample:
             return tf.reshape(self._recipe_on_rows(tf.reshape(z, [-1, 2 ** (n - k), 2 ** k]), step, values),
                               [-1, 2 ** n])
-        if step.condition:
-            return self._conditioned_product(z, step, values)
         return tf.reshape(self._block_product(tf.reshape(z, [-1, 2 ** k]), step, values), [-1, 2 ** n])
 
     def _conditioned_product(self, z: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
-        """Complex ``[batch, 2^n]``: a conditioned block (its condition and own qubits the last axes of
-        ``z``) applied with one batched real product, a matrix per condition basis state.
+        """Complex ``[batch, 2^n]``: a conditioned block applied with one batched real product, a matrix
+        per condition basis state.
 
-        The states are viewed as ``[rows, C, 2^(k+1)]`` (real view) and the condition axis moved first for
-        the product and back: two transposes of three axis groups, the cheap kind."""
+        One transpose takes the states (real view) to ``[condition, batch, others, block]``, the axes
+        the batched product needs, moving the block's qubits to the end on the way; one more takes them
+        to ``[batch, others, condition, block]``, the order the plan records."""
         n, k, c = self.plan.n_qubits, len(step.qubits), len(step.condition)
+        axes = list(step.axes) if step.axes is not None else list(range(n))
+        others, condition, block = axes[:n - k - c], axes[n - k - c:n - k], axes[n - k:]
         matrices = real_form(block_matrix(step, values, self.complex_dtype))  # [C, 2^(k+1), 2^(k+1)]
         if not z.dtype.is_complex:
             z = tf.complex(z, tf.zeros_like(z))
-        x = tf.reshape(as_real(z), [-1, 2 ** c, 2 ** (k + 1)])
-        x = tf.matmul(tf.transpose(x, [1, 0, 2]), matrices)
-        x = tf.transpose(x, [1, 0, 2])
+        # Axes of the real view: batch (0), qubits in the current order (1..n), real and imaginary (n + 1).
+        sizes = [-1] + [2] * n + [2]
+        perm = [1 + a for a in condition] + [0] + [1 + a for a in others] + [1 + a for a in block] + [n + 1]
+        x = tf.reshape(transpose_merged(as_real(z), sizes, perm), [2 ** c, -1, 2 ** (k + 1)])
+        x = tf.matmul(x, matrices)
+        x = transpose_merged(x, [2 ** c, -1, 2 ** (n - k - c), 2 ** (k + 1)], [1, 2, 0, 3])
         return as_complex(tf.reshape(x, [-1, 2 ** n, 2]))
 
     def _recipe_on_rows(self, t: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:

@@ -67,3 +67,21 @@ def permute_qubits(z: tf.Tensor, n: int, axes: Sequence[int]) -> tf.Tensor:
     shape = [-1] + [2 ** len(g) for g in old]
     perm = [0] + [1 + old.index(g) for g in groups]
     return tf.reshape(tf.transpose(tf.reshape(z, shape), perm), [-1, 2 ** n])
+
+
+def transpose_merged(x: tf.Tensor, sizes: Sequence[int], perm: Sequence[int]) -> tf.Tensor:
+    """``x`` viewed with axes of ``sizes`` (one may be -1), transposed by ``perm``; axes that stay
+    neighbours in the same order are merged first (see :func:`permute_qubits`). Returns the
+    transposed tensor in its merged shape (the caller reshapes it)."""
+    groups: list[list[int]] = []
+    for a in perm:
+        if groups and groups[-1][-1] + 1 == a:
+            groups[-1].append(a)
+        else:
+            groups.append([a])
+    old = sorted(groups, key=lambda g: g[0])
+
+    def size(group: list[int]) -> int:
+        return -1 if any(sizes[a] == -1 for a in group) else int(np.prod([sizes[a] for a in group]))
+
+    return tf.transpose(tf.reshape(x, [size(g) for g in old]), [old.index(g) for g in groups])

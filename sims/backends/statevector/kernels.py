@@ -74,6 +74,10 @@ def _match_batch(t: tf.Tensor, matrix: tf.Tensor) -> tf.Tensor:
 def _apply_columns(t: tf.Tensor, matrix: tf.Tensor, start: int, width: int, k: int) -> tf.Tensor:
     """``t [s, rows, 2^k]``: applies ``matrix [s, 2^w, 2^w]`` to qubit positions ``start..start+w-1``."""
     t = _match_batch(t, matrix)
+    if start == 0 and width == k:
+        # On every column: a plain (batched) product. TensorFlow's einsum took 4x its time here
+        # (16 x 16 on [16, 16, 16], forward and gradient; sim_06 at 8 qubits, batch 128: 2.8 -> 2.3 ms).
+        return tf.matmul(t, matrix, transpose_b=True)
     shape = tf.shape(t)
     view = tf.reshape(t, [shape[0], shape[1], 2 ** start, 2 ** width, 2 ** (k - start - width)])
     if matrix.shape[0] == 1:

@@ -54,25 +54,17 @@ def as_complex(x: tf.Tensor):
 def permute_qubits(z: tf.Tensor, n: int, axes: Sequence[int]) -> tf.Tensor:
     """``z [batch, 2^n]``: reorders the qubit axes so that new axis ``i`` is old axis ``axes[i]``.
 
-    Axes that stay neighbours in the same order are merged first: TensorFlow's
-    transpose is fast on a few large axes and very slow on many axes of size 2.
+    Axes that stay neighbours in the same order are merged first (:func:`transpose_merged`):
+    TensorFlow's transpose is fast on a few large axes and very slow on many axes of size 2.
     """
-    groups: list[list[int]] = []
-    for a in axes:
-        if groups and groups[-1][-1] + 1 == a:
-            groups[-1].append(a)
-        else:
-            groups.append([a])
-    old = sorted(groups, key=lambda g: g[0])
-    shape = [-1] + [2 ** len(g) for g in old]
-    perm = [0] + [1 + old.index(g) for g in groups]
-    return tf.reshape(tf.transpose(tf.reshape(z, shape), perm), [-1, 2 ** n])
+    moved = transpose_merged(z, [-1] + [2] * n, [0] + [1 + a for a in axes])
+    return tf.reshape(moved, [-1, 2 ** n])
 
 
 def transpose_merged(x: tf.Tensor, sizes: Sequence[int], perm: Sequence[int]) -> tf.Tensor:
     """``x`` viewed with axes of ``sizes`` (one may be -1), transposed by ``perm``; axes that stay
-    neighbours in the same order are merged first (see :func:`permute_qubits`). Returns the
-    transposed tensor in its merged shape (the caller reshapes it)."""
+    neighbours in the same order are merged first. Returns the transposed tensor in its merged
+    shape (the caller reshapes it)."""
     groups: list[list[int]] = []
     for a in perm:
         if groups and groups[-1][-1] + 1 == a:

@@ -13,7 +13,7 @@ import plugins  # noqa: E402
 from sims.backends.statevector.engine import ansatz_plans, compile_circuit  # noqa: E402
 from sims.backends.statevector.gates import circuit_terms  # noqa: E402
 from sims.backends.statevector.plan import (  # noqa: E402
-    CONDITIONED_MAX_QUBITS,
+    CONDITIONED_MAX_WIDTH,
     grow_conditioned,
     has_conditioned_block,
 )
@@ -108,7 +108,7 @@ def test_the_planner_picks_them_for_an_all_to_all_layer_and_only_up_to_their_wid
     plans = ansatz_plans(plugins.create("sim_06", qubits=8, depth=1))
     assert has_conditioned_block(plans.plan_for(128))
     assert not has_conditioned_block(plans.plan_for(16))
-    wide = ansatz_plans(plugins.create("sim_06", qubits=CONDITIONED_MAX_QUBITS + 1, depth=1))
+    wide = ansatz_plans(plugins.create("sim_06", qubits=CONDITIONED_MAX_WIDTH + 1, depth=1))
     assert not any(has_conditioned_block(p) for p in wide.plans)
 
 

@@ -15,7 +15,7 @@ from sims.backends.statevector.frames import in_diagonal_frames
 from sims.backends.statevector.gates import ChannelTerm, GateTerm, circuit_terms
 from sims.backends.statevector.heisenberg import HeisenbergProgram, heisenberg_split, transposed_reversed
 from sims.backends.statevector.plan import (
-    CONDITIONED_MAX_QUBITS,
+    CONDITIONED_MAX_WIDTH,
     DEFAULT_PLANNING_BATCH,
     PhaseRun,
     Plan,
@@ -103,7 +103,7 @@ class CircuitPlans:
             if rotated is not None:
                 self.plans += candidate_plans(rotated, self.width, set(self.per_sample_index),
                                               sample_block_qubits=sample_block_qubits, paired=density)
-            if not density and self.width <= CONDITIONED_MAX_QUBITS:
+            if not density and self.width <= CONDITIONED_MAX_WIDTH:
                 # Blocks that also take the phases around them (one matrix per basis state of the
                 # qubits only those phases touch), for circuits whose diagonal gates span the register.
                 # Wider registers would need more condition qubits than a block may have, and planning

@@ -358,7 +358,7 @@ def grow_conditioned(terms: Sequence[GateTerm | ChannelTerm], remaining: list[in
 # The most condition qubits of a block (its matrix is 2^c times larger to build).
 CONDITION_MAX_QUBITS = 6
 # Conditioned plans are considered up to this width (see CircuitPlans).
-CONDITIONED_MAX_QUBITS = 10
+CONDITIONED_MAX_WIDTH = 10
 # step_cost's units: one of a conditioned block's two transposes (about a plain block's 11, a bit more
 # for the extra axis group; set with sim_06, sim_05 and sim_10 at 8 qubits, batches 16 to 2048).
 CONDITION_TRANSPOSE_COST = 12.0
@@ -742,20 +742,18 @@ def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbo
             on_rows = first_width is not None and first_on_rows
             # The first block on a product state stays unconditioned: it is applied to the product's
             # factor on its qubits alone (first_block_on_product), which a condition would forbid.
-            if conditioned and width < n and (steps or not product_init):
-                taken, qubits, condition = grow_conditioned(terms, remaining, lambda t: not per_sample(t), width,
-                                                             min(CONDITION_MAX_QUBITS, n - 1), n)
-                if qubits and condition:
-                    steps.append(_block(_gates(terms, taken), qubits, order, False, condition=condition))
-                    done = set(taken)
-                    remaining = [i for i in remaining if i not in done]
-                    continue
-            taken, qubits = _grow(terms, remaining, lambda t: not per_sample(t), width, n)
-            if width < n and all(phase_able(g) for g in _gates(terms, taken)):
-                taken, _ = _grow(terms, remaining, lambda t: not per_sample(t) and phase_able(t), n, n)
-                steps.append(phase_run(_gates(terms, taken), n, order))
+            taken, qubits, condition = grow_conditioned(terms, remaining, lambda t: not per_sample(t), width,
+                                                        min(CONDITION_MAX_QUBITS, n - 1), n) \
+                if conditioned and width < n and (steps or not product_init) else ([], [], [])
+            if qubits and condition:
+                steps.append(_block(_gates(terms, taken), qubits, order, False, condition=condition))
             else:
-                steps.append(_block(_gates(terms, taken), qubits, order, False, on_rows))
+                taken, qubits = _grow(terms, remaining, lambda t: not per_sample(t), width, n)
+                if width < n and all(phase_able(g) for g in _gates(terms, taken)):
+                    taken, _ = _grow(terms, remaining, lambda t: not per_sample(t) and phase_able(t), n, n)
+                    steps.append(phase_run(_gates(terms, taken), n, order))
+                else:
+                    steps.append(_block(_gates(terms, taken), qubits, order, False, on_rows))
         done = set(taken)
         remaining = [i for i in remaining if i not in done]
     per_qubit = tuple(tuple(t) for t in init)

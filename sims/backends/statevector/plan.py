@@ -288,36 +288,52 @@ def phase_able(term: GateTerm) -> bool:
     return True
 
 
-def _grow(terms: Sequence[GateTerm | ChannelTerm], remaining: list[int], accept: Callable[[GateTerm], bool],
-          max_qubits: int, n: int) -> tuple[list[int], list[int]]:
+def grow_block(terms: Sequence[GateTerm | ChannelTerm], remaining: list[int], accept: Callable[[GateTerm], bool],
+          max_qubits: int, n: int, defer_single: bool = False) -> tuple[list[int], list[int]]:
     """Takes gates from the front of the circuit's dependency graph while ``accept`` holds.
 
     A gate that is skipped freezes its qubits: later gates on them must wait for it. A sampled
     channel is never taken (it is a step of its own).
-    Returns the taken indices and the qubits they touch (in first-touched order).
+
+    ``defer_single``: a one-qubit gate on a qubit outside the block does not bring its qubit in; it
+    waits until a multi-qubit gate does (and is taken with it), or, at the end, until there is room
+    left. So the block's qubits follow the entangling gates: in a layer of rotations followed by a
+    ring of controlled rotations, the block takes the ring's first gates, not the first rotations.
+
+    Returns the taken indices (in circuit order) and the qubits they touch (in first-touched order).
     """
     qubits: list[int] = []
     frozen: set[int] = set()
     taken: list[int] = []
+    waiting: dict[int, list[int]] = {}  # qubit -> its deferred one-qubit gates (defer_single)
     for index in remaining:
         term = terms[index]
         touched = set(term.qubits)
-        if touched & frozen or isinstance(term, ChannelTerm):
+        if touched & frozen or isinstance(term, ChannelTerm) or not accept(term):
             frozen |= touched
-        elif accept(term) and len(set(qubits) | touched) <= max_qubits:
+        elif defer_single and term.n_qubits == 1 and term.qubits[0] not in qubits:
+            waiting.setdefault(term.qubits[0], []).append(index)
+        elif len(set(qubits) | touched) <= max_qubits:
+            for q in term.qubits:
+                if q not in qubits:
+                    taken += waiting.pop(q, [])
+                    qubits.append(q)
             taken.append(index)
-            qubits += [q for q in term.qubits if q not in qubits]
         else:
             frozen |= touched
         if len(frozen) >= n:
             break
-    return taken, qubits
+    for q, indices in waiting.items():  # room left: the deferred gates' qubits, first deferred first
+        if len(qubits) < max_qubits:
+            taken += indices
+            qubits.append(q)
+    return sorted(taken), qubits
 
 
 def grow_conditioned(terms: Sequence[GateTerm | ChannelTerm], remaining: list[int],
                       accept: Callable[[GateTerm], bool], max_qubits: int, max_condition: int,
                       n: int) -> tuple[list[int], list[int], list[int]]:
-    """:func:`_grow` for a block that also takes diagonal gates on qubits outside it.
+    """:func:`grow_block` for a block that also takes diagonal gates on qubits outside it.
 
     A diagonal gate's qubits outside the block become its *condition*: the block's matrix is then
     one per basis state of them (block-diagonal), so that a run of phases over the whole register
@@ -392,10 +408,10 @@ def recipe(terms: Sequence[GateTerm], k: int, condition: int = 0) -> tuple[Recip
     while remaining:
         first = terms[remaining[0]]
         if first.n_qubits == 1 and first.qubits[0] < k:
-            taken, _ = _grow(terms, remaining, lambda t: t.n_qubits == 1 and t.qubits[0] < k, k, width)
+            taken, _ = grow_block(terms, remaining, lambda t: t.n_qubits == 1 and t.qubits[0] < k, k, width)
             steps.append(_kron_layer(terms, taken))
         elif phase_ok(first):
-            taken, _ = _grow(terms, remaining, phase_ok, width, width)
+            taken, _ = grow_block(terms, remaining, phase_ok, width, width)
             steps.append(phase_run([terms[i] for i in taken], width, order))
         else:
             taken = [remaining[0]]
@@ -636,19 +652,21 @@ def candidate_plans(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_
         # first_block_on_product): a wide first block costs little per sample, so each width k of the
         # other blocks is also tried after every wider first block: run on the samples' rows (its
         # recipe on their factors, no matrix: any width) or as a matrix (up to FOLD_MAX_QUBITS).
-        base = None
         wider = range(k + 1, n + 1, 2 if paired else 1)
-        for first, on_rows in [(None, False), *((w, True) for w in wider),
-                               *((w, False) for w in wider if w <= FOLD_MAX_QUBITS)]:
-            if base is not None and not first_block_on_product(base):
-                break
-            plan = _make_plan(terms, n, per_sample_symbols, shared_block_qubits=k,
-                              sample_block_qubits=sample_block_qubits, product_init=product_init,
-                              first_block_qubits=first, first_on_rows=on_rows, conditioned=conditioned)
-            base = base or plan
-            if _signature(plan) not in seen:
-                seen.add(_signature(plan))
-                plans.append(plan)
+        for defer_single in (False, True):
+            base = None
+            for first, on_rows in [(None, False), *((w, True) for w in wider),
+                                   *((w, False) for w in wider if w <= FOLD_MAX_QUBITS)]:
+                if base is not None and not first_block_on_product(base):
+                    break
+                plan = _make_plan(terms, n, per_sample_symbols, shared_block_qubits=k,
+                                  sample_block_qubits=sample_block_qubits, product_init=product_init,
+                                  first_block_qubits=first, first_on_rows=on_rows, conditioned=conditioned,
+                                  defer_single=defer_single)
+                base = base or plan
+                if _signature(plan) not in seen:
+                    seen.add(_signature(plan))
+                    plans.append(plan)
     return plans
 
 
@@ -695,7 +713,7 @@ def make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbol
 def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbols: set[int], *,
                shared_block_qubits: int, sample_block_qubits: int, product_init: bool = True,
                first_block_qubits: int | None = None, first_on_rows: bool = True,
-               conditioned: bool = False) -> Plan:
+               conditioned: bool = False, defer_single: bool = False) -> Plan:
     terms = list(terms)
 
     def per_sample(t: GateTerm) -> bool:
@@ -726,7 +744,7 @@ def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbo
             steps.append(SampledChannel(tuple(order.index(q) for q in first.qubits), first.kraus, first.draw,
                                         first.label))
         elif per_sample(first) and phase_able(first):
-            taken, _ = _grow(terms, remaining, phase_able, n, n)
+            taken, _ = grow_block(terms, remaining, phase_able, n, n)
             steps.append(phase_run(_gates(terms, taken), n, order))
         elif per_sample(first):
             width = max(sample_block_qubits, first.n_qubits)
@@ -734,7 +752,7 @@ def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbo
                 accept = lambda t: per_sample(t) and t.n_qubits == 1  # noqa: E731
             else:
                 accept = lambda t: per_sample(t) and not phase_able(t)  # noqa: E731
-            taken, qubits = _grow(terms, remaining, accept, width, n)
+            taken, qubits = grow_block(terms, remaining, accept, width, n)
             steps.append(_block(_gates(terms, taken), qubits, order, True))
         else:
             first_width = first_block_qubits if not steps and product_init else None
@@ -748,9 +766,9 @@ def _make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbo
             if qubits and condition:
                 steps.append(_block(_gates(terms, taken), qubits, order, False, condition=condition))
             else:
-                taken, qubits = _grow(terms, remaining, lambda t: not per_sample(t), width, n)
+                taken, qubits = grow_block(terms, remaining, lambda t: not per_sample(t), width, n, defer_single)
                 if width < n and all(phase_able(g) for g in _gates(terms, taken)):
-                    taken, _ = _grow(terms, remaining, lambda t: not per_sample(t) and phase_able(t), n, n)
+                    taken, _ = grow_block(terms, remaining, lambda t: not per_sample(t) and phase_able(t), n, n)
                     steps.append(phase_run(_gates(terms, taken), n, order))
                 else:
                     steps.append(_block(_gates(terms, taken), qubits, order, False, on_rows))
@@ -772,7 +790,7 @@ def is_product_circuit(terms: Sequence[GateTerm | ChannelTerm]) -> bool:
 
 
 def _gates(terms: Sequence[GateTerm | ChannelTerm], taken: list[int]) -> list[GateTerm]:
-    """The taken terms: gates only (:func:`_grow` never takes a channel)."""
+    """The taken terms: gates only (:func:`grow_block` never takes a channel)."""
     gates = [terms[i] for i in taken]
     assert all(isinstance(g, GateTerm) for g in gates)
     return gates  # type: ignore[return-value]  # checked just above

@@ -289,7 +289,7 @@ def phase_able(term: GateTerm) -> bool:
 
 
 def grow_block(terms: Sequence[GateTerm | ChannelTerm], remaining: list[int], accept: Callable[[GateTerm], bool],
-          max_qubits: int, n: int, defer_single: bool = False) -> tuple[list[int], list[int]]:
+               max_qubits: int, n: int, defer_single: bool = False) -> tuple[list[int], list[int]]:
     """Takes gates from the front of the circuit's dependency graph while ``accept`` holds.
 
     A gate that is skipped freezes its qubits: later gates on them must wait for it. A sampled
@@ -622,7 +622,8 @@ def candidate_plans(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_
     """The plans worth choosing between: one per shared block width, from 2 to ``min(n, FOLD_MAX_QUBITS)``
     (one plan when no gate is shared by the batch: the width of shared blocks does not matter), and
     where the plan starts with a shared block on the product state, the same with every wider first
-    block (duplicates dropped).
+    block; each of them with its shared blocks grown in circuit order and with one-qubit gates
+    deferred (:func:`grow_block`'s ``defer_single``), duplicates dropped.
 
     ``paired``: even widths only. A density matrix's gates and channels come in pairs of
     virtual qubits (``q`` and ``q + n``); an odd width splits a pair and measured up to 2x

@@ -26,7 +26,7 @@ from qcircuits.noise import as_noise, noise_config
 from qcircuits.validation import check_int, check_repetitions, warn_large_angles
 from sims.atomic import to_plain
 from sims.backends import AUTO, backend_names, backend_spec, make_backend
-from sims.tf_env import keras, tf, tfq
+from sims.tf_env import in_xla_context, keras, tf, tfq
 
 LAYER_BACKENDS = backend_names(with_auto=True)  # non-differentiable ones: forward only, for cross-checks
 PROJECTIONS = ("auto", "learned", "fixed", "none")
@@ -225,6 +225,12 @@ class QuantumLayer(keras.layers.Layer):
 
     def _evaluate_flat(self, x: tf.Tensor) -> tf.Tensor:
         """``[n, width] -> [n, n_readouts]`` on the chosen backend."""
+        if in_xla_context() and not getattr(self.kernel, "xla_compatible", False):
+            name = self._backend.name
+            what = "sampled shots (repetitions)" if name == "statevector" else f"backend {name!r}"
+            raise ConfigurationError(
+                f"QuantumLayer {self.name!r}: {what} cannot run inside an XLA-compiled function "
+                "(jit_compile=True); use backend 'statevector' with exact readouts there, or compile without XLA.")
         features = self._features(x)
         batch = x.shape[0] if x.shape[0] is not None else tf.shape(x)[0]  # static when known: memory is checked
         if self.kernel is not None:
@@ -253,6 +259,10 @@ class QuantumLayer(keras.layers.Layer):
             warn_large_angles(inputs.numpy(), "QuantumLayer inputs")
         if inputs.shape.rank == 2 and mask is None:
             return self._evaluate_flat(inputs)
+        if in_xla_context():  # static shapes: every position is simulated, the padded ones zeroed
+            flat = self._evaluate_flat(tf.reshape(inputs, [-1, tf.shape(inputs)[-1]]))
+            out = tf.reshape(flat, tf.concat([tf.shape(inputs)[:-1], [self.n_readouts]], axis=0))
+            return out if mask is None else out * tf.cast(mask, out.dtype)[..., None]
         if mask is None:
             mask = tf.ones(tf.shape(inputs)[:-1], dtype=tf.bool)
         positions = tf.where(tf.cast(mask, tf.bool))  # only real tokens are simulated

@@ -51,4 +51,19 @@ tf, tfq = _import_tensorflow()
 keras = tf.keras
 tf.get_logger().setLevel("ERROR")  # TFQ's differentiators warn about retracing on every new layer
 
-__all__ = ["keras", "tf", "tfq"]
+try:  # TensorFlow's own test for an XLA context (it has no public name)
+    from tensorflow.python.ops.control_flow_util import GraphOrParentsInXlaContext as _xla_context
+except ImportError:  # pragma: no cover
+    _xla_context = None
+
+
+def in_xla_context() -> bool:
+    """True while tracing a function that XLA compiles (``tf.function(jit_compile=True)``, Keras
+    ``compile(jit_compile=True)``), directly or inside one: XLA needs static shapes and has no
+    complex bitcasts, sampling from binomials or TFQ ops."""
+    if tf.executing_eagerly() or _xla_context is None:
+        return False
+    return bool(_xla_context(tf.compat.v1.get_default_graph()))
+
+
+__all__ = ["in_xla_context", "keras", "tf", "tfq"]

@@ -52,6 +52,8 @@ class ExpectationKernel:
     names, operators) is prepared once here.
     """
 
+    xla_compatible = False  # TFQ's ops have no XLA kernels
+
     def __init__(self, ansatz: Ansatz, *, repetitions: int | None = None, noise: Noise | None = None,
                  trajectories: int = 1000):
         from sims.tf_env import tf, tfq

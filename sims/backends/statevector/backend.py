@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sims.backends.statevector.layer_kernel import StatevectorKernel
 
 DTYPES = ("complex64", "complex128")
+XLA_MODES = ("auto", "on", "off")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,11 +40,17 @@ class StatevectorOptions(ShotOptions):
         trajectories: with noise channels, ``K`` Monte Carlo trajectories per sample of pure
             states instead of the density matrix (any channel; seeded by ``shot_seed``; the
             standard errors of the last expectations are in ``last_standard_error``).
+        xla: ``"auto"`` (default: a layer's calls of at most
+            :data:`~.layer_kernel.XLA_MAX_AMPLITUDES` amplitudes on the CPU run compiled by XLA,
+            forward and gradient apart), ``"on"`` (every layer call, at any size or device) or
+            ``"off"``. Exact readouts without trajectories only: shots sample with an operation XLA
+            has no kernel for, and trajectories' draws would differ in the gradient's recomputation.
     """
 
     dtype: str = "complex64"
     device: str | None = None
     trajectories: int | None = None
+    xla: str = "auto"
 
     def __post_init__(self):
         super().__post_init__()
@@ -52,6 +59,12 @@ class StatevectorOptions(ShotOptions):
             if self.repetitions is not None:
                 raise ConfigurationError("statevector: shots (repetitions) with trajectories is not supported; "
                                          "shots sample the exact density matrix (leave trajectories unset).")
+        if self.xla not in XLA_MODES:
+            raise ConfigurationError(
+                f"Unknown statevector xla mode {self.xla!r}; expected one of {', '.join(XLA_MODES)}.")
+        if self.xla == "on" and (self.repetitions is not None or self.trajectories is not None):
+            what = "shots (repetitions)" if self.repetitions is not None else "trajectories"
+            raise ConfigurationError(f"statevector: xla='on' does not run {what}; use xla='auto' or 'off'.")
         if self.dtype not in DTYPES:
             raise ConfigurationError(f"Unknown statevector dtype {self.dtype!r}; expected one of {', '.join(DTYPES)}.")
         if self.device is not None and not isinstance(self.device, str):
@@ -126,7 +139,7 @@ class StatevectorBackend(Backend):
         options = self.options
         return StatevectorKernel(ansatz, dtype=self._dtype(), device=self.device_name, noise=self.noise,
                                  repetitions=options.repetitions, seed=options.shot_seed,
-                                 trajectories=options.trajectories)
+                                 trajectories=options.trajectories, xla=options.xla)
 
     def _program(self, ansatz: Ansatz):
         """A per-sample program (every symbol's value per row), compiled once per ansatz.

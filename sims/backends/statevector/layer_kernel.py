@@ -17,6 +17,13 @@ from sims.memory import USABLE_SHARE, available_memory_bytes, check_fits, count_
 if TYPE_CHECKING:  # pragma: no cover
     from sims.backends.statevector.program import Program
 
+# Calls of at most this many amplitudes (batch x 2^width) run compiled by XLA under ``xla="auto"``
+# (CPU). Measured on 2 cores, forward + gradient, 8 qubits (2^15: batch 128): 1.0-1.4x faster at
+# batch 128 and 1.5-2.4x at batch 16 for the families measured; from 2^17 on (batch 512 at 8
+# qubits, 128 at 10, 16 at 12) some are slower (sim_06 at 10 and 12 qubits 1.3-2x), at 2^18-2^19
+# most are (docs/engine.md, "XLA").
+XLA_MAX_AMPLITUDES = 2 ** 15
+
 
 class StatevectorKernel:
     """Readouts of one ansatz from per-sample data values and shared weights, in TensorFlow.
@@ -42,11 +49,12 @@ class StatevectorKernel:
         seed: seed of the shot sampler and of the trajectories' draws.
         trajectories: with noise channels, ``K`` Monte Carlo trajectories per sample (any channel)
             instead of the density matrix.
+        xla: ``"auto"``, ``"on"`` or ``"off"``: when calls run compiled by XLA (:meth:`compiles`).
     """
 
     def __init__(self, ansatz: Ansatz, *, dtype, device: str | None = None, batch_hint: int | None = None,
                  noise: Noise | None = None, repetitions: int | None = None, seed: int = 0,
-                 trajectories: int | None = None):
+                 trajectories: int | None = None, xla: str = "auto"):
         from sims.backends.statevector.engine import CircuitPlans, ansatz_plans
 
         self.ansatz = ansatz
@@ -58,8 +66,10 @@ class StatevectorKernel:
         self.dtype = dtype
         self.device = device
         self.batch_hint = batch_hint
+        self.xla = xla
+        self.last_compiled = False  # whether the last call ran compiled by XLA
         self.program = self.plans.program(batch_hint)
-        self._graphs: dict[tuple[int, int | None, bool, int | None], Any] = {}
+        self._graphs: dict[tuple[int, int | None, bool, int | None, bool], Any] = {}
         self.chunk: int | None = None  # force the checkpointed mode's chunk size (benchmarks, tests)
         self.last_chunk: int | None = None  # the chunk size the last call used (None: plain autodiff)
         self.row_chunk: int | None = None  # force trajectories per sample per pass (tests)
@@ -75,6 +85,13 @@ class StatevectorKernel:
             chunk = samples_per_chunk(self.width, 8 if dtype.size == 4 else 16, available=None)
             self.shots = ShotEstimator(occurrence_plans, ansatz.readouts, factors, repetitions, seed,
                                        chunk=max(1, min(chunk, 1024)))
+
+    @property
+    def xla_compatible(self) -> bool:
+        """Whether it runs inside an XLA-compiled function: exact readouts do (trajectories draw other
+        numbers there than in a plain graph, from the same seed); shots do not (XLA has no binomial
+        sampler)."""
+        return self.shots is None
 
     def expect_batch(self, size: int | None) -> None:
         """Plans calls whose batch size is unknown when traced (Keras ``fit``) for ``size`` samples.
@@ -213,15 +230,82 @@ class StatevectorKernel:
             data_values = tf.cast(data_values, self.dtype)
         weights = tf.cast(weights, self.dtype)
         computation = self._exact(program, row_chunk) if self.shots is None else self._sampled(program)
+        compiled = chunk is None and row_chunk is None and self.compiles(batch)
         if chunk is not None:
             computation = self._checkpointed(computation, chunk)
+        elif compiled:
+            computation = self._compiled(computation)
+        self.last_compiled = compiled
         if tf.executing_eagerly():
-            run = self._graph(program, batch, computation, static_batch=chunk is not None, row_chunk=row_chunk)
+            run = self._graph(program, batch, computation, static_batch=chunk is not None, row_chunk=row_chunk,
+                              xla=compiled)
         else:
             run = computation
         with tf.device(self.device) if self.device else contextlib.nullcontext():
             out = run(data_values, weights, batch)
         return tf.cast(out, out_dtype)
+
+    def compiles(self, batch) -> bool:
+        """Whether a call of ``batch`` samples (an int, or a tensor when unknown until run time) runs
+        compiled by XLA.
+
+        ``"auto"``: on the CPU, when the call has at most :data:`XLA_MAX_AMPLITUDES` amplitudes
+        (small states, where TensorFlow's per-operation cost dominates and XLA fuses the
+        operations away), counting the batch known when traced or, when it is not, the batch hint
+        (``batch_size`` of the layer: every batch has that size). A traced batch of unknown size
+        without a hint is not compiled: XLA compiles once per size, and sizes that vary (words
+        per sentence batch) would compile on every step. Never with shots or trajectories (see
+        :class:`~.backend.StatevectorOptions`), nor inside a function that XLA compiles already
+        (Keras ``compile(jit_compile=True)``).
+        """
+        from sims.tf_env import in_xla_context, tf
+
+        if self.xla == "off" or self.shots is not None or self.rows_per_sample > 1 or \
+                self.plans.wrap is not None or in_xla_context():
+            return False
+        if self.xla == "on":
+            return True
+        device = (self.device or "").upper()
+        if "GPU" in device or (not device and tf.config.list_logical_devices("GPU")):
+            return False  # measured on CPUs only
+        if not isinstance(batch, int):
+            batch = self.batch_hint
+        if batch is None:
+            return False
+        return batch * 2 ** self.width <= XLA_MAX_AMPLITUDES
+
+    def _compiled(self, computation):
+        """``computation`` compiled by XLA, the forward pass and the gradient apart: the gradient is a
+        compiled vector-Jacobian product that runs the forward pass again (XLA compiles the gradient
+        of a function it compiles only when both are in one compiled function, which the caller's
+        step is not; the forward pass keeps no states, as in the checkpointed mode)."""
+        from sims.tf_env import tf
+
+        def run(data_values, weights, batch):
+            def forward(d, w):
+                return computation(d, w, batch if d is None else tf.shape(d)[0])
+
+            compiled_forward = tf.function(forward, jit_compile=True)
+
+            @tf.function(jit_compile=True)
+            def vector_jacobian(d, w, upstream):
+                with tf.GradientTape() as tape:
+                    tape.watch(w if d is None else [d, w])
+                    out = forward(d, w)
+                return tape.gradient(out, w if d is None else [d, w], output_gradients=upstream)
+
+            if data_values is None:
+                @tf.custom_gradient
+                def only_weights(w):
+                    return compiled_forward(None, w), lambda upstream: vector_jacobian(None, w, upstream)
+                return only_weights(weights)
+
+            @tf.custom_gradient
+            def with_data(d, w):
+                return compiled_forward(d, w), lambda upstream: vector_jacobian(d, w, upstream)
+            return with_data(data_values, weights)
+
+        return run
 
     def _checkpointed(self, computation, chunk: int):
         """``computation`` over a known batch in chunks of ``chunk`` samples, one after another
@@ -296,7 +380,7 @@ class StatevectorKernel:
         return run
 
     def _graph(self, program: Program | HeisenbergProgram, batch, computation, static_batch: bool = False,
-               row_chunk: int | None = None):
+               row_chunk: int | None = None, xla: bool = False):
         """``computation`` (exact or sampled readouts of ``program``) as one TensorFlow graph, traced once
         per program (and, without data symbols, per batch size): an eager call then runs one graph
         instead of each operation one by one (at 8 qubits, batch 2048, that is 4.7x TFQ eagerly against
@@ -304,7 +388,7 @@ class StatevectorKernel:
         from sims.tf_env import tf
 
         static = static_batch or not self.ansatz.n_data_symbols
-        key = (id(program), int(batch) if static else None, static_batch, row_chunk)
+        key = (id(program), int(batch) if static else None, static_batch, row_chunk, xla)
         compiled = self._graphs.get(key)
         if compiled is None:
             if self.ansatz.n_data_symbols and static_batch:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sims.tf_env import tf
+from sims.tf_env import in_xla_context, tf
 
 _EAGER_CONSTANTS: dict[tuple[int, object], tuple[np.ndarray, tf.Tensor]] = {}
 
@@ -29,9 +29,24 @@ def const(array: np.ndarray, dtype) -> tf.Tensor:
     return hit[1]
 
 
+def as_real(z: tf.Tensor) -> tf.Tensor:
+    """Complex ``[..., m]`` -> real ``[..., m, 2]``: a bitcast (no copy), or under XLA, which refuses
+    complex bitcasts, a stack of the real and imaginary parts (twice as slow without XLA: measured,
+    hardware_efficient at 8 qubits, batch 128, 1.2 -> 2.5 ms)."""
+    if in_xla_context():
+        return tf.stack([tf.math.real(z), tf.math.imag(z)], axis=-1)
+    return _bitcast_real(z)
+
+
+def as_complex(x: tf.Tensor) -> tf.Tensor:
+    """Real ``[..., m, 2]`` -> complex ``[..., m]``: a bitcast, or under XLA a ``tf.complex``."""
+    if in_xla_context():
+        return tf.complex(x[..., 0], x[..., 1])
+    return _bitcast_complex(x)
+
+
 @tf.custom_gradient
-def as_real(z: tf.Tensor):
-    """Complex ``[..., m]`` -> real ``[..., m, 2]`` without a copy (a bitcast)."""
+def _bitcast_real(z: tf.Tensor):
     real = tf.float32 if z.dtype == tf.complex64 else tf.float64
 
     def grad(g):
@@ -41,8 +56,7 @@ def as_real(z: tf.Tensor):
 
 
 @tf.custom_gradient
-def as_complex(x: tf.Tensor):
-    """Real ``[..., m, 2]`` -> complex ``[..., m]`` without a copy (a bitcast)."""
+def _bitcast_complex(x: tf.Tensor):
     complex_dtype = tf.complex64 if x.dtype == tf.float32 else tf.complex128
 
     def grad(g):

@@ -1,0 +1,151 @@
+"""The statevector engine under XLA: its own compiled calls (``xla`` option) and the caller's
+``jit_compile=True`` (Keras ``compile``), against the plain graph, forward and gradients."""
+
+import numpy as np
+import pytest
+
+tf_env = pytest.importorskip("sims.tf_env")
+tf, keras = tf_env.tf, tf_env.keras
+
+import plugins  # noqa: E402
+from qcircuits import ConfigurationError  # noqa: E402
+from sims.backends.statevector import layer_kernel  # noqa: E402
+from sims.backends.statevector.backend import StatevectorBackend, StatevectorOptions  # noqa: E402
+from sims.layers import QuantumLayer  # noqa: E402
+
+pytestmark = pytest.mark.tf
+
+
+def _kernel(name, xla, noise=None, **options):
+    ansatz = plugins.create(name, **options)
+    backend = StatevectorBackend(StatevectorOptions(xla=xla, noise=noise))
+    return ansatz, backend.layer_kernel(ansatz)
+
+
+def _forward_and_gradients(kernel, ansatz, batch, eager):
+    rng = np.random.default_rng(3)
+    data = None if not ansatz.n_data_symbols else \
+        tf.constant(rng.uniform(0, np.pi, (batch, ansatz.n_data_symbols)), tf.float32)
+    weights = tf.constant(rng.uniform(0, 2 * np.pi, ansatz.n_weights), tf.float32)
+    readout_weights = tf.constant(rng.normal(size=ansatz.n_readouts), tf.float32)
+
+    def step():
+        with tf.GradientTape() as tape:
+            tape.watch([weights] if data is None else [data, weights])
+            out = kernel(data, weights, batch)
+            loss = tf.reduce_sum(out * readout_weights)
+        grads = tape.gradient(loss, [weights] if data is None else [data, weights])
+        return [out] + grads
+
+    return [t.numpy() for t in (step() if eager else tf.function(step)())]
+
+
+@pytest.mark.parametrize("name, options, noise, batch", [
+    ("hardware_efficient", {"qubits": 4, "depth": 2}, None, 1),
+    ("hardware_efficient", {"qubits": 4, "depth": 2}, None, 7),
+    ("sim_06", {"qubits": 4, "depth": 1}, None, 7),  # controlled rotations on every pair: diagonal frames
+    ("sim_14", {"qubits": 4, "depth": 1}, None, 7),
+    ("strongly_entangling", {"qubits": 3, "depth": 2, "encoding": "none"}, None, 5),  # weights only
+    ("hardware_efficient", {"qubits": 3, "depth": 1, "entanglement": "none"}, None, 7),  # a product state
+    ("hardware_efficient", {"qubits": 3, "depth": 1}, "depolarize:0.02,readout:0.05", 7),  # density matrices
+])
+def test_compiled_calls_match_the_plain_graph_forward_and_gradients(name, options, noise, batch):
+    ansatz, plain = _kernel(name, "off", noise, **options)
+    _, compiled = _kernel(name, "on", noise, **options)
+    expected = _forward_and_gradients(plain, ansatz, batch, eager=False)
+    assert not plain.last_compiled
+    for eager in (False, True):
+        got = _forward_and_gradients(compiled, ansatz, batch, eager=eager)
+        assert compiled.last_compiled
+        for g, e in zip(got, expected, strict=True):
+            np.testing.assert_allclose(g, e, atol=2e-5, rtol=1e-5)
+
+
+def test_compiled_calls_trace_the_engine_inside_xla(monkeypatch):
+    ansatz, kernel = _kernel("hardware_efficient", "on", qubits=3, depth=1)
+    seen = []
+    program = kernel.program_for(4)
+    original = type(program).expectations
+
+    def spy(self, *args, **kwargs):
+        seen.append(tf_env.in_xla_context())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(program), "expectations", spy)
+    _forward_and_gradients(kernel, ansatz, 4, eager=False)
+    assert seen and all(seen)  # the forward pass and the gradient's recomputation
+
+
+def test_auto_compiles_small_calls_whose_batch_is_known():
+    _, kernel = _kernel("hardware_efficient", "auto", qubits=8, depth=1)
+    limit = layer_kernel.XLA_MAX_AMPLITUDES // 2 ** 8
+    assert kernel.compiles(limit) and kernel.compiles(1)
+    assert not kernel.compiles(limit + 1)
+    assert not kernel.compiles(tf.constant(16))  # unknown when traced, no hint: sizes may vary
+    kernel.batch_hint = 16
+    assert kernel.compiles(tf.constant(16))
+    _, off = _kernel("hardware_efficient", "off", qubits=8, depth=1)
+    assert not off.compiles(1)
+    _, density = _kernel("hardware_efficient", "auto", "depolarize:0.01", qubits=4, depth=1)
+    assert density.compiles(limit) and not density.compiles(limit + 1)  # a density matrix: 2n qubits wide
+
+
+def test_auto_never_compiles_shots_or_trajectories():
+    ansatz = plugins.create("hardware_efficient", qubits=3, depth=1)
+    shots = StatevectorBackend(StatevectorOptions(repetitions=100)).layer_kernel(ansatz)
+    trajectories = StatevectorBackend(StatevectorOptions(noise="amplitude_damp:0.1", trajectories=8)).layer_kernel(
+        ansatz)
+    assert not shots.compiles(4) and not trajectories.compiles(4)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"xla": "yes"}, "Unknown statevector xla mode 'yes'; expected one of auto, on, off."),
+    ({"xla": "on", "repetitions": 10}, "statevector: xla='on' does not run shots (repetitions); use xla='auto' or "
+                                       "'off'."),
+])
+def test_bad_xla_options_are_refused_in_one_line(options, message):
+    with pytest.raises(ConfigurationError) as error:
+        StatevectorOptions(**options)
+    assert str(error.value) == message
+
+
+def _tagger(jit_compile, **layer_options):
+    keras.utils.set_random_seed(0)
+    tokens = keras.Input((6,), dtype="int32")
+    embedded = keras.layers.Embedding(40, 5, mask_zero=True)(tokens)
+    quantum = QuantumLayer("sim_14", qubits=3, depth=1, seed=1, **layer_options)(embedded)
+    model = keras.Model(tokens, keras.layers.Dense(2)(quantum))
+    model.compile(optimizer=keras.optimizers.Adam(0.05), jit_compile=jit_compile,
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def test_keras_fit_under_jit_compile_trains_as_the_plain_graph_on_masked_sequences():
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(1, 40, (32, 6))
+    tokens[:, 4:] = 0  # padding: masked positions
+    labels = rng.integers(0, 2, (32, 6))
+    losses = []
+    for jit_compile in (False, True):
+        model = _tagger(jit_compile, backend="statevector")
+        losses.append(model.fit(tokens, labels, batch_size=8, epochs=2, verbose=0).history["loss"])
+        padded = model(tokens[:2])
+        np.testing.assert_allclose(model.layers[2](model.layers[1](tokens[:2]))[:, 4:], 0.0)
+        assert padded.shape == (2, 6, 2)
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-5)
+    assert losses[0][-1] < losses[0][0]
+
+
+@pytest.mark.parametrize("layer_options, what", [
+    ({"backend": "statevector", "repetitions": 100}, "sampled shots (repetitions)"),
+    ({"backend": "tfq"}, "backend 'tfq'"),
+])
+def test_what_xla_cannot_run_fails_in_one_line_under_jit_compile(layer_options, what):
+    layer = QuantumLayer("hardware_efficient", qubits=3, depth=1, **layer_options)
+    x = tf.zeros((2, 3))
+    layer.build(x.shape)
+    with pytest.raises(ConfigurationError) as error:
+        tf.function(lambda: layer(x), jit_compile=True)()
+    assert str(error.value) == (
+        f"QuantumLayer {layer.name!r}: {what} cannot run inside an XLA-compiled function (jit_compile=True); "
+        "use backend 'statevector' with exact readouts there, or compile without XLA.")

@@ -106,14 +106,19 @@ def interleaved_times(functions: dict, repeats: int, best_of: int = 1) -> dict:
 
 
 def measure(qubits: int, depth: int, batch: int, repeats: int, with_tfq_layer: bool = False,
-            ansatz: str = ANSATZ, peers: tuple[str, ...] = (), beside: str | None = None) -> dict:
+            ansatz: str = ANSATZ, peers: tuple[str, ...] = (), beside: str | None = None, best_of: int = 1,
+            xla: str = "auto") -> dict:
     """One configuration, the engine against raw TFQ (and ``peers``) in interleaved rounds.
 
     ``beside``: also time the engine on that family (same width, depth and batch) in the same
     rounds, for the ratio of the two engine times (``ratio_to_beside``: median and range over
     rounds): timed apart, a shared machine's load changes between them and moves the ratio.
+
+    ``best_of``: each round times the fastest of that many calls of each function (back to back, as a
+    training loop runs its step). ``xla``: the engine's ``xla`` option.
     """
-    ours = QuantumLayer(ansatz, qubits=qubits, depth=depth, backend="statevector", seed=1)
+    engine = {"backend": "statevector", "seed": 1, "backend_options": {"xla": xla}}
+    ours = QuantumLayer(ansatz, qubits=qubits, depth=depth, **engine)
     x = tf.random.stateless_uniform((batch, ours.ansatz.n_features), seed=(0, 1), maxval=np.pi)
     ours.build(x.shape)
     raw_f, raw_fb = _raw(ours, x, batch)
@@ -128,19 +133,19 @@ def measure(qubits: int, depth: int, batch: int, repeats: int, with_tfq_layer: b
         layer.set_weights(ours.get_weights())
         functions["tfq_layer_forward"], functions["tfq_layer_forward_gradient"] = step_functions(layer, x)
     if beside is not None:
-        other = QuantumLayer(beside, qubits=qubits, depth=depth, backend="statevector", seed=1)
+        other = QuantumLayer(beside, qubits=qubits, depth=depth, **engine)
         other_x = tf.random.stateless_uniform((batch, other.ansatz.n_features), seed=(0, 1), maxval=np.pi)
         other.build(other_x.shape)
         functions["beside_forward_gradient"] = step_functions(other, other_x)[1]
     running = start_peers(ours, x, peers, ours_f().numpy()) if peers else {}
     try:
-        times = interleaved_times({**functions, **timed_calls(running)}, repeats)
+        times = interleaved_times({**functions, **timed_calls(running)}, repeats, best_of=best_of)
         seconds = {k: statistics.median(v) for k, v in times.items()}
     finally:
         for peer in running.values():
             peer.close()
     row = {"ansatz": ansatz, "qubits": qubits, "depth": depth, "batch": batch, "max_abs_difference": difference,
-           "plan": ours.kernel.plan_summary,
+           "plan": ours.kernel.plan_summary, "xla": xla, "compiled": ours.kernel.last_compiled, "best_of": best_of,
            "peers": {name: {"version": p.version, "jax": p.jax_version} for name, p in running.items()}}
     for key, value in seconds.items():
         row[f"{key}_s"] = value
@@ -232,15 +237,18 @@ def _range(row: dict, who: str) -> str:
 
 
 def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: bool = True,
-            widths_too: bool = True) -> None:
+            widths_too: bool = True, best_of: int = 1, xla: str = "auto") -> None:
     """The targets' configurations (with ``peers`` beside, where set up), then every registered family against
-    hardware_efficient at batch 128 (``widths_too=False``: the families alone)."""
+    hardware_efficient at batch 128 (``widths_too=False``: the families alone); ``best_of`` and ``xla``: see
+    :func:`measure`."""
     import plugins as registry
 
     rows = []
-    print(f"targets ({ANSATZ}, forward + gradient, median of {repeats} interleaved rounds, {os.cpu_count()} cores):")
+    print(f"targets ({ANSATZ}, forward + gradient, median of {repeats} interleaved rounds (each the fastest of "
+          f"{best_of} calls), {os.cpu_count()} cores, engine xla={xla}):")
     for qubits, depth, batch, goal in TARGETS if widths_too else ():
-        row = measure(qubits, depth, batch, repeats if qubits < 16 else max(2, repeats // 2), peers=peers)
+        row = measure(qubits, depth, batch, repeats if qubits < 16 else max(2, repeats // 2), peers=peers,
+                      best_of=best_of, xla=xla)
         row["target"] = goal
         rows.append(row)
         beside = "".join(f", {name} {row[f'{name}_speedup_forward_gradient']:.1f}x "
@@ -257,7 +265,7 @@ def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: 
     for depth in (1, 2) if families_too else ():
         for name in registry.list_ansatze():
             try:  # hardware_efficient timed in the same rounds as each family (beside)
-                row = measure(8, depth, 128, repeats, ansatz=name, beside=ANSATZ)
+                row = measure(8, depth, 128, repeats, ansatz=name, beside=ANSATZ, best_of=best_of, xla=xla)
             except Exception as exc:  # noqa: BLE001 - a family that does not take these options is listed as such
                 print(f"  {name} depth {depth}: not measured ({type(exc).__name__}: {exc})")
                 continue
@@ -269,7 +277,10 @@ def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: 
                   f"{row['beside_gates']}, per gate {row['ratio_to_beside_per_gate']:.2f}x), "
                   f"{row['speedup_forward_gradient']:.1f}x TFQ", flush=True)
     name = "layers_targets_peers.json" if peers else "layers_targets.json" if widths_too else "layers_families.json"
+    if xla != "auto" or best_of != 1:
+        name = name.replace(".json", f"_xla-{xla}_best-of-{best_of}.json")
     write_json(out / name, {"benchmark": "layers --targets", "cpu_count": os.cpu_count(), "repeats": repeats,
+                            "best_of": best_of, "xla": xla,
                             "targets": rows, "families_batch_128": families})
     print(f"written {out / name}")
 
@@ -286,15 +297,22 @@ def main() -> None:
     parser.add_argument("--no-families", action="store_true", help="with --targets: skip the table of every family")
     parser.add_argument("--families-only", action="store_true",
                         help="with --targets: only the table of every family (no widths, no eager calls)")
+    parser.add_argument("--best-of", type=int, default=1,
+                        help="with --targets: each round times the fastest of this many calls (default: 1)")
+    parser.add_argument("--xla", choices=("auto", "on", "off"), default="auto",
+                        help="with --targets: the engine's xla option (default: auto)")
     parser.add_argument("--out-dir", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args()
+    if args.best_of < 1:
+        parser.error(f"--best-of must be at least 1; got {args.best_of}")
     if args.families_only and (args.no_families or args.peers or not args.targets):
         parser.error("--families-only goes with --targets alone (not with --no-families or --peers)")
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if args.targets:
         targets(args.repeats, out, peers=("tensorcircuit", "pennylane") if args.peers else (),
-                families_too=not args.no_families, widths_too=not args.families_only)
+                families_too=not args.no_families, widths_too=not args.families_only, best_of=args.best_of,
+                xla=args.xla)
         return
 
     main_row = measure(8, 3, 2048, args.repeats, with_tfq_layer=True)

@@ -18,11 +18,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from sims.backends.statevector.program import Program
 
 # Calls of at most this many amplitudes (batch x 2^width) run compiled by XLA under ``xla="auto"``
-# (CPU). Measured on 2 cores, forward + gradient, 8 qubits (2^15: batch 128): 1.0-1.4x faster at
-# batch 128 and 1.5-2.4x at batch 16 for the families measured; from 2^17 on (batch 512 at 8
-# qubits, 128 at 10, 16 at 12) some are slower (sim_06 at 10 and 12 qubits 1.3-2x), at 2^18-2^19
-# most are (docs/engine.md, "XLA").
-XLA_MAX_AMPLITUDES = 2 ** 15
+# (CPU). Measured on 2 cores, forward + gradient, 8 qubits, depth 2, fastest of 3 calls a round
+# (docs/engine.md, "XLA"): batch 16 1.1-2.6x faster, batch 32 1.1-1.7x (every family measured);
+# batch 64 (2^14) sim_05 7% slower, batch 128 (2^15) as many slower as faster; from 2^17 on most
+# are slower (sim_06 at 10 and 12 qubits 1.3-2x).
+XLA_MAX_AMPLITUDES = 2 ** 13
 
 
 class StatevectorKernel:

@@ -61,6 +61,20 @@ def test_compiled_calls_match_the_plain_graph_forward_and_gradients(name, option
             np.testing.assert_allclose(g, e, atol=2e-5, rtol=1e-5)
 
 
+def test_compiled_calls_match_the_plain_graph_in_the_heisenberg_picture():
+    from sims.backends.statevector.heisenberg import HeisenbergProgram
+
+    options = {"qubits": 4, "depth": 1}
+    ansatz, plain = _kernel("hardware_efficient", "off", "depolarize:0.02", **options)
+    _, compiled = _kernel("hardware_efficient", "on", "depolarize:0.02", **options)
+    assert isinstance(compiled.program_for(1024), HeisenbergProgram)  # the readouts run backwards once
+    expected = _forward_and_gradients(plain, ansatz, 1024, eager=False)
+    got = _forward_and_gradients(compiled, ansatz, 1024, eager=False)
+    assert compiled.last_compiled
+    for g, e in zip(got, expected, strict=True):  # weight gradients are sums over 1024 rows (up to ~40)
+        np.testing.assert_allclose(g, e, atol=3e-4, rtol=1e-5)
+
+
 def test_compiled_calls_trace_the_engine_inside_xla(monkeypatch):
     ansatz, kernel = _kernel("hardware_efficient", "on", qubits=3, depth=1)
     seen = []

@@ -90,18 +90,32 @@ def test_compiled_calls_trace_the_engine_inside_xla(monkeypatch):
     assert seen and all(seen)  # the forward pass and the gradient's recomputation
 
 
-def test_auto_compiles_small_calls_whose_batch_is_known():
+def _compiles_when_traced(kernel, batch=None) -> bool:
+    """``kernel.compiles`` asked while tracing a function (``batch`` None: a batch unknown until run time)."""
+    seen = []
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+    def traced(rows):
+        seen.append(kernel.compiles(tf.shape(rows)[0] if batch is None else batch))
+        return rows
+
+    traced(tf.zeros([1]))
+    return seen[0]
+
+
+def test_auto_compiles_small_traced_calls_whose_batch_is_known():
     _, kernel = _kernel("hardware_efficient", "auto", qubits=8, depth=1)
     limit = layer_kernel.XLA_MAX_AMPLITUDES // 2 ** 8
-    assert kernel.compiles(limit) and kernel.compiles(1)
-    assert not kernel.compiles(limit + 1)
-    assert not kernel.compiles(tf.constant(16))  # unknown when traced, no hint: sizes may vary
+    assert _compiles_when_traced(kernel, limit) and _compiles_when_traced(kernel, 1)
+    assert not _compiles_when_traced(kernel, limit + 1)
+    assert not kernel.compiles(1)  # an eager call: mostly a one-off, which compiling would slow down
+    assert not _compiles_when_traced(kernel)  # unknown when traced, no hint: sizes may vary
     kernel.batch_hint = 16
-    assert kernel.compiles(tf.constant(16))
+    assert _compiles_when_traced(kernel)
     _, off = _kernel("hardware_efficient", "off", qubits=8, depth=1)
-    assert not off.compiles(1)
+    assert not _compiles_when_traced(off, 1)
     _, density = _kernel("hardware_efficient", "auto", "depolarize:0.01", qubits=4, depth=1)
-    assert density.compiles(limit) and not density.compiles(limit + 1)  # a density matrix: 2n qubits wide
+    assert _compiles_when_traced(density, limit) and not _compiles_when_traced(density, limit + 1)  # 2n wide
 
 
 def test_auto_never_compiles_shots_or_trajectories():
@@ -109,7 +123,7 @@ def test_auto_never_compiles_shots_or_trajectories():
     shots = StatevectorBackend(StatevectorOptions(repetitions=100)).layer_kernel(ansatz)
     trajectories = StatevectorBackend(StatevectorOptions(noise="amplitude_damp:0.1", trajectories=8)).layer_kernel(
         ansatz)
-    assert not shots.compiles(4) and not trajectories.compiles(4)
+    assert not _compiles_when_traced(shots, 4) and not _compiles_when_traced(trajectories, 4)
 
 
 @pytest.mark.parametrize("options, message", [

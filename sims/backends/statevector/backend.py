@@ -40,10 +40,10 @@ class StatevectorOptions(ShotOptions):
         trajectories: with noise channels, ``K`` Monte Carlo trajectories per sample of pure
             states instead of the density matrix (any channel; seeded by ``shot_seed``; the
             standard errors of the last expectations are in ``last_standard_error``).
-        xla: ``"auto"`` (default: a layer's calls of at most
-            :data:`~.layer_kernel.XLA_MAX_AMPLITUDES` amplitudes on the CPU run compiled by XLA,
-            forward and gradient apart), ``"on"`` (every layer call, at any size or device) or
-            ``"off"``. Exact readouts without trajectories only: shots sample with an operation XLA
+        xla: ``"auto"`` (default: a layer's calls traced into a graph, of at most
+            :data:`~.layer_kernel.XLA_MAX_AMPLITUDES` amplitudes, on the CPU run compiled by XLA,
+            forward and gradient apart), ``"on"`` (every layer call, eager ones too, at any size or
+            device) or ``"off"``. Exact readouts without trajectories only: shots sample with an operation XLA
             has no kernel for, and trajectories' draws would differ in the gradient's recomputation.
     """
 

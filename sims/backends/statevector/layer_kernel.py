@@ -249,12 +249,14 @@ class StatevectorKernel:
         """Whether a call of ``batch`` samples (an int, or a tensor when unknown until run time) runs
         compiled by XLA.
 
-        ``"auto"``: on the CPU, when the call has at most :data:`XLA_MAX_AMPLITUDES` amplitudes
-        (small states, where TensorFlow's per-operation cost dominates and XLA fuses the
-        operations away), counting the batch known when traced or, when it is not, the batch hint
-        (``batch_size`` of the layer: every batch has that size). A traced batch of unknown size
-        without a hint is not compiled: XLA compiles once per size, and sizes that vary (words
-        per sentence batch) would compile on every step. Never with shots or trajectories (see
+        ``"auto"``: a call traced into the caller's graph (``tf.function``, Keras ``fit``: steps
+        that repeat; an eager call is mostly a one-off, for which compiling costs more than it
+        saves) on the CPU, of at most :data:`XLA_MAX_AMPLITUDES` amplitudes (small states, where
+        TensorFlow's per-operation cost dominates and XLA fuses the operations away), counting the
+        batch known when traced or, when it is not, the batch hint (``batch_size`` of the layer:
+        every batch has that size). A traced batch of unknown size without a hint is not
+        compiled: XLA compiles once per size, and sizes that vary (words per sentence batch) would
+        compile on every step. Never with shots or trajectories (see
         :class:`~.backend.StatevectorOptions`), nor inside a function that XLA compiles already
         (Keras ``compile(jit_compile=True)``).
         """
@@ -265,6 +267,8 @@ class StatevectorKernel:
             return False
         if self.xla == "on":
             return True
+        if tf.executing_eagerly():
+            return False
         device = (self.device or "").upper()
         if "GPU" in device or (not device and tf.config.list_logical_devices("GPU")):
             return False  # measured on CPUs only

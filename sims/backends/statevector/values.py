@@ -35,6 +35,13 @@ class PhaseTable:
             frequencies[per_sample] += list(term.frequencies)
         self.columns = {k: np.array(v, dtype=np.int64) for k, v in columns.items()}
         self.frequencies = {k: np.array(v) for k, v in frequencies.items()}
+        # Each gate's columns, in order: one split gives every gate its phases (one operation, and one
+        # concatenation in the gradient, instead of a slice per gate and a full-size gradient per slice).
+        self.sizes: dict[bool, list[int]] = {True: [], False: []}
+        self.part: dict[int, int] = {}
+        for key, (per_sample, _, count) in self.offsets.items():
+            self.part[key] = len(self.sizes[per_sample])
+            self.sizes[per_sample].append(count)
 
 
 class SymbolValues:
@@ -47,7 +54,7 @@ class SymbolValues:
         self.per_sample_index, self.shared_index = per_sample_index, shared_index
         self.dtype = dtype
         self.table = table
-        self._phases: dict[bool, tf.Tensor] = {}
+        self._phases: dict[bool, list[tf.Tensor]] = {}
 
     def is_per_sample(self, symbol: int | None) -> bool:
         return symbol is not None and symbol in self.per_sample_index
@@ -75,10 +82,11 @@ class SymbolValues:
             assert term.symbol is not None  # only parametrised gates have phases
             angles = self.value(term.symbol)[:, None] * const(term.frequencies, self.dtype)
             return tf.complex(tf.cos(angles), tf.sin(angles))
-        per_sample, offset, count = self.table.offsets[id(term)]
+        per_sample = self.table.offsets[id(term)][0]
         if per_sample not in self._phases:
             source = self.per_sample if per_sample else self.shared[None]
             angles = (tf.gather(source, self.table.columns[per_sample], axis=1)
                       * const(self.table.frequencies[per_sample], self.dtype))
-            self._phases[per_sample] = tf.complex(tf.cos(angles), tf.sin(angles))
-        return self._phases[per_sample][:, offset:offset + count]
+            self._phases[per_sample] = tf.split(tf.complex(tf.cos(angles), tf.sin(angles)),
+                                                self.table.sizes[per_sample], axis=1)
+        return self._phases[per_sample][self.table.part[id(term)]]

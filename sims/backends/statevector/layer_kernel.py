@@ -262,8 +262,8 @@ class StatevectorKernel:
         """
         from sims.tf_env import in_xla_context, tf
 
-        if self.xla == "off" or self.shots is not None or self.rows_per_sample > 1 or \
-                self.plans.wrap is not None or in_xla_context():
+        trajectories = self.plans.wrap is not None
+        if self.xla == "off" or self.shots is not None or trajectories or in_xla_context():
             return False
         if self.xla == "on":
             return True

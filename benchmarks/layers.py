@@ -27,6 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.peers import start_peers, timed_calls  # noqa: E402
 from sims.atomic import write_json  # noqa: E402
+from sims.backends.statevector.backend import XLA_MODES  # noqa: E402
 from sims.layers import QuantumLayer  # noqa: E402
 from sims.plotting import pyplot, save_png  # noqa: E402
 from sims.tf_env import tf, tfq  # noqa: E402
@@ -299,12 +300,14 @@ def main() -> None:
                         help="with --targets: only the table of every family (no widths, no eager calls)")
     parser.add_argument("--best-of", type=int, default=1,
                         help="with --targets: each round times the fastest of this many calls (default: 1)")
-    parser.add_argument("--xla", choices=("auto", "on", "off"), default="auto",
+    parser.add_argument("--xla", choices=XLA_MODES, default="auto",
                         help="with --targets: the engine's xla option (default: auto)")
     parser.add_argument("--out-dir", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args()
     if args.best_of < 1:
         parser.error(f"--best-of must be at least 1; got {args.best_of}")
+    if not args.targets and (args.best_of != 1 or args.xla != "auto"):
+        parser.error("--best-of and --xla go with --targets")
     if args.families_only and (args.no_families or args.peers or not args.targets):
         parser.error("--families-only goes with --targets alone (not with --no-families or --peers)")
     out = Path(args.out_dir)

@@ -22,26 +22,24 @@ class PhaseTable:
     """
 
     def __init__(self, terms: Sequence[GateTerm], per_sample_index: dict[int, int], shared_index: dict[int, int]):
-        self.offsets: dict[int, tuple[bool, int, int]] = {}
+        # Per gate term: (per-sample kind, its part of that kind's table). Each gate's columns are one
+        # part, so that one split gives every gate its phases (one operation, and one concatenation in
+        # the gradient, instead of a slice per gate and a full-size gradient per slice).
+        self.parts: dict[int, tuple[bool, int]] = {}
+        self.sizes: dict[bool, list[int]] = {True: [], False: []}
         columns: dict[bool, list[int]] = {True: [], False: []}
         frequencies: dict[bool, list[float]] = {True: [], False: []}
         for term in terms:
-            if term.symbol is None or id(term) in self.offsets:
+            if term.symbol is None or id(term) in self.parts:
                 continue
             per_sample = term.symbol in per_sample_index
             column = per_sample_index[term.symbol] if per_sample else shared_index[term.symbol]
-            self.offsets[id(term)] = (per_sample, len(columns[per_sample]), len(term.frequencies))
+            self.parts[id(term)] = (per_sample, len(self.sizes[per_sample]))
+            self.sizes[per_sample].append(len(term.frequencies))
             columns[per_sample] += [column] * len(term.frequencies)
             frequencies[per_sample] += list(term.frequencies)
         self.columns = {k: np.array(v, dtype=np.int64) for k, v in columns.items()}
         self.frequencies = {k: np.array(v) for k, v in frequencies.items()}
-        # Each gate's columns, in order: one split gives every gate its phases (one operation, and one
-        # concatenation in the gradient, instead of a slice per gate and a full-size gradient per slice).
-        self.sizes: dict[bool, list[int]] = {True: [], False: []}
-        self.part: dict[int, int] = {}
-        for key, (per_sample, _, count) in self.offsets.items():
-            self.part[key] = len(self.sizes[per_sample])
-            self.sizes[per_sample].append(count)
 
 
 class SymbolValues:
@@ -78,15 +76,15 @@ class SymbolValues:
 
     def phases(self, term: GateTerm, complex_dtype) -> tf.Tensor:
         """``exp(i omega_k v)`` of a gate, ``[batch or 1, K]``."""
-        if self.table is None or id(term) not in self.table.offsets:
+        if self.table is None or id(term) not in self.table.parts:
             assert term.symbol is not None  # only parametrised gates have phases
             angles = self.value(term.symbol)[:, None] * const(term.frequencies, self.dtype)
             return tf.complex(tf.cos(angles), tf.sin(angles))
-        per_sample = self.table.offsets[id(term)][0]
+        per_sample, part = self.table.parts[id(term)]
         if per_sample not in self._phases:
             source = self.per_sample if per_sample else self.shared[None]
             angles = (tf.gather(source, self.table.columns[per_sample], axis=1)
                       * const(self.table.frequencies[per_sample], self.dtype))
             self._phases[per_sample] = tf.split(tf.complex(tf.cos(angles), tf.sin(angles)),
                                                 self.table.sizes[per_sample], axis=1)
-        return self._phases[per_sample][self.table.part[id(term)]]
+        return self._phases[per_sample][part]

@@ -70,19 +70,23 @@ def model_ms(row: dict, coefficients: dict[str, float]) -> float:
     return _terms(row).ms(row["batch"], row["qubits"], [coefficients[name] for name in COST_CONSTANTS])
 
 
-def shipped() -> dict[str, float]:
-    """The constants the planner uses now."""
+def shipped(xla: bool = False) -> dict[str, float]:
+    """The constants the planner uses now (``xla``: for calls compiled by XLA)."""
     from sims.backends.statevector import plan
 
-    return {name: float(getattr(plan, name)) for name in plan.COST_CONSTANTS}
+    return dict(zip(plan.COST_CONSTANTS, map(float, plan.cost_constants(xla)), strict=True))
 
 
-def measure(circuits, max_plans: int, rounds: int) -> list[dict]:
+def measure(circuits, max_plans: int, rounds: int, xla: bool = False) -> list[dict]:
+    """Times the candidate plans of ``circuits``; ``xla``: compiled as the engine compiles its own calls
+    (a compiled forward pass and a compiled gradient that recomputes it), and the candidates are the
+    cheapest ``max_plans`` by either model (the XLA model's constants are what is being fitted)."""
     from tqdm import tqdm
 
     from benchmarks.layers import _run, interleaved_times
     from qcircuits import plugins
     from sims.backends.statevector.engine import ansatz_plans
+    from sims.backends.statevector.layer_kernel import compiled_with_recomputed_gradient
     from sims.backends.statevector.plan import plan_cost
     from sims.tf_env import tf
 
@@ -93,16 +97,23 @@ def measure(circuits, max_plans: int, rounds: int) -> list[dict]:
         ansatz = plugins.create(name, qubits=n, depth=depth)
         plans = ansatz_plans(ansatz)
         candidates = sorted(plans.plans, key=lambda plan: plan_cost(plan, batch))[:max_plans]
+        if xla:
+            chosen = {id(plan) for plan in candidates}
+            candidates += [plan for plan in sorted(plans.plans, key=lambda plan: plan_cost(plan, batch, xla=True))
+                           [:max_plans] if id(plan) not in chosen]
         x = tf.constant(rng.uniform(0, 3, (batch, ansatz.n_data_symbols)), tf.float32)
         w = tf.Variable(rng.uniform(0, 6, ansatz.n_weights).astype(np.float32))
         calls = {}
         for i, plan in enumerate(candidates):
             program = plans.program_for_plan(plan)
+            run = program.expectations
+            if xla:
+                run = compiled_with_recomputed_gradient(program.expectations)
 
-            def step(program=program, x=x, w=w, batch=batch):
+            def step(run=run, x=x, w=w, batch=batch):
                 with tf.GradientTape() as tape:
                     tape.watch(x)
-                    loss = tf.reduce_sum(program.expectations(x, w, batch))
+                    loss = tf.reduce_sum(run(x, w, batch))
                 return tape.gradient(loss, [x, w])
 
             calls[i] = tf.function(step)
@@ -110,7 +121,7 @@ def measure(circuits, max_plans: int, rounds: int) -> list[dict]:
         # Every plan once per round, the fastest of a few calls each; the median over rounds.
         times = interleaved_times(calls, rounds, best_of=5 if batch * 2 ** n <= 2 ** 19 else 2)
         for i, plan in enumerate(candidates):
-            row = {"ansatz": name, "qubits": n, "depth": depth, "batch": batch, "plan": plan.describe(),
+            row = {"ansatz": name, "qubits": n, "depth": depth, "batch": batch, "xla": xla, "plan": plan.describe(),
                    "ms": 1e3 * statistics.median(times[i]), **plan_features(plan)}
             rows.append(row)
             tqdm.write(f"{name:<20} n={n:<2} d={depth} batch {batch:>5}  {row['ms']:9.2f} ms  {row['plan']}")
@@ -131,7 +142,8 @@ def _groups(rows: list[dict]) -> list[np.ndarray]:
     return [np.array(v) for v in keys.values()]
 
 
-def fit(rows: list[dict], error_weight: float = 0.2, starts: int = 12, margin: float = 1.05) -> dict[str, float]:
+def fit(rows: list[dict], error_weight: float = 0.2, starts: int = 12, margin: float = 1.05,
+        xla: bool = False) -> dict[str, float]:
     """Non-negative least squares on relative errors, refined to rank the plans of each case.
 
     The refinement minimises, over the log of the constants (so they stay positive), the sum
@@ -140,13 +152,13 @@ def fit(rows: list[dict], error_weight: float = 0.2, starts: int = 12, margin: f
     the number of cases times the mean squared log error (so that the model's milliseconds stay
     near the measured ones, and a tie in the picks goes to the closer fit). The regret is a step
     function of the constants: Nelder-Mead from the least-squares fit, from ``starts - 1``
-    seeded perturbations of it and from the shipped constants, the best kept.
+    seeded perturbations of it and from the shipped constants (``xla``: the XLA ones), the best kept.
     """
     from scipy.optimize import minimize, nnls
 
     a, t = _design(rows)
     start, _ = nnls(a / t[:, None], np.ones(len(t)))
-    current_constants = shipped()
+    current_constants = shipped(xla)
     floor = 1e-3 * np.array(list(current_constants.values()))
     start = np.where(start > 0, start, floor)  # a log needs every constant above zero
     groups = _groups(rows)
@@ -214,6 +226,9 @@ def main(argv=None) -> int:
                         help="time these circuits instead of the built-in list (e.g. sim_01:8:1:16/128)")
     parser.add_argument("--refit", metavar="JSON", nargs="+",
                         help="fit and judge the rows of earlier runs' JSON files, pooled (no timing)")
+    parser.add_argument("--xla", action="store_true",
+                        help="time the plans compiled by XLA, as the engine compiles its small calls, and fit "
+                             "the XLA model's constants")
     parser.add_argument("--out-dir", default=str(ROOT / "benchmarks" / "results"))
     args = parser.parse_args(argv)
     if args.max_plans < 1 or args.rounds < 1:
@@ -238,9 +253,15 @@ def main(argv=None) -> int:
                 parser.error(f"--refit {path}: expected rows with the model's terms ({', '.join(sorted(terms))}); "
                              "rows from before a term was added need measuring again")
             rows += found
+        xla = bool(rows[0].get("xla", False))
+        if any(bool(row.get("xla", False)) != xla for row in rows):
+            parser.error("--refit: the files mix rows timed with and without --xla; fit them apart")
+        if args.xla and not xla:
+            parser.error("--refit with --xla: these rows were timed without XLA")
     else:
-        rows = measure(circuits, args.max_plans, args.rounds)
-    coefficients, current = fit(rows), shipped()
+        xla = args.xla
+        rows = measure(circuits, args.max_plans, args.rounds, xla=xla)
+    coefficients, current = fit(rows, xla=xla), shipped(xla)
     verdicts, verdicts_shipped = judge(rows, coefficients), judge(rows, current)
     print("\nfitted:  " + ", ".join(f"{k} = {v:.3g}" for k, v in coefficients.items()))
     print("shipped: " + ", ".join(f"{k} = {v:.3g}" for k, v in current.items()))
@@ -253,11 +274,12 @@ def main(argv=None) -> int:
         print(f"regret with the {label} constants: median {sm['median']:.2f}, "
               f"geometric mean {sm['geometric_mean']:.3f}, "
               f"worst {sm['worst']:.2f} over {sm['cases']} cases ({os.cpu_count()} cores)")
-    out = Path(args.out_dir) / "planner_cost.json"
+    out = Path(args.out_dir) / ("planner_cost_xla.json" if xla else "planner_cost.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     write_json(out, {"coefficients": coefficients, "shipped": current, "regret": fitted_summary,
                      "regret_shipped": shipped_summary, "verdicts": verdicts, "verdicts_shipped": verdicts_shipped,
-                     "rows": rows, "cores": os.cpu_count(), "max_plans": args.max_plans, "rounds": args.rounds})
+                     "rows": rows, "cores": os.cpu_count(), "max_plans": args.max_plans, "rounds": args.rounds,
+                     "xla": xla})
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 5))
     predicted = [model_ms(r, coefficients) for r in rows]
@@ -265,7 +287,7 @@ def main(argv=None) -> int:
     low, high = min(r["ms"] for r in rows), max(r["ms"] for r in rows)
     ax.plot([low, high], [low, high], color="grey", lw=0.8)
     ax.set(xscale="log", yscale="log", xlabel="measured ms (forward + gradient)", ylabel="model ms (fitted)",
-           title="planner cost model (colour: log2 batch)")
+           title=f"planner cost model{' under XLA' if xla else ''} (colour: log2 batch)")
     save_png(fig, out.with_suffix(".png"))
     print(f"written {out} and {out.with_suffix('.png')}")
     return 0

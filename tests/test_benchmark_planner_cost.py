@@ -90,3 +90,27 @@ def test_refit_refuses_rows_without_the_models_terms(tmp_path, capsys):
     assert exit_info.value.code == 2
     assert "need measuring again" in capsys.readouterr().err
     assert not (tmp_path / "planner_cost.json").exists()
+
+
+def test_xla_rows_time_the_compiled_calls_and_take_the_xla_models_candidates_too():
+    from sims.backends.statevector.plan import XLA_COST_CONSTANTS
+
+    rows = planner_cost.measure([("hardware_efficient", 4, 1, (4,))], max_plans=1, rounds=1, xla=True)
+    assert rows and all(row["xla"] and row["ms"] > 0 for row in rows)
+    assert planner_cost.shipped(xla=True) == pytest.approx(XLA_COST_CONSTANTS)
+    assert planner_cost.shipped(xla=True) != planner_cost.shipped()
+
+
+def test_refit_refuses_to_pool_rows_timed_with_and_without_xla(tmp_path, capsys):
+    row = {"ansatz": "x", "qubits": 8, "depth": 1, "batch": 16, "ms": 1.0, "passes": 1.0, "build": 16,
+           "wide_build": 0, "operations": 3, "on_rows": 0}
+    plain, compiled = tmp_path / "plain.json", tmp_path / "xla.json"
+    plain.write_text(planner_cost.json.dumps({"rows": [{**row, "xla": False}]}))
+    compiled.write_text(planner_cost.json.dumps({"rows": [{**row, "xla": True}]}))
+    for argv, message in ((["--refit", str(plain), str(compiled)], "mix rows timed with and without --xla"),
+                          (["--refit", str(plain), "--xla"], "these rows were timed without XLA")):
+        with pytest.raises(SystemExit) as exit_info:
+            planner_cost.main([*argv, "--out-dir", str(tmp_path)])
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
+    assert not list(tmp_path.glob("planner_cost*.json*"))

@@ -95,9 +95,10 @@ PLANNING_BATCHES = (1, 7, 128, 2048)
 @pytest.mark.parametrize("qubits", [6])  # where the choice changes with the batch (4 qubits: one plan)
 def test_every_plan_the_planner_picks_for_a_batch_size_agrees_with_cirq_forward_and_gradient(name, qubits):
     """The plan depends on the batch size (sims.backends.statevector.plan.plan_cost): each plan picked
-    for batch 1, 7, 128 or 2048 gives cirq's readouts, and its autodiff gradients (inputs and weights)
-    match central differences along a random direction. Batches 1 and 7 also run at their own size.
-    At 4 qubits every batch gets the same plan, which test_every_backend_agrees_with_cirq checks."""
+    for batch 1, 7, 128 or 2048, for plain TensorFlow or XLA, gives cirq's readouts, and its autodiff
+    gradients (inputs and weights) match central differences along a random direction. Batches 1 and 7
+    also run at their own size. At 4 qubits every batch gets the same plan, which
+    test_every_backend_agrees_with_cirq checks."""
     from sims.backends.statevector.engine import ansatz_plans
     from sims.tf_env import tf
 
@@ -106,7 +107,8 @@ def test_every_plan_the_planner_picks_for_a_batch_size_agrees_with_cirq_forward_
     except ConfigurationError:
         ansatz = plugins.create(name, qubits=qubits)  # a family with a fixed depth
     plans = ansatz_plans(ansatz, dtype=tf.float64)
-    chosen = {id(plans.plan_for(b)): plans.plan_for(b) for b in PLANNING_BATCHES}
+    picks = [plans.plan_for(b, xla) for b in PLANNING_BATCHES for xla in (False, True)]
+    chosen = {id(plan): plan for plan in picks}
     rng = np.random.default_rng(qubits)
     values = ansatz.random_parameter_values(7, rng)
     data, weights = values[:, :ansatz.n_data_symbols], values[0, ansatz.n_data_symbols:]

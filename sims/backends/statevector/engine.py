@@ -123,29 +123,30 @@ class CircuitPlans:
         self.picture: str | None = None  # force "heisenberg" (where allowed) or "schrodinger" (benchmarks, tests)
         self._programs: dict[int, Program] = {}
         self.wrap: Callable[[Program], Any] | None = None  # e.g. trajectories around the bound plan
-        self._chosen: dict[int | None, Plan] = {}
+        self._chosen: dict[tuple[int | None, bool], Plan] = {}
 
-    def plan_for(self, batch: int | None) -> Plan:
-        """The cheapest plan at ``batch`` (None: plan.DEFAULT_PLANNING_BATCH), remembered per size: an
-        eager layer asks at every call."""
-        if batch not in self._chosen:
-            self._chosen[batch] = choose_plan(self.plans, batch)
-        return self._chosen[batch]
+    def plan_for(self, batch: int | None, xla: bool = False) -> Plan:
+        """The cheapest plan at ``batch`` (None: plan.DEFAULT_PLANNING_BATCH), run compiled by XLA or
+        not, remembered per size: an eager layer asks at every call."""
+        if (batch, xla) not in self._chosen:
+            self._chosen[batch, xla] = choose_plan(self.plans, batch, xla=xla)
+        return self._chosen[batch, xla]
 
-    def program(self, batch: int | None = None) -> Program | HeisenbergProgram:
-        """The cheapest program at ``batch``: :meth:`plan_for`'s, or the Heisenberg picture's where it is
-        allowed and cheaper; each built once."""
-        plan = self.plan_for(batch)
+    def program(self, batch: int | None = None, xla: bool = False) -> Program | HeisenbergProgram:
+        """The cheapest program at ``batch`` (compiled by XLA or not): :meth:`plan_for`'s, or the
+        Heisenberg picture's where it is allowed and cheaper; each built once."""
+        plan = self.plan_for(batch, xla)
         heisenberg = self.heisenberg_program()
         at = DEFAULT_PLANNING_BATCH if batch is None else batch
+        # The Heisenberg picture's cost is modelled for plain TensorFlow: both sides compared so.
         if heisenberg is not None and self.picture != "schrodinger" and \
-                (self.picture == "heisenberg" or heisenberg.cost(at) < plan_cost(plan, at)):
+                (self.picture == "heisenberg" or heisenberg.cost(at) < plan_cost(self.plan_for(batch), at)):
             return heisenberg
         return self.program_for_plan(plan)
 
-    def program_for_plan_at(self, batch: int | None = None) -> Program:
+    def program_for_plan_at(self, batch: int | None = None, xla: bool = False) -> Program:
         """The program of :meth:`plan_for` (run forward: states and expectations)."""
-        return self.program_for_plan(self.plan_for(batch))
+        return self.program_for_plan(self.plan_for(batch, xla))
 
     def heisenberg_program(self) -> HeisenbergProgram | None:
         """The readouts run backwards (:mod:`.heisenberg`), or None where the circuit or the options do

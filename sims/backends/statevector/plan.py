@@ -508,6 +508,11 @@ WIDE_BUILD_MS_PER_AMPLITUDE = 5.71e-5
 STEP_MS = 0.0691
 # The model's constants, in the order of CostTerms.features.
 COST_CONSTANTS = ("PER_PASS_MS", "BUILD_MS_PER_AMPLITUDE", "WIDE_BUILD_MS_PER_AMPLITUDE", "STEP_MS", "ROWS_STEP_MS")
+# The same model's constants for a call compiled by XLA (the engine's own compiled calls, or a caller's
+# jit_compile): XLA fuses the elementwise work and drops TensorFlow's cost per operation, so it
+# favours narrower blocks. Fitted by ``benchmarks/planner_cost.py --xla`` (docs/engine.md, "XLA").
+XLA_COST_CONSTANTS = {"PER_PASS_MS": 4.21, "BUILD_MS_PER_AMPLITUDE": 2.41e-5, "WIDE_BUILD_MS_PER_AMPLITUDE": 3.74e-5,
+                      "STEP_MS": 0.0192, "ROWS_STEP_MS": 0.0315}
 # The batch assumed when a call's batch size is unknown (a Keras graph traced with None).
 DEFAULT_PLANNING_BATCH = 1024
 
@@ -569,12 +574,19 @@ class CostTerms:
         scale = batch * 2 ** n_qubits / REFERENCE_AMPLITUDES
         return self.passes * scale, self.build, self.wide_build, self.operations, self.on_rows
 
-    def ms(self, batch: int, n_qubits: int, constants: Sequence[float] | None = None) -> float:
+    def ms(self, batch: int, n_qubits: int, constants: Sequence[float] | None = None, xla: bool = False) -> float:
         """Forward + gradient milliseconds at ``batch``, with ``constants`` in :data:`COST_CONSTANTS`'
-        order (None: the fitted ones)."""
+        order (None: the fitted ones; with ``xla``, :data:`XLA_COST_CONSTANTS`)."""
         if constants is None:  # read at the call: a refit (or a test) may set the module's constants
-            constants = (PER_PASS_MS, BUILD_MS_PER_AMPLITUDE, WIDE_BUILD_MS_PER_AMPLITUDE, STEP_MS, ROWS_STEP_MS)
+            constants = cost_constants(xla)
         return sum(c * f for c, f in zip(constants, self.features(batch, n_qubits), strict=True))
+
+
+def cost_constants(xla: bool = False) -> tuple[float, ...]:
+    """The model's constants in :data:`COST_CONSTANTS`' order: for plain TensorFlow, or for XLA."""
+    if xla:
+        return tuple(XLA_COST_CONSTANTS[name] for name in COST_CONSTANTS)
+    return PER_PASS_MS, BUILD_MS_PER_AMPLITUDE, WIDE_BUILD_MS_PER_AMPLITUDE, STEP_MS, ROWS_STEP_MS
 
 
 def built_amplitudes(block: DenseBlock) -> int:
@@ -596,20 +608,21 @@ def cost_terms(plan: Plan) -> CostTerms:
                      on_rows=sum(len(s.recipe) for s in blocks if s.on_rows))
 
 
-def plan_cost(plan: Plan, batch: int | None = None) -> float:
+def plan_cost(plan: Plan, batch: int | None = None, xla: bool = False) -> float:
     """Estimated cost of a plan.
 
     Args:
         plan: the plan.
         batch: the batch it runs on. None: the cost of its passes over the states alone, in
             milliseconds at 12 qubits and batch 2048 (the batch-blind model of large batches).
+        xla: the plan runs compiled by XLA (:data:`XLA_COST_CONSTANTS`).
 
     Returns:
         Without ``batch``, the passes' cost; with it, forward + gradient milliseconds by the
         batch-aware model (the constants above).
     """
     terms = cost_terms(plan)
-    return terms.passes if batch is None else terms.ms(batch, plan.n_qubits)
+    return terms.passes if batch is None else terms.ms(batch, plan.n_qubits, xla=xla)
 
 
 FOLD_MAX_QUBITS = 10  # widest shared block considered: its matrix is 2^k x 2^k
@@ -677,11 +690,11 @@ def _signature(plan: Plan) -> tuple:
                   getattr(s, "on_rows", False), getattr(s, "condition", ())) for s in plan.steps)
 
 
-def choose_plan(plans: Sequence[Plan], batch: int | None = None) -> Plan:
-    """The cheapest of ``plans`` at ``batch`` (None: :data:`DEFAULT_PLANNING_BATCH`); ties go to the
-    wider blocks (fewer steps)."""
+def choose_plan(plans: Sequence[Plan], batch: int | None = None, xla: bool = False) -> Plan:
+    """The cheapest of ``plans`` at ``batch`` (None: :data:`DEFAULT_PLANNING_BATCH`), run compiled by
+    XLA or not; ties go to the wider blocks (fewer steps)."""
     at = DEFAULT_PLANNING_BATCH if batch is None else batch
-    return min(reversed(list(plans)), key=lambda plan: plan_cost(plan, at))
+    return min(reversed(list(plans)), key=lambda plan: plan_cost(plan, at, xla=xla))
 
 
 def make_plan(terms: Sequence[GateTerm | ChannelTerm], n: int, per_sample_symbols: set[int], *,

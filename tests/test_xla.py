@@ -103,7 +103,13 @@ def _compiles_when_traced(kernel, batch=None) -> bool:
     return seen[0]
 
 
-def test_auto_compiles_small_traced_calls_whose_batch_is_known():
+@pytest.fixture
+def fresh_compile_count(monkeypatch):
+    """``"auto"`` compiles a bounded number of calls per process: count from zero here."""
+    monkeypatch.setattr(layer_kernel, "_compiled_calls", 0)
+
+
+def test_auto_compiles_small_traced_calls_whose_batch_is_known(fresh_compile_count):
     _, kernel = _kernel("hardware_efficient", "auto", qubits=8, depth=1)
     limit = layer_kernel.XLA_MAX_AMPLITUDES // 2 ** 8
     assert _compiles_when_traced(kernel, limit) and _compiles_when_traced(kernel, 1)
@@ -116,6 +122,25 @@ def test_auto_compiles_small_traced_calls_whose_batch_is_known():
     assert not _compiles_when_traced(off, 1)
     _, density = _kernel("hardware_efficient", "auto", "depolarize:0.01", qubits=4, depth=1)
     assert _compiles_when_traced(density, limit) and not _compiles_when_traced(density, limit + 1)  # 2n wide
+    _, wide = _kernel("hardware_efficient", "auto", qubits=10, depth=1)  # past 8 qubits, a smaller limit
+    wide_limit = layer_kernel.XLA_WIDE_MAX_AMPLITUDES // 2 ** 10
+    assert _compiles_when_traced(wide, wide_limit) and not _compiles_when_traced(wide, wide_limit + 1)
+
+
+def test_auto_stops_compiling_after_its_share_of_compiled_calls(fresh_compile_count, monkeypatch):
+    """XLA keeps what it compiled until the process ends: ``"auto"`` compiles a bounded number of calls."""
+    ansatz, kernel = _kernel("hardware_efficient", "auto", qubits=3, depth=1)
+    expected = _forward_and_gradients(kernel, ansatz, 4, eager=False)
+    assert kernel.last_compiled and layer_kernel._compiled_calls == 1
+    monkeypatch.setattr(layer_kernel, "_compiled_calls", layer_kernel.XLA_MAX_COMPILED_CALLS)
+    _, later = _kernel("hardware_efficient", "auto", qubits=3, depth=1)
+    got = _forward_and_gradients(later, ansatz, 4, eager=False)
+    assert not later.last_compiled and layer_kernel._compiled_calls == layer_kernel.XLA_MAX_COMPILED_CALLS
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_allclose(g, e, atol=2e-5, rtol=1e-5)
+    _, forced = _kernel("hardware_efficient", "on", qubits=3, depth=1)  # asked for: compiled all the same
+    _forward_and_gradients(forced, ansatz, 4, eager=False)
+    assert forced.last_compiled
 
 
 def test_auto_never_compiles_shots_or_trajectories():
@@ -135,6 +160,45 @@ def test_bad_xla_options_are_refused_in_one_line(options, message):
     with pytest.raises(ConfigurationError) as error:
         StatevectorOptions(**options)
     assert str(error.value) == message
+
+
+def _xla_model_picking_the_fewest_passes(monkeypatch):
+    """XLA constants that make the two models pick different plans: passes alone under XLA."""
+    from sims.backends.statevector import plan
+
+    monkeypatch.setattr(plan, "XLA_COST_CONSTANTS", {name: 0.0 for name in plan.COST_CONSTANTS} | {"PER_PASS_MS": 1.0})
+
+
+@pytest.mark.parametrize("xla", ["on", "off"])
+def test_a_kernel_picks_its_plan_by_the_xla_model_where_xla_runs_it(monkeypatch, xla):
+    _xla_model_picking_the_fewest_passes(monkeypatch)
+    ansatz, kernel = _kernel("sim_14", xla, qubits=6, depth=1)
+    kernel.plans._chosen.clear()  # plans are shared per ansatz: picks made with the real constants
+    plain, under_xla = kernel.plans.plan_for(16), kernel.plans.plan_for(16, xla=True)
+    assert plain is not under_xla
+    _forward_and_gradients(kernel, ansatz, 16, eager=False)
+    assert kernel.last_compiled == (xla == "on")
+    assert kernel.program.plan is (under_xla if xla == "on" else plain)
+
+    @tf.function(jit_compile=True)  # the caller compiles: the engine's own call is not compiled, its plan is XLA's
+    def step(data, weights):
+        return kernel(data, weights, 16)
+
+    rng = np.random.default_rng(0)
+    step(tf.constant(rng.uniform(0, 1, (16, ansatz.n_data_symbols)), tf.float32),
+         tf.constant(rng.uniform(0, 1, ansatz.n_weights), tf.float32))
+    assert not kernel.last_compiled and kernel.program.plan is under_xla
+
+
+def test_the_xla_cost_model_has_its_own_constants():
+    from sims.backends.statevector.engine import ansatz_plans
+    from sims.backends.statevector.plan import cost_constants, cost_terms, plan_cost
+
+    plan = ansatz_plans(plugins.create("sim_14", qubits=6, depth=1)).plan_for(128)
+    terms = cost_terms(plan)
+    assert plan_cost(plan, 128, xla=True) == pytest.approx(terms.ms(128, 6, cost_constants(True)))
+    assert plan_cost(plan, 128) == pytest.approx(terms.ms(128, 6, cost_constants(False)))
+    assert plan_cost(plan, 128, xla=True) != plan_cost(plan, 128)
 
 
 def _tagger(jit_compile, **layer_options):

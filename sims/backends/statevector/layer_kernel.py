@@ -18,11 +18,25 @@ if TYPE_CHECKING:  # pragma: no cover
     from sims.backends.statevector.program import Program
 
 # Calls of at most this many amplitudes (batch x 2^width) run compiled by XLA under ``xla="auto"``
-# (CPU). Measured on 2 cores, forward + gradient, 8 qubits, depth 2, fastest of 3 calls a round
-# (docs/engine.md, "XLA"): batch 16 1.1-2.6x faster, batch 32 1.1-1.7x (every family measured);
-# batch 64 (2^14) sim_05 7% slower, batch 128 (2^15) as many slower as faster; from 2^17 on most
-# are slower (sim_06 at 10 and 12 qubits 1.3-2x).
-XLA_MAX_AMPLITUDES = 2 ** 13
+# (CPU), with the plan the XLA cost model picks. Measured on 2 cores, forward + gradient, depth 2,
+# fastest of 3 calls a round, against the plain graph with its own plan (docs/engine.md, "XLA"):
+# 8 qubits at batch 64 1.17-1.48x faster, at batch 128 (2^15) 1.11-1.40x (hardware_efficient,
+# sim_05, sim_06, sim_13, sim_14); at 10 qubits and batch 32 (2^15) hardware_efficient, sim_13 and
+# sim_14 1.3-2.4x faster but sim_05 and sim_06 0.8-0.9x, hence the smaller limit past 8 qubits.
+XLA_MAX_AMPLITUDES = 2 ** 15
+XLA_FULL_LIMIT_MAX_WIDTH = 8
+XLA_WIDE_MAX_AMPLITUDES = 2 ** 13
+# XLA keeps every function it compiled until the process ends (TensorFlow's compilation cache has no
+# eviction): 100-300 MiB for each compiled layer call at 8 qubits (measured). ``"auto"`` compiles at
+# most this many calls (forward and gradient pairs) per process, then runs the plain graph, so that a
+# sweep of many layers in one process does not grow without bound.
+XLA_MAX_COMPILED_CALLS = 8
+_compiled_calls = 0  # compiled so far in this process (compiled_with_recomputed_gradient)
+
+
+def xla_amplitude_limit(width: int) -> int:
+    """The most amplitudes (batch x 2^width) a call may have for ``"auto"`` to compile it."""
+    return XLA_MAX_AMPLITUDES if width <= XLA_FULL_LIMIT_MAX_WIDTH else XLA_WIDE_MAX_AMPLITUDES
 
 
 class StatevectorKernel:
@@ -104,15 +118,16 @@ class StatevectorKernel:
         if size is not None:
             self.program_for(size)
 
-    def program_for(self, batch) -> Program | HeisenbergProgram:
-        """The program for ``batch`` (an int, or a tensor when the size is known only at run time)."""
+    def program_for(self, batch, xla: bool = False) -> Program | HeisenbergProgram:
+        """The program for ``batch`` (an int, or a tensor when the size is known only at run time), run
+        compiled by XLA (``xla``: the plan is chosen by the XLA cost model) or not."""
         if not isinstance(batch, int) and self.batch_hint is not None:
             batch = self.batch_hint
         if isinstance(batch, int):
-            program = self.plans.program(batch)
+            program = self.plans.program(batch, xla)
             if isinstance(program, HeisenbergProgram) and self.fixed_bytes(program) > \
                     USABLE_SHARE * available_memory_bytes():  # the readouts' backward run alone would not fit
-                program = self.plans.program_for_plan_at(batch)
+                program = self.plans.program_for_plan_at(batch, xla)
             self.program = program  # and for later calls whose size is unknown
         return self.program
 
@@ -215,12 +230,18 @@ class StatevectorKernel:
 
     def __call__(self, data_values, weights, batch):
         """``[batch, n_readouts]`` from data-symbol values ``[batch, D]`` (None without data) and weights ``[W]``."""
-        from sims.tf_env import tf
+        from sims.tf_env import in_xla_context, tf
 
-        program = self.program_for(batch)
+        compiled = self.compiles(batch)
+        # Under XLA (the engine's own compiled call or the caller's) other plans are cheapest: its own cost model.
+        program = self.program_for(batch, xla=compiled or in_xla_context())
         chunk = row_chunk = None
         if isinstance(batch, int) and self.shots is None:
             chunk, row_chunk = self.memory_mode(batch)
+            if compiled and (chunk is not None or row_chunk is not None):  # runs in chunks, not compiled
+                compiled = False
+                program = self.program_for(batch)
+                chunk, row_chunk = self.memory_mode(batch)
         elif isinstance(batch, int):
             self.check_batch(batch)
         self.last_chunk, self.last_row_chunk = chunk, row_chunk
@@ -230,11 +251,10 @@ class StatevectorKernel:
             data_values = tf.cast(data_values, self.dtype)
         weights = tf.cast(weights, self.dtype)
         computation = self._exact(program, row_chunk) if self.shots is None else self._sampled(program)
-        compiled = chunk is None and row_chunk is None and self.compiles(batch)
         if chunk is not None:
             computation = self._checkpointed(computation, chunk)
         elif compiled:
-            computation = self._compiled(computation)
+            computation = compiled_with_recomputed_gradient(computation)
         self.last_compiled = compiled
         if tf.executing_eagerly():
             run = self._graph(program, batch, computation, static_batch=chunk is not None, row_chunk=row_chunk,
@@ -251,8 +271,9 @@ class StatevectorKernel:
 
         ``"auto"``: a call traced into the caller's graph (``tf.function``, Keras ``fit``: steps
         that repeat; an eager call is mostly a one-off, for which compiling costs more than it
-        saves) on the CPU, of at most :data:`XLA_MAX_AMPLITUDES` amplitudes (small states, where
-        TensorFlow's per-operation cost dominates and XLA fuses the operations away), counting the
+        saves) on the CPU, of at most :func:`xla_amplitude_limit` amplitudes (small states, where
+        TensorFlow's per-operation cost dominates and XLA fuses the operations away), while the
+        process has compiled fewer than :data:`XLA_MAX_COMPILED_CALLS` calls, counting the
         batch known when traced or, when it is not, the batch hint (``batch_size`` of the layer:
         every batch has that size). A traced batch of unknown size without a hint is not
         compiled: XLA compiles once per size, and sizes that vary (words per sentence batch) would
@@ -274,42 +295,9 @@ class StatevectorKernel:
             return False  # measured on CPUs only
         if not isinstance(batch, int):
             batch = self.batch_hint
-        if batch is None:
+        if batch is None or _compiled_calls >= XLA_MAX_COMPILED_CALLS:
             return False
-        return batch * 2 ** self.width <= XLA_MAX_AMPLITUDES
-
-    def _compiled(self, computation):
-        """``computation`` compiled by XLA, the forward pass and the gradient apart: the gradient is a
-        compiled vector-Jacobian product that runs the forward pass again (XLA compiles the gradient
-        of a function it compiles only when both are in one compiled function, which the caller's
-        step is not; the forward pass keeps no states, as in the checkpointed mode)."""
-        from sims.tf_env import tf
-
-        def run(data_values, weights, batch):
-            def forward(d, w):
-                return computation(d, w, batch if d is None else tf.shape(d)[0])
-
-            compiled_forward = tf.function(forward, jit_compile=True)
-
-            @tf.function(jit_compile=True)
-            def vector_jacobian(d, w, upstream):
-                with tf.GradientTape() as tape:
-                    tape.watch(w if d is None else [d, w])
-                    out = forward(d, w)
-                return tape.gradient(out, w if d is None else [d, w], output_gradients=upstream)
-
-            if data_values is None:
-                @tf.custom_gradient
-                def only_weights(w):
-                    return compiled_forward(None, w), lambda upstream: vector_jacobian(None, w, upstream)
-                return only_weights(weights)
-
-            @tf.custom_gradient
-            def with_data(d, w):
-                return compiled_forward(d, w), lambda upstream: vector_jacobian(d, w, upstream)
-            return with_data(data_values, weights)
-
-        return run
+        return batch * 2 ** self.width <= xla_amplitude_limit(self.width)
 
     def _checkpointed(self, computation, chunk: int):
         """``computation`` over a known batch in chunks of ``chunk`` samples, one after another
@@ -416,3 +404,40 @@ class StatevectorKernel:
             compiled = self._graphs[key] = (
                 lambda d, w, b: graph(d if d is not None else tf.zeros([0], self.dtype), w))
         return compiled
+
+
+def compiled_with_recomputed_gradient(computation):
+    """``computation`` compiled by XLA, the forward pass and the gradient apart: the gradient is a
+    compiled vector-Jacobian product that runs the forward pass again (XLA compiles the gradient
+    of a function it compiles only when both are in one compiled function, which the caller's
+    step is not; the forward pass keeps no states, as in the checkpointed mode)."""
+    from sims.tf_env import tf
+
+    def run(data_values, weights, batch):
+        global _compiled_calls
+        _compiled_calls += 1  # a new pair of functions for XLA to compile (and keep)
+
+        def forward(d, w):
+            return computation(d, w, batch if d is None else tf.shape(d)[0])
+
+        compiled_forward = tf.function(forward, jit_compile=True)
+
+        @tf.function(jit_compile=True)
+        def vector_jacobian(d, w, upstream):
+            with tf.GradientTape() as tape:
+                tape.watch(w if d is None else [d, w])
+                out = forward(d, w)
+            return tape.gradient(out, w if d is None else [d, w], output_gradients=upstream)
+
+        if data_values is None:
+            @tf.custom_gradient
+            def only_weights(w):
+                return compiled_forward(None, w), lambda upstream: vector_jacobian(None, w, upstream)
+            return only_weights(weights)
+
+        @tf.custom_gradient
+        def with_data(d, w):
+            return compiled_forward(d, w), lambda upstream: vector_jacobian(d, w, upstream)
+        return with_data(data_values, weights)
+
+    return run

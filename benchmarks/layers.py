@@ -237,6 +237,19 @@ def _range(row: dict, who: str) -> str:
     return f"{low:.1f}-{high:.1f}x over rounds"
 
 
+def measure_apart(*args, **kwargs) -> dict:
+    """:func:`measure` in a fresh process: XLA keeps every function it compiled until its process ends,
+    and the engine's ``xla="auto"`` compiles a bounded number of calls per process
+    (``layer_kernel.XLA_MAX_COMPILED_CALLS``), so that a table of 50 configurations timed in one process
+    would time most of them uncompiled (or, forced, hold 100-300 MiB for each)."""
+    import concurrent.futures
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(measure, *args, **kwargs).result()
+
+
 def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: bool = True,
             widths_too: bool = True, best_of: int = 1, xla: str = "auto") -> None:
     """The targets' configurations (with ``peers`` beside, where set up), then every registered family against
@@ -266,7 +279,7 @@ def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: 
     for depth in (1, 2) if families_too else ():
         for name in registry.list_ansatze():
             try:  # hardware_efficient timed in the same rounds as each family (beside)
-                row = measure(8, depth, 128, repeats, ansatz=name, beside=ANSATZ, best_of=best_of, xla=xla)
+                row = measure_apart(8, depth, 128, repeats, ansatz=name, beside=ANSATZ, best_of=best_of, xla=xla)
             except Exception as exc:  # noqa: BLE001 - a family that does not take these options is listed as such
                 print(f"  {name} depth {depth}: not measured ({type(exc).__name__}: {exc})")
                 continue

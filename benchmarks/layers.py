@@ -237,17 +237,19 @@ def _range(row: dict, who: str) -> str:
     return f"{low:.1f}-{high:.1f}x over rounds"
 
 
-def measure_apart(*args, **kwargs) -> dict:
-    """:func:`measure` in a fresh process: XLA keeps every function it compiled until its process ends,
-    and the engine's ``xla="auto"`` compiles a bounded number of calls per process
-    (``layer_kernel.XLA_MAX_COMPILED_CALLS``), so that a table of 50 configurations timed in one process
-    would time most of them uncompiled (or, forced, hold 100-300 MiB for each)."""
+def in_fresh_process(function, *args, **kwargs):
+    """``function(*args, **kwargs)`` in a fresh (spawned) process, its result returned: XLA keeps every
+    function it compiled until its process ends (100-300 MiB per compiled layer call at 8 qubits), and
+    the engine's ``xla="auto"`` compiles a bounded number of calls per process
+    (``layer_kernel.XLA_MAX_COMPILED_CALLS``), so a benchmark of many compiled configurations in one
+    process would time most of them uncompiled, or, forced, run out of memory. ``function`` must be
+    importable by its module's name."""
     import concurrent.futures
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(measure, *args, **kwargs).result()
+        return pool.submit(function, *args, **kwargs).result()
 
 
 def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: bool = True,
@@ -279,7 +281,8 @@ def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: 
     for depth in (1, 2) if families_too else ():
         for name in registry.list_ansatze():
             try:  # hardware_efficient timed in the same rounds as each family (beside)
-                row = measure_apart(8, depth, 128, repeats, ansatz=name, beside=ANSATZ, best_of=best_of, xla=xla)
+                row = in_fresh_process(measure, 8, depth, 128, repeats, ansatz=name, beside=ANSATZ,
+                                       best_of=best_of, xla=xla)
             except Exception as exc:  # noqa: BLE001 - a family that does not take these options is listed as such
                 print(f"  {name} depth {depth}: not measured ({type(exc).__name__}: {exc})")
                 continue

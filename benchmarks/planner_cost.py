@@ -79,8 +79,24 @@ def shipped(xla: bool = False) -> dict[str, float]:
 
 def measure(circuits, max_plans: int, rounds: int, xla: bool = False) -> list[dict]:
     """Times the candidate plans of ``circuits``; ``xla``: compiled as the engine compiles its own calls
-    (a compiled forward pass and a compiled gradient that recomputes it), and the candidates are the
-    cheapest ``max_plans`` by either model (the XLA model's constants are what is being fitted)."""
+    (a compiled forward pass and a compiled gradient that recomputes it), each case in a fresh process
+    (XLA never frees what it compiled: one process for the whole list grew past 23 GiB), and the
+    candidates are the cheapest ``max_plans`` by either model (the XLA model's constants are what is
+    being fitted)."""
+    from tqdm import tqdm
+
+    from benchmarks.layers import in_fresh_process
+
+    rows = []
+    cases = [(name, n, depth, batch) for name, n, depth, batches in circuits for batch in batches]
+    for case in tqdm(cases, desc="circuits x batches", unit="case"):
+        rows += in_fresh_process(measure_case, *case, max_plans, rounds, xla) if xla else \
+            measure_case(*case, max_plans, rounds, xla)
+    return rows
+
+
+def measure_case(name: str, n: int, depth: int, batch: int, max_plans: int, rounds: int, xla: bool) -> list[dict]:
+    """The rows of one circuit at one batch size (see :func:`measure`)."""
     from tqdm import tqdm
 
     from benchmarks.layers import _run, interleaved_times
@@ -90,41 +106,39 @@ def measure(circuits, max_plans: int, rounds: int, xla: bool = False) -> list[di
     from sims.backends.statevector.plan import plan_cost
     from sims.tf_env import tf
 
-    rows = []
     rng = np.random.default_rng(0)
-    cases = [(name, n, depth, batch) for name, n, depth, batches in circuits for batch in batches]
-    for name, n, depth, batch in tqdm(cases, desc="circuits x batches", unit="case"):
-        ansatz = plugins.create(name, qubits=n, depth=depth)
-        plans = ansatz_plans(ansatz)
-        candidates = sorted(plans.plans, key=lambda plan: plan_cost(plan, batch))[:max_plans]
+    ansatz = plugins.create(name, qubits=n, depth=depth)
+    plans = ansatz_plans(ansatz)
+    candidates = sorted(plans.plans, key=lambda plan: plan_cost(plan, batch))[:max_plans]
+    if xla:
+        chosen = {id(plan) for plan in candidates}
+        candidates += [plan for plan in sorted(plans.plans, key=lambda plan: plan_cost(plan, batch, xla=True))
+                       [:max_plans] if id(plan) not in chosen]
+    x = tf.constant(rng.uniform(0, 3, (batch, ansatz.n_data_symbols)), tf.float32)
+    w = tf.Variable(rng.uniform(0, 6, ansatz.n_weights).astype(np.float32))
+    calls = {}
+    for i, plan in enumerate(candidates):
+        program = plans.program_for_plan(plan)
+        run = program.expectations
         if xla:
-            chosen = {id(plan) for plan in candidates}
-            candidates += [plan for plan in sorted(plans.plans, key=lambda plan: plan_cost(plan, batch, xla=True))
-                           [:max_plans] if id(plan) not in chosen]
-        x = tf.constant(rng.uniform(0, 3, (batch, ansatz.n_data_symbols)), tf.float32)
-        w = tf.Variable(rng.uniform(0, 6, ansatz.n_weights).astype(np.float32))
-        calls = {}
-        for i, plan in enumerate(candidates):
-            program = plans.program_for_plan(plan)
-            run = program.expectations
-            if xla:
-                run = compiled_with_recomputed_gradient(program.expectations)
+            run = compiled_with_recomputed_gradient(program.expectations)
 
-            def step(run=run, x=x, w=w, batch=batch):
-                with tf.GradientTape() as tape:
-                    tape.watch(x)
-                    loss = tf.reduce_sum(run(x, w, batch))
-                return tape.gradient(loss, [x, w])
+        def step(run=run):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                loss = tf.reduce_sum(run(x, w, batch))
+            return tape.gradient(loss, [x, w])
 
-            calls[i] = tf.function(step)
-            _run(calls[i])  # traced
-        # Every plan once per round, the fastest of a few calls each; the median over rounds.
-        times = interleaved_times(calls, rounds, best_of=5 if batch * 2 ** n <= 2 ** 19 else 2)
-        for i, plan in enumerate(candidates):
-            row = {"ansatz": name, "qubits": n, "depth": depth, "batch": batch, "xla": xla, "plan": plan.describe(),
-                   "ms": 1e3 * statistics.median(times[i]), **plan_features(plan)}
-            rows.append(row)
-            tqdm.write(f"{name:<20} n={n:<2} d={depth} batch {batch:>5}  {row['ms']:9.2f} ms  {row['plan']}")
+        calls[i] = tf.function(step)
+        _run(calls[i])  # traced
+    # Every plan once per round, the fastest of a few calls each; the median over rounds.
+    times = interleaved_times(calls, rounds, best_of=5 if batch * 2 ** n <= 2 ** 19 else 2)
+    rows = []
+    for i, plan in enumerate(candidates):
+        row = {"ansatz": name, "qubits": n, "depth": depth, "batch": batch, "xla": xla, "plan": plan.describe(),
+               "ms": 1e3 * statistics.median(times[i]), **plan_features(plan)}
+        rows.append(row)
+        tqdm.write(f"{name:<20} n={n:<2} d={depth} batch {batch:>5}  {row['ms']:9.2f} ms  {row['plan']}")
     return rows
 
 

@@ -137,13 +137,18 @@ def measure(qubits: int, depth: int, batch: int, repeats: int, with_tfq_layer: b
         other = QuantumLayer(beside, qubits=qubits, depth=depth, **engine)
         other_x = tf.random.stateless_uniform((batch, other.ansatz.n_features), seed=(0, 1), maxval=np.pi)
         other.build(other_x.shape)
-        functions["beside_forward_gradient"] = step_functions(other, other_x)[1]
+        other_f, functions["beside_forward_gradient"] = step_functions(other, other_x)
     running = start_peers(ours, x, peers, ours_f().numpy()) if peers else {}
+    # Each peer on ``beside`` too, in the same rounds: is a family's cost relative to it the engine's or the circuit's?
+    running_beside = {f"{name}_beside": peer for name, peer in
+                      start_peers(other, other_x, tuple(running), other_f().numpy()).items()} \
+        if beside is not None and running else {}
     try:
-        times = interleaved_times({**functions, **timed_calls(running)}, repeats, best_of=best_of)
+        times = interleaved_times({**functions, **timed_calls(running), **timed_calls(running_beside)}, repeats,
+                                  best_of=best_of)
         seconds = {k: statistics.median(v) for k, v in times.items()}
     finally:
-        for peer in running.values():
+        for peer in [*running.values(), *running_beside.values()]:
             peer.close()
     row = {"ansatz": ansatz, "qubits": qubits, "depth": depth, "batch": batch, "max_abs_difference": difference,
            "plan": ours.kernel.plan_summary, "xla": xla, "compiled": ours.kernel.last_compiled, "best_of": best_of,
@@ -158,12 +163,17 @@ def measure(qubits: int, depth: int, batch: int, repeats: int, with_tfq_layer: b
         ratios = [r / o for r, o in zip(times["raw_forward_gradient"], times[f"{who}_forward_gradient"], strict=True)]
         row[f"{who}_speedup_forward_gradient_range"] = [min(ratios), max(ratios)]
     if beside is not None:
-        ratios = [o / b for o, b in zip(times["ours_forward_gradient"], times["beside_forward_gradient"], strict=True)]
         row["beside"] = beside
-        row["ratio_to_beside"] = statistics.median(ratios)
-        row["ratio_to_beside_range"] = [min(ratios), max(ratios)]
-        # Each one's fastest round: the least disturbed by the machine's other load (timeit's advice).
-        row["ratio_to_beside_fastest"] = min(times["ours_forward_gradient"]) / min(times["beside_forward_gradient"])
+        pairs = [("", "ours_forward_gradient", "beside_forward_gradient")]  # (row key prefix, time keys)
+        pairs += [(f"{name}_", f"{name}_forward_gradient", f"{name}_beside_forward_gradient") for name in running
+                  if f"{name}_beside" in running_beside]
+        for prefix, mine_key, theirs_key in pairs:
+            mine, theirs = times[mine_key], times[theirs_key]
+            ratios = [o / b for o, b in zip(mine, theirs, strict=True)]
+            row[f"{prefix}ratio_to_beside"] = statistics.median(ratios)
+            row[f"{prefix}ratio_to_beside_range"] = [min(ratios), max(ratios)]
+            # Each one's fastest round: the least disturbed by the machine's other load (timeit's advice).
+            row[f"{prefix}ratio_to_beside_fastest"] = min(mine) / min(theirs)
         # The circuits' sizes: a family with five times the gates is not expected to run as fast; per gate
         # (fastest rounds) says whether the engine is as efficient on it as on the other.
         row["gates"], row["two_qubit_gates"] = ours.ansatz.n_gates, ours.ansatz.n_two_qubit_gates
@@ -253,9 +263,11 @@ def in_fresh_process(function, *args, **kwargs):
 
 
 def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: bool = True,
-            widths_too: bool = True, best_of: int = 1, xla: str = "auto") -> None:
+            widths_too: bool = True, best_of: int = 1, xla: str = "auto",
+            families: tuple[str, ...] | None = None) -> None:
     """The targets' configurations (with ``peers`` beside, where set up), then every registered family against
-    hardware_efficient at batch 128 (``widths_too=False``: the families alone); ``best_of`` and ``xla``: see
+    hardware_efficient at batch 128 (``widths_too=False``: the families alone; ``families``: only these), with
+    ``peers`` on each family and on hardware_efficient in the same rounds; ``best_of`` and ``xla``: see
     :func:`measure`."""
     import plugins as registry
 
@@ -277,29 +289,36 @@ def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: 
         rows.append(eager)
         print(f"   8 qubits, batch  2048, eager calls: {eager['speedup_forward_gradient']:6.1f}x TFQ (target 10x) "
               f"{'met' if eager['speedup_forward_gradient'] >= 10 else 'MISSED'}", flush=True)
-    families = []
+    family_rows = []
     for depth in (1, 2) if families_too else ():
-        for name in registry.list_ansatze():
+        for name in families or registry.list_ansatze():
             try:  # hardware_efficient timed in the same rounds as each family (beside)
                 row = in_fresh_process(measure, 8, depth, 128, repeats, ansatz=name, beside=ANSATZ,
-                                       best_of=best_of, xla=xla)
+                                       best_of=best_of, xla=xla, peers=peers)
             except Exception as exc:  # noqa: BLE001 - a family that does not take these options is listed as such
                 print(f"  {name} depth {depth}: not measured ({type(exc).__name__}: {exc})")
                 continue
-            families.append(row)
+            family_rows.append(row)
             low, high = row["ratio_to_beside_range"]
+            # Each peer's own ratio, family to hardware_efficient, in the same rounds (fastest rounds' in brackets).
+            theirs = "".join(f"; {peer} {row[f'{peer}_ratio_to_beside']:.2f}x "
+                             f"({row[f'{peer}_ratio_to_beside_fastest']:.2f}x), "
+                             f"{row[f'{peer}_speedup_forward_gradient']:.1f}x TFQ"
+                             for peer in row["peers"] if f"{peer}_ratio_to_beside" in row)
             print(f"  {name:<24} depth {depth}: {row['ours_forward_gradient_samples_per_s']:>9.0f} samples/s, "
                   f"{row['ratio_to_beside']:.2f}x the time of {ANSATZ} ({low:.2f}-{high:.2f} over "
                   f"rounds; fastest rounds {row['ratio_to_beside_fastest']:.2f}x; {row['gates']} gates against "
                   f"{row['beside_gates']}, per gate {row['ratio_to_beside_per_gate']:.2f}x), "
-                  f"{row['speedup_forward_gradient']:.1f}x TFQ", flush=True)
-    name = "layers_targets_peers.json" if peers else "layers_targets.json" if widths_too else "layers_families.json"
+                  f"{row['speedup_forward_gradient']:.1f}x TFQ{theirs}", flush=True)
+    name = ("layers_targets" if widths_too else "layers_families") + "_peers" * bool(peers)
+    if families:
+        name += "_" + "+".join(families)
     if xla != "auto" or best_of != 1:
-        name = name.replace(".json", f"_xla-{xla}_best-of-{best_of}.json")
-    write_json(out / name, {"benchmark": "layers --targets", "cpu_count": os.cpu_count(), "repeats": repeats,
-                            "best_of": best_of, "xla": xla,
-                            "targets": rows, "families_batch_128": families})
-    print(f"written {out / name}")
+        name += f"_xla-{xla}_best-of-{best_of}"
+    path = out / f"{name}.json"
+    write_json(path, {"benchmark": "layers --targets", "cpu_count": os.cpu_count(), "repeats": repeats,
+                      "best_of": best_of, "xla": xla, "targets": rows, "families_batch_128": family_rows})
+    print(f"written {path}")
 
 
 def main() -> None:
@@ -314,6 +333,8 @@ def main() -> None:
     parser.add_argument("--no-families", action="store_true", help="with --targets: skip the table of every family")
     parser.add_argument("--families-only", action="store_true",
                         help="with --targets: only the table of every family (no widths, no eager calls)")
+    parser.add_argument("--families", type=lambda text: tuple(text.split(",")), default=None,
+                        help="with --targets: the table for these families only (comma-separated names)")
     parser.add_argument("--best-of", type=int, default=1,
                         help="with --targets: each round times the fastest of this many calls (default: 1)")
     parser.add_argument("--xla", choices=XLA_MODES, default="auto",
@@ -324,14 +345,21 @@ def main() -> None:
         parser.error(f"--best-of must be at least 1; got {args.best_of}")
     if not args.targets and (args.best_of != 1 or args.xla != "auto"):
         parser.error("--best-of and --xla go with --targets")
-    if args.families_only and (args.no_families or args.peers or not args.targets):
-        parser.error("--families-only goes with --targets alone (not with --no-families or --peers)")
+    if args.families_only and (args.no_families or not args.targets):
+        parser.error("--families-only goes with --targets (not with --no-families)")
+    if args.families is not None:
+        import plugins as registry
+
+        unknown = [name for name in args.families if name not in registry.list_ansatze()]
+        if unknown or not args.targets or args.no_families:
+            parser.error(f"--families takes registered ansatz names, with --targets and without --no-families; got "
+                         f"{','.join(unknown or args.families)} (registered: {', '.join(registry.list_ansatze())})")
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if args.targets:
         targets(args.repeats, out, peers=("tensorcircuit", "pennylane") if args.peers else (),
                 families_too=not args.no_families, widths_too=not args.families_only, best_of=args.best_of,
-                xla=args.xla)
+                xla=args.xla, families=args.families)
         return
 
     main_row = measure(8, 3, 2048, args.repeats, with_tfq_layer=True)

@@ -26,3 +26,50 @@ def test_a_family_beside_hardware_efficient_gets_its_ratios_and_gate_counts():
     assert 0 < low <= row["ratio_to_beside"] <= high
     assert row["ratio_to_beside_per_gate"] == pytest.approx(
         row["ratio_to_beside_fastest"] * other.n_gates / ours.n_gates)
+
+
+class _SleepingPeer:
+    """Stands in for a peer process: each timed call sleeps a fixed time (family and beside apart)."""
+
+    version, jax_version = "fake", "fake"
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def call(self, kind: str) -> float:
+        import time
+
+        time.sleep(self.seconds)
+        return self.seconds
+
+    def close(self) -> None:
+        pass
+
+
+def test_each_peer_runs_the_family_and_hardware_efficient_in_the_same_rounds_for_its_own_ratio(monkeypatch):
+    started = []
+
+    def start_peers(layer, x, frameworks, reference):
+        started.append((layer.ansatz.family, tuple(frameworks)))
+        # the family's peer 4x as slow as its hardware_efficient, so the ratio tells the pairs apart
+        return {name: _SleepingPeer(0.02 if layer.ansatz.family == "sim_06" else 0.005) for name in frameworks}
+
+    monkeypatch.setattr(layers_benchmark, "start_peers", start_peers)
+    row = layers_benchmark.measure(3, 1, 4, 2, ansatz="sim_06", beside="hardware_efficient", peers=("fakepeer",))
+    assert started == [("sim_06", ("fakepeer",)), ("hardware_efficient", ("fakepeer",))]
+    assert 2.5 < row["fakepeer_ratio_to_beside"] < 4.5
+    assert 2.5 < row["fakepeer_ratio_to_beside_fastest"] < 4.5
+    low, high = row["fakepeer_ratio_to_beside_range"]
+    assert low <= row["fakepeer_ratio_to_beside"] <= high
+    assert row["ratio_to_beside"] != row["fakepeer_ratio_to_beside"]  # ours stays ours
+
+
+def test_families_on_the_command_line_are_registered_names_or_refused_in_one_line(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr("sys.argv", ["layers.py", "--targets", "--families-only", "--families", "sim_06,sim_99",
+                                     "--out-dir", str(tmp_path)])
+    with pytest.raises(SystemExit) as exit_info:
+        layers_benchmark.main()
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "got sim_99 (registered: " in error  # the unknown name alone, then what is known
+    assert not list(tmp_path.iterdir())  # nothing measured, nothing written

@@ -24,6 +24,7 @@ WORKER = Path(__file__).with_name("worker.py")
 # framework -> the environment that runs it
 PEERS = {"tensorcircuit": "tensorcircuit", "pennylane": "pennylane", "pennylane-mixed": "pennylane"}
 ROTATIONS = {cirq.Rx: "rx", cirq.Ry: "ry", cirq.Rz: "rz"}
+FIXED_GATES = {cirq.CNOT: "cnot", cirq.CZ: "cz", cirq.H: "h"}
 CHANNELS = {cirq.DepolarizingChannel: ("depolarize", "p"), cirq.AmplitudeDampingChannel: ("amplitude_damp", "gamma"),
             cirq.PhaseDampingChannel: ("phase_damp", "gamma"), cirq.BitFlipChannel: ("bit_flip", "p"),
             cirq.PhaseFlipChannel: ("phase_flip", "p")}
@@ -36,7 +37,8 @@ def python_of(framework: str) -> Path | None:
 
 
 def export_circuit(circuit: cirq.AbstractCircuit, qubits, data_symbols, weight_symbols, readout_qubits) -> dict:
-    """The circuit as a gate list a peer can rebuild: rotations ``number * symbol``, CNOT, CZ, channels.
+    """The circuit as a gate list a peer can rebuild: rotations ``number * symbol`` (also controlled by one
+    qubit: ``crx``, ``cry``, ``crz``, control first), CNOT, CZ, H, channels.
 
     Raises:
         ValueError: for a gate the peers are not taught (the benchmark circuits use only these).
@@ -47,13 +49,17 @@ def export_circuit(circuit: cirq.AbstractCircuit, qubits, data_symbols, weight_s
     for op in circuit.all_operations():
         on = [index[q] for q in op.qubits]
         gate = op.gate
-        if type(gate) in ROTATIONS:
-            rads = sympy.sympify(gate.exponent * sympy.pi)
+        # A rotation controlled by one qubit (the sim_* families' CRX and CRZ): "c" + its name, control first.
+        controlled = isinstance(gate, cirq.ControlledGate) and gate.num_controls() == 1 and \
+            type(gate.sub_gate) in ROTATIONS and gate.control_values == cirq.ProductOfSums(((1,),))
+        rotation = gate.sub_gate if controlled else gate
+        if type(rotation) in ROTATIONS:
+            rads = sympy.sympify(rotation.exponent * sympy.pi)
             (symbol,) = rads.free_symbols
-            gates.append({"gate": ROTATIONS[type(gate)], "qubits": on,
+            gates.append({"gate": "c" * controlled + ROTATIONS[type(rotation)], "qubits": on,
                           "param": [*where[symbol], float(rads / symbol)]})
-        elif gate == cirq.CNOT or gate == cirq.CZ:
-            gates.append({"gate": "cnot" if gate == cirq.CNOT else "cz", "qubits": on})
+        elif fixed := [name for known, name in FIXED_GATES.items() if gate == known]:
+            gates.append({"gate": fixed[0], "qubits": on})
         elif type(gate) in CHANNELS:
             name, attribute = CHANNELS[type(gate)]
             gates.append({"gate": name, "qubits": on, "p": float(getattr(gate, attribute))})

@@ -2,8 +2,8 @@
 
 Runs in the peer's own virtual environment (``benchmarks/peers/setup.sh``), never in ours: it
 imports numpy, JAX and the peer library only. It reads a circuit exported by
-:func:`benchmarks.peers.export_circuit` (rotations, CNOT, CZ and, for ``default.mixed``,
-channels), the inputs and weights, builds a jitted forward pass and forward + gradient (inputs
+:func:`benchmarks.peers.export_circuit` (rotations, controlled rotations, CNOT, CZ, H and, for
+``default.mixed``, channels), the inputs and weights, builds a jitted forward pass and forward + gradient (inputs
 and weights) for the whole batch the way each library's documentation recommends (TensorCircuit:
 ``vmap`` over the batch; PennyLane: parameter broadcasting, ``backprop``), runs each once (JIT),
 prints one JSON line with its outputs, and then answers ``forward`` / ``forward_gradient`` on
@@ -38,9 +38,9 @@ def tensorcircuit_functions(spec: dict):
         c = tc.Circuit(n)
         for gate in spec["gates"]:
             name, qubits = gate["gate"], gate["qubits"]
-            if name in ("rx", "ry", "rz"):
-                getattr(c, name)(qubits[0], theta=angle(gate, x, w))
-            else:
+            if name in ("rx", "ry", "rz", "crx", "cry", "crz"):
+                getattr(c, name)(*qubits, theta=angle(gate, x, w))
+            else:  # cnot, cz, h
                 getattr(c, name)(*qubits)
         return backend.stack([backend.real(c.expectation_ps(z=[q])) for q in spec["readouts"]])
 
@@ -59,7 +59,8 @@ def pennylane_functions(spec: dict, mixed: bool):
 
     jax.config.update("jax_enable_x64", False)
     device = qml.device("default.mixed" if mixed else "default.qubit", wires=spec["qubits"])
-    rotations = {"rx": qml.RX, "ry": qml.RY, "rz": qml.RZ}
+    rotations = {"rx": qml.RX, "ry": qml.RY, "rz": qml.RZ, "crx": qml.CRX, "cry": qml.CRY, "crz": qml.CRZ}
+    fixed = {"cnot": qml.CNOT, "cz": qml.CZ, "h": qml.Hadamard}
     channels = {"depolarize": qml.DepolarizingChannel, "amplitude_damp": qml.AmplitudeDamping,
                 "phase_damp": qml.PhaseDamping, "bit_flip": qml.BitFlip, "phase_flip": qml.PhaseFlip}
 
@@ -68,11 +69,9 @@ def pennylane_functions(spec: dict, mixed: bool):
         for gate in spec["gates"]:
             name, qubits = gate["gate"], gate["qubits"]
             if name in rotations:
-                rotations[name](angle(gate, x, w), wires=qubits[0])
-            elif name == "cnot":
-                qml.CNOT(wires=qubits)
-            elif name == "cz":
-                qml.CZ(wires=qubits)
+                rotations[name](angle(gate, x, w), wires=qubits)
+            elif name in fixed:
+                fixed[name](wires=qubits)
             else:
                 channels[name](gate["p"], wires=qubits[0])
         return [qml.expval(qml.PauliZ(q)) for q in spec["readouts"]]

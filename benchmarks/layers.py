@@ -266,8 +266,8 @@ def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: 
             widths_too: bool = True, best_of: int = 1, xla: str = "auto",
             families: tuple[str, ...] | None = None) -> None:
     """The targets' configurations (with ``peers`` beside, where set up), then every registered family against
-    hardware_efficient at batch 128 (``widths_too=False``: the families alone; ``families``: only these), with
-    ``peers`` on each family and on hardware_efficient in the same rounds; ``best_of`` and ``xla``: see
+    hardware_efficient at batch 128 (``widths_too=False``: the families alone, with ``peers`` on each family and
+    on hardware_efficient in the same rounds; ``families``: only these); ``best_of`` and ``xla``: see
     :func:`measure`."""
     import plugins as registry
 
@@ -290,11 +290,13 @@ def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: 
         print(f"   8 qubits, batch  2048, eager calls: {eager['speedup_forward_gradient']:6.1f}x TFQ (target 10x) "
               f"{'met' if eager['speedup_forward_gradient'] >= 10 else 'MISSED'}", flush=True)
     family_rows = []
+    # The peers join the families table when it is asked for alone: beside every family they add over an hour.
+    family_peers = () if widths_too else peers
     for depth in (1, 2) if families_too else ():
         for name in families or registry.list_ansatze():
             try:  # hardware_efficient timed in the same rounds as each family (beside)
                 row = in_fresh_process(measure, 8, depth, 128, repeats, ansatz=name, beside=ANSATZ,
-                                       best_of=best_of, xla=xla, peers=peers)
+                                       best_of=best_of, xla=xla, peers=family_peers)
             except Exception as exc:  # noqa: BLE001 - a family that does not take these options is listed as such
                 print(f"  {name} depth {depth}: not measured ({type(exc).__name__}: {exc})")
                 continue
@@ -329,7 +331,7 @@ def main() -> None:
                         help="only the engine's targets (8, 12, 16, 20 qubits) and every family at batch 128")
     parser.add_argument("--peers", action="store_true",
                         help="with --targets: TensorCircuit-ng and PennyLane (JAX) beside, from their own environments "
-                             "(bash benchmarks/peers/setup.sh)")
+                             "(bash benchmarks/peers/setup.sh); on the families table with --families-only")
     parser.add_argument("--no-families", action="store_true", help="with --targets: skip the table of every family")
     parser.add_argument("--families-only", action="store_true",
                         help="with --targets: only the table of every family (no widths, no eager calls)")

@@ -139,11 +139,11 @@ def measure(qubits: int, depth: int, batch: int, repeats: int, with_tfq_layer: b
         other.build(other_x.shape)
         other_f, functions["beside_forward_gradient"] = step_functions(other, other_x)
     running = start_peers(ours, x, peers, ours_f().numpy()) if peers else {}
-    # Each peer on ``beside`` too, in the same rounds: is a family's cost relative to it the engine's or the circuit's?
-    running_beside = {f"{name}_beside": peer for name, peer in
-                      start_peers(other, other_x, tuple(running), other_f().numpy()).items()} \
-        if beside is not None and running else {}
+    running_beside: dict = {}
     try:
+        if beside is not None and running:  # each peer on ``beside`` too: is the family's cost ours or the circuit's?
+            running_beside = {f"{name}_beside": peer for name, peer in
+                              start_peers(other, other_x, tuple(running), other_f().numpy()).items()}
         times = interleaved_times({**functions, **timed_calls(running), **timed_calls(running_beside)}, repeats,
                                   best_of=best_of)
         seconds = {k: statistics.median(v) for k, v in times.items()}

@@ -9,6 +9,8 @@ TensorFlow's autodiff.
 
 from __future__ import annotations
 
+import numpy as np
+
 from sims.backends.statevector.gates import GateTerm
 from sims.backends.statevector.kernels import (
     apply_recipe_step,
@@ -46,6 +48,23 @@ def gate_terms_of(plan: Plan) -> list[GateTerm]:
     return terms
 
 
+def keeps_real(plan: Plan, trials: int = 3) -> bool:
+    """Whether the plan's states stay real: a real product state and every gate real for any parameter
+    values (RY, CNOT, CZ, H: real_amplitudes, sim_10, sim_15, ...). Such a plan's blocks are real
+    matrices on real states, a quarter of the arithmetic of the interleaved real view of a complex
+    state, and its phases are signs."""
+    if not (plan.from_product and plan.init.real):
+        return False
+    terms = gate_terms_of(plan)
+    for step in plan.steps:
+        if isinstance(step, SampledChannel):
+            return False
+        runs = [step] if isinstance(step, PhaseRun) else [sub for sub in step.recipe if isinstance(sub, PhaseRun)]
+        terms += [term for run in runs for term in run.terms]
+    values = np.random.default_rng(1234).uniform(-7, 7, trials)
+    return all(np.abs(term.unitary(value).imag).max() < 1e-12 for term in terms for value in values)
+
+
 class Program:
     """A plan bound to TensorFlow: per-sample and shared values in, states or readouts out.
 
@@ -73,6 +92,7 @@ class Program:
         self.dtype = dtype
         self.complex_dtype = tf.complex64 if dtype == tf.float32 else tf.complex128
         self.phase_table = PhaseTable(gate_terms_of(plan), per_sample_index, shared_index)
+        self.real = keeps_real(plan)  # shared blocks and phases then keep the states real (see keeps_real)
 
     def symbol_values(self, per_sample, shared) -> SymbolValues:
         """Where the program's symbols take their values from (per-sample columns, shared scalars)."""
@@ -130,13 +150,15 @@ class Program:
         inner = self._kron_vectors([factors[q] for q in block.qubits])
         if block.on_rows:  # the recipe on the samples' factors as rows, no matrix built
             inner = self._recipe_on_rows(inner[None], block, values)[0]
+        elif self.real:
+            inner = self._real_block_product(inner, block, values)
         else:
             inner = self._block_product(inner, block, values)
         others = [factors[q] for q in range(n) if q not in block.qubits]
         if not others:
             return tf.broadcast_to(inner, [batch, 2 ** n])
         outer = self._kron_vectors(others)
-        if outer.dtype.is_complex:
+        if outer.dtype.is_complex or not inner.dtype.is_complex:  # both complex, or both real
             z = tf.reshape(outer[:, :, None] * inner[:, None, :], [-1, 2 ** n])
         else:  # a real factor times the block's output in its real view: one real product, no complex ops
             parts = as_real(inner)  # [rows, 2^k, 2]
@@ -151,12 +173,13 @@ class Program:
         n = self.plan.n_qubits
         for step in self.plan.steps[start:steps]:
             if isinstance(step, PhaseRun):
-                if not z.dtype.is_complex:
+                if not (z.dtype.is_complex or self.real):
                     z = tf.complex(z, tf.zeros_like(z))
                 if step.source is not None:
                     z = tf.gather(z, step.source, axis=1)
                 angle = phase_angles(step, values, self.dtype)
-                z = z * tf.complex(tf.cos(angle), tf.sin(angle))
+                # A real plan's phases are signs (angles in pi Z): their cosines.
+                z = z * (tf.complex(tf.cos(angle), tf.sin(angle)) if z.dtype.is_complex else tf.cos(angle))
             elif isinstance(step, SampledChannel):
                 if not z.dtype.is_complex:
                     z = tf.complex(z, tf.zeros_like(z))
@@ -178,7 +201,8 @@ class Program:
         if step.per_sample:
             return tf.reshape(self._recipe_on_rows(tf.reshape(z, [-1, 2 ** (n - k), 2 ** k]), step, values),
                               [-1, 2 ** n])
-        return tf.reshape(self._block_product(tf.reshape(z, [-1, 2 ** k]), step, values), [-1, 2 ** n])
+        product = self._real_block_product if self.real and not z.dtype.is_complex else self._block_product
+        return tf.reshape(product(tf.reshape(z, [-1, 2 ** k]), step, values), [-1, 2 ** n])
 
     def _conditioned_product(self, z: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
         """Complex ``[batch, 2^n]``: a conditioned block applied with one batched real product, a matrix
@@ -222,6 +246,10 @@ class Program:
             matrix = matrix[::2, :]  # rows (i, re) only
         x = tf.matmul(tf.reshape(x, [-1, width]), matrix)
         return as_complex(tf.reshape(x, [-1, 2 ** k, 2]))
+
+    def _real_block_product(self, x: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
+        """Real ``[rows, 2^k]``: a real plan's shared block (a real matrix) applied to real rows ``x``."""
+        return tf.matmul(x, tf.math.real(block_matrix(step, values, self.complex_dtype))[0])
 
     def expectations(self, per_sample, shared, batch) -> tf.Tensor:
         """``[batch, n_readouts]`` readout expectations."""

@@ -150,8 +150,6 @@ class Program:
         inner = self._kron_vectors([factors[q] for q in block.qubits])
         if block.on_rows:  # the recipe on the samples' factors as rows, no matrix built
             inner = self._recipe_on_rows(inner[None], block, values)[0]
-        elif self.real:
-            inner = self._real_block_product(inner, block, values)
         else:
             inner = self._block_product(inner, block, values)
         others = [factors[q] for q in range(n) if q not in block.qubits]
@@ -201,8 +199,7 @@ class Program:
         if step.per_sample:
             return tf.reshape(self._recipe_on_rows(tf.reshape(z, [-1, 2 ** (n - k), 2 ** k]), step, values),
                               [-1, 2 ** n])
-        product = self._real_block_product if self.real and not z.dtype.is_complex else self._block_product
-        return tf.reshape(product(tf.reshape(z, [-1, 2 ** k]), step, values), [-1, 2 ** n])
+        return tf.reshape(self._block_product(tf.reshape(z, [-1, 2 ** k]), step, values), [-1, 2 ** n])
 
     def _conditioned_product(self, z: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
         """Complex ``[batch, 2^n]``: a conditioned block applied with one batched real product, a matrix
@@ -236,7 +233,10 @@ class Program:
 
     def _block_product(self, x: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
         """Complex ``[rows, 2^k]``: a shared block's matrix applied to rows ``x [rows, 2^k]`` (real or
-        complex) with one real matrix product."""
+        complex) with one real matrix product; real ``[rows, 2^k]`` for a real plan's real rows (its
+        matrix is real: :func:`keeps_real`)."""
+        if self.real and not x.dtype.is_complex:
+            return tf.matmul(x, tf.math.real(block_matrix(step, values, self.complex_dtype))[0])
         k = len(step.qubits)
         matrix = real_form(block_matrix(step, values, self.complex_dtype))[0]
         if x.dtype.is_complex:
@@ -246,10 +246,6 @@ class Program:
             matrix = matrix[::2, :]  # rows (i, re) only
         x = tf.matmul(tf.reshape(x, [-1, width]), matrix)
         return as_complex(tf.reshape(x, [-1, 2 ** k, 2]))
-
-    def _real_block_product(self, x: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
-        """Real ``[rows, 2^k]``: a real plan's shared block (a real matrix) applied to real rows ``x``."""
-        return tf.matmul(x, tf.math.real(block_matrix(step, values, self.complex_dtype))[0])
 
     def expectations(self, per_sample, shared, batch) -> tf.Tensor:
         """``[batch, n_readouts]`` readout expectations."""

@@ -24,7 +24,7 @@ from sims.backends.statevector.plan import (
     RecipeStep,
     SampledChannel,
 )
-from sims.backends.statevector.tensors import const
+from sims.backends.statevector.tensors import const, permute_columns, stored, take
 from sims.backends.statevector.values import SymbolValues
 from sims.tf_env import tf
 
@@ -157,7 +157,7 @@ def embedding_index(k: int, qubits: tuple[int, ...]) -> np.ndarray:
 def _apply_embedded(t: tf.Tensor, matrix: tf.Tensor, qubits: Sequence[int], k: int) -> tf.Tensor:
     """``t [1, rows, 2^k]`` times the shared gate ``matrix [1, 2^m, 2^m]`` written on all ``k`` qubits."""
     entries = tf.concat([tf.reshape(matrix, [-1]), tf.zeros([1], matrix.dtype)], axis=0)
-    return tf.matmul(t, tf.gather(entries, embedding_index(k, tuple(qubits)))[None])
+    return tf.matmul(t, take(entries, embedding_index(k, tuple(qubits)))[None])
 
 
 def _apply_gate(t: tf.Tensor, matrix: tf.Tensor, qubits: Sequence[int], k: int) -> tf.Tensor:
@@ -198,7 +198,7 @@ def conditioned_phases(step: PhaseRun, values: SymbolValues, k: int, complex_dty
     if step.source is not None:
         raise ValueError("a conditioned block's phase run cannot permute its qubits")
     angle = tf.reshape(phase_angles(step, values, complex_dtype.real_dtype), [-1, 1, 2 ** k])
-    return tf.complex(tf.cos(angle), tf.sin(angle))
+    return stored(tf.complex(tf.cos(angle), tf.sin(angle)))
 
 
 def block_matrix(block: DenseBlock, values: SymbolValues, complex_dtype) -> tf.Tensor:
@@ -245,9 +245,9 @@ def apply_recipe_step(t: tf.Tensor, step: RecipeStep, values: SymbolValues, k: i
         if step.n > k:  # a conditioned block's run: a phase per condition basis state (rows of the table)
             return t * conditioned_phases(step, values, k, complex_dtype)
         if step.source is not None:
-            t = tf.gather(t, step.source, axis=2)
+            t = permute_columns(t, step.source, axis=2)
         angle = phase_angles(step, values, complex_dtype.real_dtype)
-        return t * tf.complex(tf.cos(angle), tf.sin(angle))[:, None, :]
+        return t * stored(tf.complex(tf.cos(angle), tf.sin(angle)))[:, None, :]  # broadcast over rows
     return apply_term(t, step.term, step.term.qubits, k, values, complex_dtype)
 
 

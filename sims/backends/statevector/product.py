@@ -19,7 +19,7 @@ import cirq
 import numpy as np
 
 from sims.backends.statevector.gates import GateTerm
-from sims.backends.statevector.tensors import const
+from sims.backends.statevector.tensors import const, stored, take
 from sims.backends.statevector.values import SymbolValues
 from sims.tf_env import tf
 
@@ -145,8 +145,8 @@ def _part(per_sample: bool, found: list[tuple[int, float, int, int, int, np.ndar
 def _part_matrices(part: TermPart, values: SymbolValues, shape: tuple[int, int], complex_dtype) -> tf.Tensor:
     """``[batch or 1, L * 2 * n * 2]``: the part's terms weighted by their phases, summed per gate."""
     source = values.per_sample if part.per_sample else values.shared[None]
-    angles = tf.gather(source, part.columns, axis=1) * const(part.frequencies, values.dtype)
-    phases = tf.complex(tf.cos(angles), tf.sin(angles))
+    angles = take(source, part.columns) * const(part.frequencies, values.dtype)
+    phases = stored(tf.complex(tf.cos(angles), tf.sin(angles)))
     if part.dense is not None:
         return tf.matmul(phases, const(part.dense, complex_dtype))
     assert part.slots is not None and part.terms is not None  # the other form
@@ -168,7 +168,7 @@ def product_factors(table: GateTable, values: SymbolValues, complex_dtype) -> tf
     for position in range(1, length):  # U psi = psi_0 U[:, 0] + psi_1 U[:, 1], every qubit at once
         a, b = tf.unstack(state, axis=2)
         state = gate_columns[2 * position] * a[..., None] + gate_columns[2 * position + 1] * b[..., None]
-    return state
+    return stored(state)  # the product state's Kronecker products broadcast every factor (see stored)
 
 
 def product_expectations(states: tf.Tensor, readouts: ProductReadouts, batch, dtype) -> tf.Tensor:
@@ -179,7 +179,7 @@ def product_expectations(states: tf.Tensor, readouts: ProductReadouts, batch, dt
     z = tf.math.real(tf.math.conj(a) * a - tf.math.conj(b) * b)
     bloch = tf.reshape(tf.stack([tf.ones_like(x), x, y, z], axis=2), [tf.shape(x)[0], -1])  # [s, 4 n]
     bloch = tf.concat([bloch, tf.ones_like(bloch[:, :1])], axis=1)  # the padding's column of ones
-    factors = tf.unstack(tf.gather(bloch, readouts.index, axis=1), axis=2)  # each [s, R]
+    factors = tf.unstack(take(bloch, readouts.index), axis=2)  # each [s, R]
     out = factors[0]
     for factor in factors[1:]:
         out = out * factor

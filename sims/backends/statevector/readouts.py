@@ -14,7 +14,7 @@ import cirq
 import numpy as np
 
 from sims.backends.statevector.plan import basis_bits
-from sims.backends.statevector.tensors import as_real, const
+from sims.backends.statevector.tensors import as_real, const, permute_columns
 from sims.tf_env import tf
 
 
@@ -120,7 +120,7 @@ def readout_expectations(z: tf.Tensor, tables: ReadoutTables, dtype) -> tf.Tenso
         parts.append(tf.matmul(squares, const(tables.z.interleaved, dtype)))
         columns += tables.z.columns
     for group in tables.groups:
-        v = tf.math.conj(z) * tf.gather(z, group.source, axis=1)
+        v = tf.math.conj(z) * permute_columns(z, group.source)
         parts.append(tf.matmul(tf.math.real(v), const(group.phase_real, dtype))
                      - tf.matmul(tf.math.imag(v), const(group.phase_imag, dtype)))
         columns += group.columns

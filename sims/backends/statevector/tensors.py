@@ -29,6 +29,57 @@ def const(array: np.ndarray, dtype) -> tf.Tensor:
     return hit[1]
 
 
+def stored(x: tf.Tensor) -> tf.Tensor:
+    """``x``; under XLA, computed once into memory before its consumers read it.
+
+    XLA fuses elementwise producers into their consumers, also where the consumer broadcasts: a
+    shared phase ``cos(angle)`` of ``[1, 2^n]`` multiplied into the states ``[batch, 2^n]`` is then
+    recomputed for every sample (8 qubits, batch 2048: 1.76 ms against 0.47 ms with the vector
+    stored; ``benchmarks/xla_fusion.py``). XLA never fuses a reduction into its consumers, so the sum of
+    ``x`` and zeros is stored once. Use it on small tensors of costly values (cosines, sines, gate
+    products) that a large tensor broadcasts.
+    """
+    if not in_xla_context():
+        return x
+    return tf.reduce_sum(tf.stack([x, tf.zeros_like(x)]), axis=0)
+
+
+# Gathers from at most this many entries x picked ones run under XLA as one product with a 0/1 matrix.
+ONE_HOT_MAX_ENTRIES = 1 << 16
+
+
+def take(x: tf.Tensor, index) -> tf.Tensor:
+    """``tf.gather(x, index, axis=-1)`` for a constant ``index`` (any shape, repeats allowed).
+
+    Under XLA the gradient of a gather is a scatter, which XLA's CPU backend runs as a serial loop
+    (sim_06 at batch 128: about 6% of a training step in three such loops). A small gather is
+    instead a product with a constant 0/1 matrix, whose gradient is a product too.
+    """
+    index = np.asarray(index, dtype=np.int64)
+    size = x.shape[-1]
+    if not in_xla_context() or size is None or size * index.size > ONE_HOT_MAX_ENTRIES:
+        return tf.gather(x, index, axis=-1)
+    one_hot = np.zeros((size, index.size))
+    one_hot[index.reshape(-1), np.arange(index.size)] = 1
+    picked = tf.tensordot(x, tf.constant(one_hot, x.dtype), axes=1)
+    return tf.reshape(picked, tf.concat([tf.shape(x)[:-1], index.shape], axis=0))
+
+
+def permute_columns(x: tf.Tensor, source: np.ndarray, axis: int = 1) -> tf.Tensor:
+    """``tf.gather(x, source, axis=axis)`` for a permutation ``source``, with the inverse permutation as
+    its gradient (a gather, where TensorFlow's gather gradient is a scatter: a serial loop under XLA)."""
+    inverse = np.argsort(source)
+
+    @tf.custom_gradient
+    def gathered(y):
+        def grad(g):
+            return tf.gather(g, inverse, axis=axis)
+
+        return tf.gather(y, source, axis=axis), grad
+
+    return gathered(x)
+
+
 def as_real(z: tf.Tensor) -> tf.Tensor:
     """Complex ``[..., m]`` -> real ``[..., m, 2]``: a bitcast (no copy), or under XLA, which refuses
     complex bitcasts, a stack of the real and imaginary parts (a copy, which XLA fuses away)."""

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from sims.backends.statevector.gates import GateTerm
-from sims.backends.statevector.tensors import const
+from sims.backends.statevector.tensors import const, stored, take
 from sims.tf_env import tf
 
 
@@ -67,9 +67,9 @@ class SymbolValues:
         """``[batch or 1, len(symbols)]`` (columns in the order of ``symbols``)."""
         per = [s for s in symbols if self.is_per_sample(s)]
         if len(per) == len(symbols):
-            return tf.gather(self.per_sample, [self.per_sample_index[s] for s in symbols], axis=1)
+            return take(self.per_sample, [self.per_sample_index[s] for s in symbols])
         if not per:
-            return tf.gather(self.shared, [self.shared_index[s] for s in symbols])[None]
+            return take(self.shared, [self.shared_index[s] for s in symbols])[None]
         columns = [self.value(s) for s in symbols]
         batch = tf.shape(self.per_sample)[0]
         return tf.stack([tf.broadcast_to(c, [batch]) for c in columns], axis=-1)
@@ -83,8 +83,9 @@ class SymbolValues:
         per_sample, part = self.table.parts[id(term)]
         if per_sample not in self._phases:
             source = self.per_sample if per_sample else self.shared[None]
-            angles = (tf.gather(source, self.table.columns[per_sample], axis=1)
+            angles = (take(source, self.table.columns[per_sample])
                       * const(self.table.frequencies[per_sample], self.dtype))
-            self._phases[per_sample] = tf.split(tf.complex(tf.cos(angles), tf.sin(angles)),
+            # Stored: gate matrices built from these are broadcast over the states (see stored).
+            self._phases[per_sample] = tf.split(stored(tf.complex(tf.cos(angles), tf.sin(angles))),
                                                 self.table.sizes[per_sample], axis=1)
         return self._phases[per_sample][part]

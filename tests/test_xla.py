@@ -122,8 +122,8 @@ def test_auto_compiles_small_traced_calls_whose_batch_is_known(fresh_compile_cou
     assert not _compiles_when_traced(off, 1)
     _, density = _kernel("hardware_efficient", "auto", "depolarize:0.01", qubits=4, depth=1)
     assert _compiles_when_traced(density, limit) and not _compiles_when_traced(density, limit + 1)  # 2n wide
-    _, wide = _kernel("hardware_efficient", "auto", qubits=10, depth=1)  # past 8 qubits, a smaller limit
-    wide_limit = layer_kernel.XLA_WIDE_MAX_AMPLITUDES // 2 ** 10
+    _, wide = _kernel("hardware_efficient", "auto", qubits=10, depth=1)  # the same amplitudes, a smaller batch
+    wide_limit = layer_kernel.XLA_MAX_AMPLITUDES // 2 ** 10
     assert _compiles_when_traced(wide, wide_limit) and not _compiles_when_traced(wide, wide_limit + 1)
 
 

@@ -41,7 +41,7 @@ class StatevectorOptions(ShotOptions):
             states instead of the density matrix (any channel; seeded by ``shot_seed``; the
             standard errors of the last expectations are in ``last_standard_error``).
         xla: ``"auto"`` (default: a layer's calls traced into a graph, of at most
-            :func:`~.layer_kernel.xla_amplitude_limit` amplitudes, on the CPU run compiled by XLA,
+            :data:`~.layer_kernel.XLA_MAX_AMPLITUDES` amplitudes, on the CPU run compiled by XLA,
             forward and gradient apart, with the plan the XLA cost model picks; at most
             :data:`~.layer_kernel.XLA_MAX_COMPILED_CALLS` compiled calls a process), ``"on"`` (every
             layer call, eager ones too, at any size or device) or ``"off"``. Exact readouts without

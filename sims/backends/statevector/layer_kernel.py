@@ -21,22 +21,16 @@ if TYPE_CHECKING:  # pragma: no cover
 # (CPU), with the plan the XLA cost model picks. Measured on 2 cores, forward + gradient, depth 2,
 # fastest of 3 calls a round, against the plain graph with its own plan (docs/engine.md, "XLA"):
 # 8 qubits at batch 64 1.17-1.48x faster, at batch 128 (2^15) 1.11-1.40x (hardware_efficient,
-# sim_05, sim_06, sim_13, sim_14); at 10 qubits and batch 32 (2^15) hardware_efficient, sim_13 and
-# sim_14 1.3-2.4x faster but sim_05 and sim_06 0.8-0.9x, hence the smaller limit past 8 qubits.
+# sim_05, sim_06, sim_13, sim_14); with the XLA helpers of tensors.py, 10 qubits at batch 32 (2^15)
+# 1.13-2.19x and 12 qubits at batch 8 1.24-1.56x for the same families (at 2^16, 10 qubits batch 64,
+# sim_06 0.97x: the limit stays).
 XLA_MAX_AMPLITUDES = 2 ** 15
-XLA_FULL_LIMIT_MAX_WIDTH = 8
-XLA_WIDE_MAX_AMPLITUDES = 2 ** 13
 # XLA keeps every function it compiled until the process ends (TensorFlow's compilation cache has no
 # eviction): 100-300 MiB for each compiled layer call at 8 qubits (measured). ``"auto"`` compiles at
 # most this many calls (forward and gradient pairs) per process, then runs the plain graph, so that a
 # sweep of many layers in one process does not grow without bound.
 XLA_MAX_COMPILED_CALLS = 8
 _compiled_calls = 0  # compiled so far in this process (compiled_with_recomputed_gradient)
-
-
-def xla_amplitude_limit(width: int) -> int:
-    """The most amplitudes (batch x 2^width) a call may have for ``"auto"`` to compile it."""
-    return XLA_MAX_AMPLITUDES if width <= XLA_FULL_LIMIT_MAX_WIDTH else XLA_WIDE_MAX_AMPLITUDES
 
 
 class StatevectorKernel:
@@ -271,7 +265,7 @@ class StatevectorKernel:
 
         ``"auto"``: a call traced into the caller's graph (``tf.function``, Keras ``fit``: steps
         that repeat; an eager call is mostly a one-off, for which compiling costs more than it
-        saves) on the CPU, of at most :func:`xla_amplitude_limit` amplitudes (small states, where
+        saves) on the CPU, of at most :data:`XLA_MAX_AMPLITUDES` amplitudes (small states, where
         TensorFlow's per-operation cost dominates and XLA fuses the operations away), while the
         process has compiled fewer than :data:`XLA_MAX_COMPILED_CALLS` calls, counting the
         batch known when traced or, when it is not, the batch hint (``batch_size`` of the layer:
@@ -297,7 +291,7 @@ class StatevectorKernel:
             batch = self.batch_hint
         if batch is None or _compiled_calls >= XLA_MAX_COMPILED_CALLS:
             return False
-        return batch * 2 ** self.width <= xla_amplitude_limit(self.width)
+        return batch * 2 ** self.width <= XLA_MAX_AMPLITUDES
 
     def _checkpointed(self, computation, chunk: int):
         """``computation`` over a known batch in chunks of ``chunk`` samples, one after another

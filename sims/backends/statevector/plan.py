@@ -511,8 +511,9 @@ COST_CONSTANTS = ("PER_PASS_MS", "BUILD_MS_PER_AMPLITUDE", "WIDE_BUILD_MS_PER_AM
 # The same model's constants for a call compiled by XLA (the engine's own compiled calls, or a caller's
 # jit_compile): XLA fuses the elementwise work and drops TensorFlow's cost per operation, so it
 # favours narrower blocks. Fitted by ``benchmarks/planner_cost.py --xla`` (docs/engine.md, "XLA").
-XLA_COST_CONSTANTS = {"PER_PASS_MS": 4.21, "BUILD_MS_PER_AMPLITUDE": 2.41e-5, "WIDE_BUILD_MS_PER_AMPLITUDE": 3.74e-5,
-                      "STEP_MS": 0.0192, "ROWS_STEP_MS": 0.0315}
+# Refitted after the XLA helpers of tensors.py (stored phases, gathers as products) changed what steps cost.
+XLA_COST_CONSTANTS = {"PER_PASS_MS": 3.99, "BUILD_MS_PER_AMPLITUDE": 2.25e-5, "WIDE_BUILD_MS_PER_AMPLITUDE": 1.76e-5,
+                      "STEP_MS": 0.0178, "ROWS_STEP_MS": 0.0433}
 # The batch assumed when a call's batch size is unknown (a Keras graph traced with None).
 DEFAULT_PLANNING_BATCH = 1024
 

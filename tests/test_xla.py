@@ -125,6 +125,8 @@ def test_auto_compiles_small_traced_calls_whose_batch_is_known(fresh_compile_cou
     _, wide = _kernel("hardware_efficient", "auto", qubits=10, depth=1)  # the same amplitudes, a smaller batch
     wide_limit = layer_kernel.XLA_MAX_AMPLITUDES // 2 ** 10
     assert _compiles_when_traced(wide, wide_limit) and not _compiles_when_traced(wide, wide_limit + 1)
+    _, wider = _kernel("hardware_efficient", "auto", qubits=layer_kernel.XLA_MAX_WIDTH + 1, depth=1)
+    assert not _compiles_when_traced(wider, 1)  # past the widths measured, never
 
 
 def test_auto_stops_compiling_after_its_share_of_compiled_calls(fresh_compile_count, monkeypatch):

@@ -41,9 +41,10 @@ class StatevectorOptions(ShotOptions):
             states instead of the density matrix (any channel; seeded by ``shot_seed``; the
             standard errors of the last expectations are in ``last_standard_error``).
         xla: ``"auto"`` (default: a layer's calls traced into a graph, of at most
-            :data:`~.layer_kernel.XLA_MAX_AMPLITUDES` amplitudes, on the CPU run compiled by XLA,
-            forward and gradient apart, with the plan the XLA cost model picks; at most
-            :data:`~.layer_kernel.XLA_MAX_COMPILED_CALLS` compiled calls a process), ``"on"`` (every
+            :data:`~.layer_kernel.XLA_MAX_AMPLITUDES` amplitudes and :data:`~.layer_kernel.XLA_MAX_WIDTH`
+            qubits, on the CPU run compiled by XLA, forward and gradient apart, with the plan the XLA
+            cost model picks; at most :data:`~.layer_kernel.XLA_MAX_COMPILED_CALLS` compiled calls a
+            process), ``"on"`` (every
             layer call, eager ones too, at any size or device) or ``"off"``. Exact readouts without
             trajectories only: shots sample with an operation XLA has no kernel for, and
             trajectories' draws would differ in the gradient's recomputation.

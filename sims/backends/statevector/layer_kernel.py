@@ -23,8 +23,10 @@ if TYPE_CHECKING:  # pragma: no cover
 # 8 qubits at batch 64 1.17-1.48x faster, at batch 128 (2^15) 1.11-1.40x (hardware_efficient,
 # sim_05, sim_06, sim_13, sim_14); with the XLA helpers of tensors.py, 10 qubits at batch 32 (2^15)
 # 1.13-2.19x and 12 qubits at batch 8 1.24-1.56x for the same families (at 2^16, 10 qubits batch 64,
-# sim_06 0.97x: the limit stays).
+# sim_06 0.97x: the limit stays). Wider states (13-15 qubits at batch 4 to 1) were not measured: they
+# stay uncompiled.
 XLA_MAX_AMPLITUDES = 2 ** 15
+XLA_MAX_WIDTH = 12
 # XLA keeps every function it compiled until the process ends (TensorFlow's compilation cache has no
 # eviction): 100-300 MiB for each compiled layer call at 8 qubits (measured). ``"auto"`` compiles at
 # most this many calls (forward and gradient pairs) per process, then runs the plain graph, so that a
@@ -265,8 +267,9 @@ class StatevectorKernel:
 
         ``"auto"``: a call traced into the caller's graph (``tf.function``, Keras ``fit``: steps
         that repeat; an eager call is mostly a one-off, for which compiling costs more than it
-        saves) on the CPU, of at most :data:`XLA_MAX_AMPLITUDES` amplitudes (small states, where
-        TensorFlow's per-operation cost dominates and XLA fuses the operations away), while the
+        saves) on the CPU, of at most :data:`XLA_MAX_AMPLITUDES` amplitudes and :data:`XLA_MAX_WIDTH`
+        qubits (small states, where TensorFlow's per-operation cost dominates and XLA fuses the
+        operations away), while the
         process has compiled fewer than :data:`XLA_MAX_COMPILED_CALLS` calls, counting the
         batch known when traced or, when it is not, the batch hint (``batch_size`` of the layer:
         every batch has that size). A traced batch of unknown size without a hint is not
@@ -291,7 +294,7 @@ class StatevectorKernel:
             batch = self.batch_hint
         if batch is None or _compiled_calls >= XLA_MAX_COMPILED_CALLS:
             return False
-        return batch * 2 ** self.width <= XLA_MAX_AMPLITUDES
+        return self.width <= XLA_MAX_WIDTH and batch * 2 ** self.width <= XLA_MAX_AMPLITUDES
 
     def _checkpointed(self, computation, chunk: int):
         """``computation`` over a known batch in chunks of ``chunk`` samples, one after another

@@ -44,10 +44,9 @@ class StatevectorOptions(ShotOptions):
             :data:`~.layer_kernel.XLA_MAX_AMPLITUDES` amplitudes and :data:`~.layer_kernel.XLA_MAX_WIDTH`
             qubits, on the CPU run compiled by XLA, forward and gradient apart, with the plan the XLA
             cost model picks; at most :data:`~.layer_kernel.XLA_MAX_COMPILED_CALLS` compiled calls a
-            process), ``"on"`` (every
-            layer call, eager ones too, at any size or device) or ``"off"``. Exact readouts without
-            trajectories only: shots sample with an operation XLA has no kernel for, and
-            trajectories' draws would differ in the gradient's recomputation.
+            process), ``"on"`` (every layer call, eager ones too, at any size or device) or ``"off"``.
+            Exact readouts without trajectories only: shots sample with an operation XLA has no kernel
+            for, and trajectories' draws would differ in the gradient's recomputation.
     """
 
     dtype: str = "complex64"

@@ -269,10 +269,9 @@ class StatevectorKernel:
         that repeat; an eager call is mostly a one-off, for which compiling costs more than it
         saves) on the CPU, of at most :data:`XLA_MAX_AMPLITUDES` amplitudes and :data:`XLA_MAX_WIDTH`
         qubits (small states, where TensorFlow's per-operation cost dominates and XLA fuses the
-        operations away), while the
-        process has compiled fewer than :data:`XLA_MAX_COMPILED_CALLS` calls, counting the
-        batch known when traced or, when it is not, the batch hint (``batch_size`` of the layer:
-        every batch has that size). A traced batch of unknown size without a hint is not
+        operations away), while the process has compiled fewer than :data:`XLA_MAX_COMPILED_CALLS`
+        calls, counting the batch known when traced or, when it is not, the batch hint
+        (``batch_size`` of the layer: every batch has that size). A traced batch of unknown size without a hint is not
         compiled: XLA compiles once per size, and sizes that vary (words per sentence batch) would
         compile on every step. Never with shots or trajectories (see
         :class:`~.backend.StatevectorOptions`), nor inside a function that XLA compiles already

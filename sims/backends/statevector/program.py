@@ -156,24 +156,40 @@ class Program:
             inner = self._recipe_on_rows(inner[None], block, values)[0]
         else:
             inner = self._block_product(inner, block, values)
+            if inner.shape.rank == 3:
+                inner = as_complex(inner)
         others = [factors[q] for q in range(n) if q not in block.qubits]
         if not others:
             return tf.broadcast_to(inner, [batch, 2 ** n])
         outer = self._kron_vectors(others)
         if outer.dtype.is_complex or not inner.dtype.is_complex:  # both complex, or both real
             z = tf.reshape(outer[:, :, None] * inner[:, None, :], [-1, 2 ** n])
-        else:  # a real factor times the block's output in its real view: one real product, no complex ops
-            parts = as_real(inner)  # [rows, 2^k, 2]
-            z = as_complex(tf.reshape(outer[:, :, None, None] * parts[:, None, :, :], [-1, 2 ** n, 2]))
-        return tf.broadcast_to(z, [batch, 2 ** n])
+            return tf.broadcast_to(z, [batch, 2 ** n])
+        # A real factor times the block's output in its real view: one real product, no complex ops,
+        # and the states stay in that view for the blocks after (see apply_steps).
+        parts = as_real(inner)  # [rows, 2^k, 2]
+        z = tf.reshape(outer[:, :, None, None] * parts[:, None, :, :], [-1, 2 ** n, 2])
+        return tf.broadcast_to(z, [batch, 2 ** n, 2])
 
     def apply_steps(self, z: tf.Tensor, values: SymbolValues, batch, steps: int | None = None,
                     start: int = 0) -> tf.Tensor:
         """Complex ``[batch, 2^n]``: steps ``start`` to ``steps`` (default: to the end) applied to ``z``
-        (real or complex ``[batch, 2^n]`` in the axis order before step ``start``: the natural order for
-        0), qubit axes in ``plan.final_order``."""
+        (real or complex ``[batch, 2^n]``, or its real view ``[batch, 2^n, 2]``, in the axis order before
+        step ``start``: the natural order for 0), qubit axes in ``plan.final_order``.
+
+        Between shared blocks the states stay in their real view ``[batch, 2^n, 2]`` (real and imaginary
+        parts interleaved, what the blocks' real products take), and the transposes between blocks move
+        that view: going back to complex numbers between two blocks cost 3-8% of a compiled step at 8
+        qubits, batch 128, and at 12 and 16 qubits (plain graph) up to 1.3x and 1.9x the whole step
+        (strongly_entangling, sim_13; docs/engine.md "Speed").
+        """
         n = self.plan.n_qubits
         for step in self.plan.steps[start:steps]:
+            if isinstance(step, DenseBlock) and not step.per_sample:
+                z = self._shared_block(z, step, values)
+                continue
+            if z.shape.rank == 3:
+                z = as_complex(z)
             if isinstance(step, PhaseRun):
                 if not (z.dtype.is_complex or self.real):
                     z = tf.complex(z, tf.zeros_like(z))
@@ -188,45 +204,59 @@ class Program:
                 if not z.dtype.is_complex:
                     z = tf.complex(z, tf.zeros_like(z))
                 z = sample_kraus(z, step, values, n)
-            else:
-                z = self._dense(z, step, values, batch)
+            else:  # a block with a matrix per sample: its recipe on the states (see _per_sample_block)
+                z = self._per_sample_block(z, step, values)
+        if z.shape.rank == 3:
+            z = as_complex(z)
         if not z.dtype.is_complex:
             z = tf.complex(z, tf.zeros_like(z))
         return z
 
-    def _dense(self, z, step: DenseBlock, values: SymbolValues, batch):
-        """Applies a block. Shared: build its matrix once, one product for the batch. Per sample: run its
-        recipe on the states directly (building a matrix per sample would cost 2^k times more)."""
+    def _per_sample_block(self, z: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
+        """Complex ``[batch, 2^n]``: a block whose gates take per-sample values, its recipe run on the
+        states directly (building a matrix per sample would cost ``2^k`` times more)."""
         n, k = self.plan.n_qubits, len(step.qubits)
-        if step.condition:  # its own transposes move the qubits too
-            return self._conditioned_product(z, step, values)
         if step.axes is not None:
             z = permute_qubits(z, n, step.axes)
-        if step.per_sample:
-            return tf.reshape(self._recipe_on_rows(tf.reshape(z, [-1, 2 ** (n - k), 2 ** k]), step, values),
-                              [-1, 2 ** n])
-        return tf.reshape(self._block_product(tf.reshape(z, [-1, 2 ** k]), step, values), [-1, 2 ** n])
+        return tf.reshape(self._recipe_on_rows(tf.reshape(z, [-1, 2 ** (n - k), 2 ** k]), step, values),
+                          [-1, 2 ** n])
 
-    def _conditioned_product(self, z: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
-        """Complex ``[batch, 2^n]``: a conditioned block applied with one batched real product, a matrix
-        per condition basis state.
+    def _shared_block(self, z: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
+        """A shared block: its matrix built once, one real product for the batch.
 
-        One transpose takes the states (real view) to ``[condition, batch, others, block]``, the axes
-        the batched product needs, moving the block's qubits to the end on the way; one more takes them
-        to ``[batch, others, condition, block]``, the order the plan records."""
+        Takes ``z`` as complex or real ``[batch, 2^n]`` or as the real view ``[batch, 2^n, 2]``; returns the
+        real view, or real ``[batch, 2^n]`` where a real plan's states are still real."""
+        n, k = self.plan.n_qubits, len(step.qubits)
+        if z.shape.rank == 2 and z.dtype.is_complex:
+            z = as_real(z)
+        if step.condition:  # its own transposes move the qubits too
+            if z.shape.rank == 2:
+                z = as_real(tf.complex(z, tf.zeros_like(z)))
+            return self._conditioned_product(z, step, values)
+        pairs = [2] * (z.shape.rank - 2)  # the real view's last axis, or none
+        if step.axes is not None:
+            z = transpose_merged(z, [-1] + [2] * n + pairs, [0] + [1 + a for a in step.axes] + [n + 1] * len(pairs))
+        rows = self._block_product(tf.reshape(z, [-1, 2 ** k] + pairs), step, values)
+        return tf.reshape(rows, [-1, 2 ** n] + [2] * (rows.shape.rank - 2))
+
+    def _conditioned_product(self, x: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
+        """Real view ``[batch, 2^n, 2]``: a conditioned block applied to ``x`` (the real view) with one
+        batched real product, a matrix per condition basis state.
+
+        One transpose takes the states to ``[condition, batch, others, block]``, the axes the batched
+        product needs, moving the block's qubits to the end on the way; one more takes them to
+        ``[batch, others, condition, block]``, the order the plan records."""
         n, k, c = self.plan.n_qubits, len(step.qubits), len(step.condition)
         axes = list(step.axes) if step.axes is not None else list(range(n))
         others, condition, block = axes[:n - k - c], axes[n - k - c:n - k], axes[n - k:]
         matrices = real_form(block_matrix(step, values, self.complex_dtype))  # [C, 2^(k+1), 2^(k+1)]
-        if not z.dtype.is_complex:
-            z = tf.complex(z, tf.zeros_like(z))
         # Axes of the real view: batch (0), qubits in the current order (1..n), real and imaginary (n + 1).
         sizes = [-1] + [2] * n + [2]
         perm = [1 + a for a in condition] + [0] + [1 + a for a in others] + [1 + a for a in block] + [n + 1]
-        x = tf.reshape(transpose_merged(as_real(z), sizes, perm), [2 ** c, -1, 2 ** (k + 1)])
+        x = tf.reshape(transpose_merged(x, sizes, perm), [2 ** c, -1, 2 ** (k + 1)])
         x = tf.matmul(x, matrices)
         x = transpose_merged(x, [2 ** c, -1, 2 ** (n - k - c), 2 ** (k + 1)], [1, 2, 0, 3])
-        return as_complex(tf.reshape(x, [-1, 2 ** n, 2]))
+        return tf.reshape(x, [-1, 2 ** n, 2])
 
     def _recipe_on_rows(self, t: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
         """Complex ``[s, rows, 2^k]``: a block's recipe run on rows ``t [s, rows, 2^k]`` (real or complex)
@@ -238,20 +268,22 @@ class Program:
         return t
 
     def _block_product(self, x: tf.Tensor, step: DenseBlock, values: SymbolValues) -> tf.Tensor:
-        """Complex ``[rows, 2^k]``: a shared block's matrix applied to rows ``x [rows, 2^k]`` (real or
-        complex) with one real matrix product; real ``[rows, 2^k]`` for a real plan's real rows (its
-        matrix is real: :func:`keeps_real`)."""
-        if self.real and not x.dtype.is_complex:
+        """A shared block's matrix applied with one real matrix product to rows ``x``: complex or real
+        ``[rows, 2^k]``, or the real view ``[rows, 2^k, 2]``. Returns the real view ``[rows, 2^k, 2]``, or
+        real ``[rows, 2^k]`` for a real plan's real rows (its matrix is real: :func:`keeps_real`)."""
+        if self.real and x.shape.rank == 2 and not x.dtype.is_complex:
             return tf.matmul(x, tf.math.real(block_matrix(step, values, self.complex_dtype))[0])
         k = len(step.qubits)
         matrix = real_form(block_matrix(step, values, self.complex_dtype))[0]
         if x.dtype.is_complex:
-            x, width = as_real(x), 2 ** (k + 1)
+            x = as_real(x)
+        if x.shape.rank == 3:
+            width = 2 ** (k + 1)
         else:
             width = 2 ** k
             matrix = matrix[::2, :]  # rows (i, re) only
         x = tf.matmul(tf.reshape(x, [-1, width]), matrix)
-        return as_complex(tf.reshape(x, [-1, 2 ** k, 2]))
+        return tf.reshape(x, [-1, 2 ** k, 2])
 
     def expectations(self, per_sample, shared, batch) -> tf.Tensor:
         """``[batch, n_readouts]`` readout expectations."""

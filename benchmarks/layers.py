@@ -264,11 +264,11 @@ def in_fresh_process(function, *args, **kwargs):
 
 def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: bool = True,
             widths_too: bool = True, best_of: int = 1, xla: str = "auto",
-            families: tuple[str, ...] | None = None) -> None:
+            families: tuple[str, ...] | None = None, families_at: tuple[int, int] = (8, 128)) -> None:
     """The targets' configurations (with ``peers`` beside, where set up), then every registered family against
-    hardware_efficient at batch 128 (``widths_too=False``: the families alone, with ``peers`` on each family and
-    on hardware_efficient in the same rounds; ``families``: only these); ``best_of`` and ``xla``: see
-    :func:`measure`."""
+    hardware_efficient at 8 qubits, batch 128 (``widths_too=False``: the families alone, with ``peers`` on each
+    family and on hardware_efficient in the same rounds; ``families``: only these; ``families_at``: qubits and
+    batch of that table); ``best_of`` and ``xla``: see :func:`measure`."""
     import plugins as registry
 
     rows = []
@@ -292,10 +292,13 @@ def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: 
     family_rows = []
     # The peers join the families table when it is asked for alone: beside every family they add over an hour.
     family_peers = () if widths_too else peers
+    family_qubits, family_batch = families_at
+    if families_too and families_at != (8, 128):
+        print(f"families at {family_qubits} qubits, batch {family_batch}:")
     for depth in (1, 2) if families_too else ():
         for name in families or registry.list_ansatze():
             try:  # hardware_efficient timed in the same rounds as each family (beside)
-                row = in_fresh_process(measure, 8, depth, 128, repeats, ansatz=name, beside=ANSATZ,
+                row = in_fresh_process(measure, family_qubits, depth, family_batch, repeats, ansatz=name, beside=ANSATZ,
                                        best_of=best_of, xla=xla, peers=family_peers)
             except Exception as exc:  # noqa: BLE001 - a family that does not take these options is listed as such
                 print(f"  {name} depth {depth}: not measured ({type(exc).__name__}: {exc})")
@@ -315,12 +318,25 @@ def targets(repeats: int, out: Path, peers: tuple[str, ...] = (), families_too: 
     name = ("layers_targets" if widths_too else "layers_families") + "_peers" * bool(peers)
     if families:
         name += "_" + "+".join(families)
+    if families_at != (8, 128):
+        name += f"_{family_qubits}-qubits_batch-{family_batch}"
     if xla != "auto" or best_of != 1:
         name += f"_xla-{xla}_best-of-{best_of}"
     path = out / f"{name}.json"
     write_json(path, {"benchmark": "layers --targets", "cpu_count": os.cpu_count(), "repeats": repeats,
-                      "best_of": best_of, "xla": xla, "targets": rows, "families_batch_128": family_rows})
+                      "best_of": best_of, "xla": xla, "targets": rows, "families": family_rows})
     print(f"written {path}")
+
+
+def _qubits_and_batch(text: str) -> tuple[int, int]:
+    """``QUBITS:BATCH`` as two ints: 2 to 20 qubits, a batch of at least 1 (argparse's one-line error otherwise)."""
+    try:
+        qubits, batch = (int(part) for part in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected QUBITS:BATCH such as 12:1024; got {text!r}") from None
+    if not 2 <= qubits <= 20 or batch < 1:
+        raise argparse.ArgumentTypeError(f"expected 2 to 20 qubits and a batch of at least 1; got {text!r}")
+    return qubits, batch
 
 
 def main() -> None:
@@ -337,6 +353,8 @@ def main() -> None:
                         help="with --targets: only the table of every family (no widths, no eager calls)")
     parser.add_argument("--families", type=lambda text: tuple(text.split(",")), default=None,
                         help="with --targets: the table for these families only (comma-separated names)")
+    parser.add_argument("--families-at", type=_qubits_and_batch, default=(8, 128), metavar="QUBITS:BATCH",
+                        help="with --targets: the families table at this width and batch (default 8:128)")
     parser.add_argument("--best-of", type=int, default=1,
                         help="with --targets: each round times the fastest of this many calls (default: 1)")
     parser.add_argument("--xla", choices=XLA_MODES, default="auto",
@@ -349,6 +367,9 @@ def main() -> None:
         parser.error("--best-of and --xla go with --targets")
     if args.families_only and (args.no_families or not args.targets):
         parser.error("--families-only goes with --targets (not with --no-families)")
+    if args.families_at != (8, 128) and (not args.targets or args.no_families):
+        parser.error(f"--families-at goes with --targets (not with --no-families); got {args.families_at[0]}:"
+                     f"{args.families_at[1]}")
     if args.families is not None:
         import plugins as registry
 
@@ -361,7 +382,7 @@ def main() -> None:
     if args.targets:
         targets(args.repeats, out, peers=("tensorcircuit", "pennylane") if args.peers else (),
                 families_too=not args.no_families, widths_too=not args.families_only, best_of=args.best_of,
-                xla=args.xla, families=args.families)
+                xla=args.xla, families=args.families, families_at=args.families_at)
         return
 
     main_row = measure(8, 3, 2048, args.repeats, with_tfq_layer=True)

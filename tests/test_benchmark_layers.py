@@ -73,3 +73,32 @@ def test_families_on_the_command_line_are_registered_names_or_refused_in_one_lin
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert "got sim_99 (registered: " in error  # the unknown name alone, then what is known
     assert not list(tmp_path.iterdir())  # nothing measured, nothing written
+
+
+@pytest.mark.parametrize("value", ["12:0", "12", "1:128", "12:x"])
+def test_the_families_table_width_and_batch_are_checked_in_one_line(monkeypatch, capsys, tmp_path, value):
+    monkeypatch.setattr("sys.argv", ["layers.py", "--targets", "--families-only", "--families-at", value,
+                                     "--out-dir", str(tmp_path)])
+    with pytest.raises(SystemExit) as exit_info:
+        layers_benchmark.main()
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "--families-at" in error and repr(value) in error
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_families_table_runs_at_the_width_and_batch_asked_for(monkeypatch, tmp_path):
+    import json
+
+    asked = []
+
+    def in_process(function, qubits, depth, batch, repeats, **options):
+        asked.append((qubits, depth, batch, options["ansatz"], options["beside"]))
+        return function(qubits, depth, batch, repeats, **options)
+
+    monkeypatch.setattr(layers_benchmark, "in_fresh_process", in_process)
+    layers_benchmark.targets(1, tmp_path, widths_too=False, families=("sim_01",), families_at=(3, 5))
+    assert asked == [(3, 1, 5, "sim_01", "hardware_efficient"), (3, 2, 5, "sim_01", "hardware_efficient")]
+    written = json.loads((tmp_path / "layers_families_sim_01_3-qubits_batch-5.json").read_text())
+    rows = written["families"]
+    assert [(row["qubits"], row["batch"], row["depth"]) for row in rows] == [(3, 5, 1), (3, 5, 2)]

@@ -141,7 +141,8 @@ class Program:
         return self.apply_steps(z, values, batch, count)
 
     def _first_block_on_product(self, values: SymbolValues, batch) -> tf.Tensor:
-        """Complex ``[batch, 2^n]`` after the first step, a shared block, applied to the product state.
+        """The states after the first step, a shared block, applied to the product state: complex or (a real
+        plan) real ``[batch, 2^n]``, or the real view ``[batch, 2^n, 2]`` (see :meth:`apply_steps`).
 
         The block acts on its own qubits' factor only: ``U (a kron b) = (U a) kron b``, one
         product of ``2^k`` amplitudes per sample instead of ``2^n``, and the full state is
@@ -152,24 +153,24 @@ class Program:
         n = self.plan.n_qubits
         factors = self._factors(values)
         inner = self._kron_vectors([factors[q] for q in block.qubits])
-        if block.on_rows:  # the recipe on the samples' factors as rows, no matrix built
+        if block.on_rows:  # the recipe on the samples' factors as rows, no matrix built: complex rows
             inner = self._recipe_on_rows(inner[None], block, values)[0]
-        else:
+        else:  # the real view, or a real plan's real rows
             inner = self._block_product(inner, block, values)
-            if inner.shape.rank == 3:
-                inner = as_complex(inner)
         others = [factors[q] for q in range(n) if q not in block.qubits]
-        if not others:
-            return tf.broadcast_to(inner, [batch, 2 ** n])
-        outer = self._kron_vectors(others)
-        if outer.dtype.is_complex or not inner.dtype.is_complex:  # both complex, or both real
-            z = tf.reshape(outer[:, :, None] * inner[:, None, :], [-1, 2 ** n])
-            return tf.broadcast_to(z, [batch, 2 ** n])
-        # A real factor times the block's output in its real view: one real product, no complex ops,
-        # and the states stay in that view for the blocks after (see apply_steps).
-        parts = as_real(inner)  # [rows, 2^k, 2]
-        z = tf.reshape(outer[:, :, None, None] * parts[:, None, :, :], [-1, 2 ** n, 2])
-        return tf.broadcast_to(z, [batch, 2 ** n, 2])
+        outer = self._kron_vectors(others) if others else None
+        if outer is not None and not outer.dtype.is_complex and inner.dtype.is_complex:
+            inner = as_real(inner)  # complex rows meet a real factor in the real view
+        elif outer is not None and outer.dtype.is_complex and inner.shape.rank == 3:
+            inner = as_complex(inner)
+        pairs = [2] * (inner.shape.rank - 2)  # the real view's last axis, or none
+        if outer is None:
+            return tf.broadcast_to(inner, [batch, 2 ** n] + pairs)
+        # Both complex, both real, or a real factor times the block's output in its real view (one real
+        # product, no complex ops; the states stay in that view for the blocks after).
+        column = outer[:, :, None, None] if pairs else outer[:, :, None]
+        z = tf.reshape(column * inner[:, None], [-1, 2 ** n] + pairs)
+        return tf.broadcast_to(z, [batch, 2 ** n] + pairs)
 
     def apply_steps(self, z: tf.Tensor, values: SymbolValues, batch, steps: int | None = None,
                     start: int = 0) -> tf.Tensor:
@@ -180,8 +181,8 @@ class Program:
         Between shared blocks the states stay in their real view ``[batch, 2^n, 2]`` (real and imaginary
         parts interleaved, what the blocks' real products take), and the transposes between blocks move
         that view: going back to complex numbers between two blocks cost 3-8% of a compiled step at 8
-        qubits, batch 128, and at 12 and 16 qubits (plain graph) up to 1.3x and 1.9x the whole step
-        (strongly_entangling, sim_13; docs/engine.md "Speed").
+        qubits, batch 128, and at 12 and 16 qubits (plain graph) up to 1.6x and 1.9x the whole step
+        (strongly_entangling; docs/engine.md "Speed").
         """
         n = self.plan.n_qubits
         for step in self.plan.steps[start:steps]:

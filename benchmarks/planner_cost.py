@@ -7,7 +7,8 @@ interleaved rounds (every plan once per round, the best of a few calls; the medi
 rounds), so that the machine's drifting load falls on all of them alike. The model of
 ``sims.backends.statevector.plan.plan_cost``,
 
-    ms = PER_PASS_MS * passes * batch * 2^n / REFERENCE_AMPLITUDES
+    ms = (PER_PASS_MS * other passes + PRODUCT_PASS_MS * products + TRANSPOSE_PASS_MS * transposes)
+             * batch * 2^n / REFERENCE_AMPLITUDES
          + BUILD_MS_PER_AMPLITUDE * build + WIDE_BUILD_MS_PER_AMPLITUDE * wide_build
          + STEP_MS * operations + ROWS_STEP_MS * on_rows,
 
@@ -55,6 +56,36 @@ def plan_features(plan) -> dict[str, float]:
     from sims.backends.statevector.plan import cost_terms
 
     return dataclasses.asdict(cost_terms(plan))
+
+
+def with_terms(rows: list[dict]) -> list[dict]:
+    """``rows`` with the model's terms, computed again where a row lacks one (rows stored before a term
+    was added): the circuit's candidate plans are made again and matched by their description.
+
+    Raises:
+        KeyError: a row's plan is no longer among its circuit's candidates (say which).
+    """
+    from sims.backends.statevector.plan import CostTerms
+
+    terms = {field.name for field in dataclasses.fields(CostTerms)}
+    plans: dict[tuple, dict] = {}
+    out = []
+    for row in rows:
+        if not terms <= set(row):
+            key = (row["ansatz"], row["qubits"], row["depth"])
+            if key not in plans:
+                from qcircuits import plugins
+                from sims.backends.statevector.engine import ansatz_plans
+
+                candidates = ansatz_plans(plugins.create(row["ansatz"], qubits=row["qubits"], depth=row["depth"]))
+                plans[key] = {plan.describe(): plan for plan in candidates.plans}
+            plan = plans[key].get(row["plan"])
+            if plan is None:
+                raise KeyError(f"{row['ansatz']} on {row['qubits']} qubits, depth {row['depth']}: plan "
+                               f"{row['plan']!r} is not among its candidates now; measure it again")
+            row = row | plan_features(plan)
+        out.append(row)
+    return out
 
 
 def _terms(row: dict):
@@ -249,7 +280,6 @@ def main(argv=None) -> int:
         parser.error(f"--max-plans {args.max_plans} and --rounds {args.rounds}: expected positive integers")
     sys.path.insert(0, str(ROOT))
     from sims.atomic import write_json
-    from sims.backends.statevector.plan import CostTerms
     from sims.plotting import pyplot, save_png
 
     circuits = QUICK_CIRCUITS if args.quick else CIRCUITS
@@ -257,21 +287,24 @@ def main(argv=None) -> int:
         circuits = [parse_circuit(text, parser) for text in args.circuits]
     if args.refit:
         rows = []
-        terms = {field.name for field in dataclasses.fields(CostTerms)}
         for path in args.refit:
             try:
                 found = json.loads(Path(path).read_text())["rows"]
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 parser.error(f"--refit {path}: expected a JSON file written by this benchmark ({exc})")
-            if not found or any(not terms <= set(row) for row in found):
-                parser.error(f"--refit {path}: expected rows with the model's terms ({', '.join(sorted(terms))}); "
-                             "rows from before a term was added need measuring again")
+            if not found or any(not {"ansatz", "qubits", "depth", "plan"} <= set(row) for row in found):
+                parser.error(f"--refit {path}: expected rows with the circuit and its plan "
+                             "(ansatz, qubits, depth, plan)")
             rows += found
         xla = bool(rows[0].get("xla", False))
         if any(bool(row.get("xla", False)) != xla for row in rows):
             parser.error("--refit: the files mix rows timed with and without --xla; fit them apart")
         if args.xla and not xla:
             parser.error("--refit with --xla: these rows were timed without XLA")
+        try:
+            rows = with_terms(rows)
+        except KeyError as exc:
+            parser.error(f"--refit: {exc.args[0]}")
     else:
         xla = args.xla
         rows = measure(circuits, args.max_plans, args.rounds, xla=xla)

@@ -50,7 +50,7 @@ def test_deferred_rotations_fill_the_room_left_at_the_end():
 
 
 def test_the_planner_puts_the_first_ring_gates_of_sim_14_into_its_block_on_the_product_state():
-    """sim_14 at 8 qubits: the first block (applied to the product state's factor on its qubits, 2^5
+    """sim_14 at 8 qubits: the first block (applied to the product state's factor on its qubits, 2^k
     amplitudes per sample instead of 2^8) holds the first controlled rotations of the ring, not only
     the first five rotations of the layer before it."""
     plan = ansatz_plans(plugins.create("sim_14", qubits=8, depth=1)).plan_for(128)
@@ -58,4 +58,5 @@ def test_the_planner_puts_the_first_ring_gates_of_sim_14_into_its_block_on_the_p
     assert first_block_on_product(plan) and isinstance(first, DenseBlock)
     two_qubit = [s for s in first.recipe if isinstance(s, GateStep) and s.term.n_qubits == 2]
     assert len(two_qubit) >= 3, plan.describe()
-    assert set(first.qubits) == {7, 0, 6, 5, 4}  # the ring (7 -> 0), (6 -> 7), (5 -> 6), (4 -> 5)
+    # The ring (7 -> 0), (6 -> 7), (5 -> 6), ...: a 4- or 5-qubit block by the batch and the constants.
+    assert {7, 0, 6, 5} <= set(first.qubits) <= {7, 0, 6, 5, 4}

@@ -67,7 +67,8 @@ def test_compiled_calls_match_the_plain_graph_in_the_heisenberg_picture():
     options = {"qubits": 4, "depth": 1}
     ansatz, plain = _kernel("hardware_efficient", "off", "depolarize:0.02", **options)
     _, compiled = _kernel("hardware_efficient", "on", "depolarize:0.02", **options)
-    assert isinstance(compiled.program_for(1024), HeisenbergProgram)  # the readouts run backwards once
+    compiled.plans.picture = "heisenberg"  # the readouts run backwards once (the cost model's pick aside)
+    assert isinstance(compiled.program_for(1024), HeisenbergProgram)
     expected = _forward_and_gradients(plain, ansatz, 1024, eager=False)
     got = _forward_and_gradients(compiled, ansatz, 1024, eager=False)
     assert compiled.last_compiled
@@ -168,7 +169,8 @@ def _xla_model_picking_the_fewest_passes(monkeypatch):
     """XLA constants that make the two models pick different plans: passes alone under XLA."""
     from sims.backends.statevector import plan
 
-    monkeypatch.setattr(plan, "XLA_COST_CONSTANTS", {name: 0.0 for name in plan.COST_CONSTANTS} | {"PER_PASS_MS": 1.0})
+    monkeypatch.setattr(plan, "XLA_COST_CONSTANTS", {name: 0.0 for name in plan.COST_CONSTANTS}
+                        | {"PER_PASS_MS": 1.0, "PRODUCT_PASS_MS": 1.0, "TRANSPOSE_PASS_MS": 1.0})
 
 
 @pytest.mark.parametrize("xla", ["on", "off"])

@@ -431,17 +431,23 @@ def _product_cost(k: int) -> float:
 
 def step_cost(step: Step) -> float:
     """Estimated cost of a step's passes over the states, in milliseconds at 12 qubits and batch 2048."""
+    return sum(step_cost_parts(step))
+
+
+def step_cost_parts(step: Step) -> tuple[float, float, float]:
+    """:func:`step_cost` split into a block's matrix product, its transposes, and any other pass (phase
+    runs, sampled channels): the model weighs the three apart (see :data:`COST_CONSTANTS`)."""
     if isinstance(step, PhaseRun):
-        return (29.0 if step.permutes else 0.0) + 8.0 + (15.0 if step.has_symbols else 0.0)
+        return 0.0, 0.0, (29.0 if step.permutes else 0.0) + 8.0 + (15.0 if step.has_symbols else 0.0)
     if isinstance(step, SampledChannel):  # the reduced density matrix, then one per-sample product
-        return 2 * _product_cost(len(step.positions)) * 2.0
+        return 0.0, 0.0, 2 * _product_cost(len(step.positions)) * 2.0
     k = len(step.qubits)
     product = _product_cost(k)
     if step.per_sample:
         product *= 2.0  # batched small products are less efficient
     if step.condition:  # two transposes: condition axis first for the batched product (qubits moved too), and back
-        return product + 2 * CONDITION_TRANSPOSE_COST
-    return product + (11.0 if step.axes is not None else 0.0)
+        return product, 2 * CONDITION_TRANSPOSE_COST, 0.0
+    return product, (11.0 if step.axes is not None else 0.0), 0.0
 
 
 def first_block_on_product(plan: Plan) -> bool:
@@ -458,14 +464,20 @@ OUTER_PRODUCT_COST = 8.0
 
 def plan_passes(plan: Plan, steps: Sequence[Step]) -> float:
     """The cost of ``steps`` (a plan's, from its first) in passes over the states (:func:`step_cost`)."""
-    costs = [step_cost(s) for s in steps]
-    if costs and first_block_on_product(plan):
+    return sum(plan_pass_parts(plan, steps))
+
+
+def plan_pass_parts(plan: Plan, steps: Sequence[Step]) -> tuple[float, float, float]:
+    """:func:`plan_passes` split as :func:`step_cost_parts` splits a step's (the first block on the
+    product state, over ``2^k`` amplitudes a sample, and the pass that makes the states count as other)."""
+    parts = [step_cost_parts(s) for s in steps]
+    if parts and first_block_on_product(plan):
         first = plan.steps[0]
         assert isinstance(first, DenseBlock)
         k = len(first.qubits)
         on_factor = sum(recipe_step_cost(r, k) for r in first.recipe) if first.on_rows else _product_cost(k)
-        costs[0] = on_factor * 2.0 ** (k - plan.n_qubits) + OUTER_PRODUCT_COST
-    return sum(costs)
+        parts[0] = (0.0, 0.0, on_factor * 2.0 ** (k - plan.n_qubits) + OUTER_PRODUCT_COST)
+    return (sum(p[0] for p in parts), sum(p[1] for p in parts), sum(p[2] for p in parts))
 
 
 # A recipe step run on states (a block on rows): a Kronecker chunk or a gate is an einsum (TensorFlow
@@ -474,7 +486,7 @@ def plan_passes(plan: Plan, steps: Sequence[Step]) -> float:
 # RECIPE_PRODUCT_COST was set by timing hardware_efficient depth 3 at 8 qubits (batches 16, 128),
 # 12 (1024) and 16 (256) with every first-block width (docs/engine.md).
 RECIPE_PRODUCT_COST = 40.0
-ROWS_STEP_MS = 0.186
+ROWS_STEP_MS = 0.134
 
 
 def recipe_step_cost(step: RecipeStep, k: int) -> float:
@@ -494,25 +506,34 @@ REFERENCE_AMPLITUDES = 2048 * 2 ** 12  # the batch x 2^n at which step_cost is m
 EMBED_MAX_QUBITS = 5
 
 # The batch-aware model: forward + gradient milliseconds of a plan =
-#   PER_PASS_MS * (its step costs, scaled by batch x 2^n / REFERENCE_AMPLITUDES)
+#   PER_PASS_MS * (its step costs other than blocks' products and transposes, scaled by batch x 2^n /
+#   REFERENCE_AMPLITUDES) + PRODUCT_PASS_MS * (its blocks' products, the same) + TRANSPOSE_PASS_MS * (their
+#   transposes, the same)
 #   + BUILD_MS_PER_AMPLITUDE * (amplitudes its shared blocks' recipes touch: steps x 4^k, k <= EMBED_MAX_QUBITS)
 #   + WIDE_BUILD_MS_PER_AMPLITUDE * (the same for the wider blocks)
 #   + STEP_MS * (its steps and recipe steps: TensorFlow's cost per operation)
 #   + ROWS_STEP_MS * (recipe steps run on the samples' rows).
 # A shared block's matrix (and its gradient) is built once per call, whatever the batch; it is
 # applied once per sample. Fitted by benchmarks/planner_cost.py on this 2-core machine for the
-# plans they pick (ten circuits, 25 batch cases: see docs/engine.md, "How the planner chooses").
-PER_PASS_MS = 3.33
-BUILD_MS_PER_AMPLITUDE = 1.5e-5
-WIDE_BUILD_MS_PER_AMPLITUDE = 5.71e-5
-STEP_MS = 0.0691
+# plans they pick (15 circuits, 32 batch cases: see docs/engine.md, "How the planner chooses"). Products,
+# transposes and other passes are weighed apart since the states stay in their real view between blocks:
+# with one weight for all three, the model picked 1.5x slower plans for sim_05 and sim_06 at 12 qubits.
+PER_PASS_MS = 3.13
+PRODUCT_PASS_MS = 3.46
+TRANSPOSE_PASS_MS = 0.578
+BUILD_MS_PER_AMPLITUDE = 1.72e-5
+WIDE_BUILD_MS_PER_AMPLITUDE = 3.22e-5
+STEP_MS = 0.0684
 # The model's constants, in the order of CostTerms.features.
-COST_CONSTANTS = ("PER_PASS_MS", "BUILD_MS_PER_AMPLITUDE", "WIDE_BUILD_MS_PER_AMPLITUDE", "STEP_MS", "ROWS_STEP_MS")
+COST_CONSTANTS = ("PER_PASS_MS", "PRODUCT_PASS_MS", "TRANSPOSE_PASS_MS", "BUILD_MS_PER_AMPLITUDE",
+                  "WIDE_BUILD_MS_PER_AMPLITUDE", "STEP_MS", "ROWS_STEP_MS")
 # The same model's constants for a call compiled by XLA (the engine's own compiled calls, or a caller's
 # jit_compile): XLA fuses the elementwise work and drops TensorFlow's cost per operation, so it
 # favours narrower blocks. Fitted by ``benchmarks/planner_cost.py --xla`` (docs/engine.md, "XLA").
-# Refitted after the XLA helpers of tensors.py (stored phases, gathers as products) changed what steps cost.
-XLA_COST_CONSTANTS = {"PER_PASS_MS": 3.99, "BUILD_MS_PER_AMPLITUDE": 2.25e-5, "WIDE_BUILD_MS_PER_AMPLITUDE": 1.76e-5,
+# Refitted after the XLA helpers of tensors.py (stored phases, gathers as products) changed what steps cost;
+# under XLA one weight serves every pass (fitted before the passes were split, and the picks stayed right).
+XLA_COST_CONSTANTS = {"PER_PASS_MS": 3.99, "PRODUCT_PASS_MS": 3.99, "TRANSPOSE_PASS_MS": 3.99,
+                      "BUILD_MS_PER_AMPLITUDE": 2.25e-5, "WIDE_BUILD_MS_PER_AMPLITUDE": 1.76e-5,
                       "STEP_MS": 0.0178, "ROWS_STEP_MS": 0.0433}
 # The batch assumed when a call's batch size is unknown (a Keras graph traced with None).
 DEFAULT_PLANNING_BATCH = 1024
@@ -557,6 +578,8 @@ class CostTerms:
 
     Attributes:
         passes: passes over the states (:func:`plan_passes`), scaled by the batch in the model.
+        products: the part of ``passes`` that is blocks' matrix products (:func:`plan_pass_parts`).
+        transposes: the part that is blocks' transposes.
         build: amplitudes the recipes of shared matrix blocks up to :data:`EMBED_MAX_QUBITS` touch
             (``steps x 4^k``), once per call.
         wide_build: the same for the wider shared matrix blocks.
@@ -565,6 +588,8 @@ class CostTerms:
     """
 
     passes: float
+    products: float
+    transposes: float
     build: int
     wide_build: int
     operations: int
@@ -573,7 +598,9 @@ class CostTerms:
     def features(self, batch: int, n_qubits: int) -> tuple[float, ...]:
         """What each constant of :data:`COST_CONSTANTS` multiplies at ``batch`` (in that order)."""
         scale = batch * 2 ** n_qubits / REFERENCE_AMPLITUDES
-        return self.passes * scale, self.build, self.wide_build, self.operations, self.on_rows
+        other = self.passes - self.products - self.transposes
+        return (other * scale, self.products * scale, self.transposes * scale, self.build, self.wide_build,
+                self.operations, self.on_rows)
 
     def ms(self, batch: int, n_qubits: int, constants: Sequence[float] | None = None, xla: bool = False) -> float:
         """Forward + gradient milliseconds at ``batch``, with ``constants`` in :data:`COST_CONSTANTS`'
@@ -587,7 +614,8 @@ def cost_constants(xla: bool = False) -> tuple[float, ...]:
     """The model's constants in :data:`COST_CONSTANTS`' order: for plain TensorFlow, or for XLA."""
     if xla:
         return tuple(XLA_COST_CONSTANTS[name] for name in COST_CONSTANTS)
-    return PER_PASS_MS, BUILD_MS_PER_AMPLITUDE, WIDE_BUILD_MS_PER_AMPLITUDE, STEP_MS, ROWS_STEP_MS
+    return (PER_PASS_MS, PRODUCT_PASS_MS, TRANSPOSE_PASS_MS, BUILD_MS_PER_AMPLITUDE, WIDE_BUILD_MS_PER_AMPLITUDE,
+            STEP_MS, ROWS_STEP_MS)
 
 
 def built_amplitudes(block: DenseBlock) -> int:
@@ -600,7 +628,8 @@ def cost_terms(plan: Plan) -> CostTerms:
     steps = _trailing_free(plan)
     blocks = [s for s in steps if isinstance(s, DenseBlock)]
     matrices = [s for s in blocks if not s.per_sample and not s.on_rows]
-    return CostTerms(passes=plan_passes(plan, steps),
+    products, transposes, other = plan_pass_parts(plan, steps)
+    return CostTerms(passes=products + transposes + other, products=products, transposes=transposes,
                      build=sum(built_amplitudes(s) for s in matrices if len(s.qubits) <= EMBED_MAX_QUBITS),
                      wide_build=sum(built_amplitudes(s) for s in matrices if len(s.qubits) > EMBED_MAX_QUBITS),
                      # A conditioned block's recipe steps run on 2^c matrices at once: about two operations'

@@ -515,7 +515,7 @@ EMBED_MAX_QUBITS = 5
 #   + ROWS_STEP_MS * (recipe steps run on the samples' rows).
 # A shared block's matrix (and its gradient) is built once per call, whatever the batch; it is
 # applied once per sample. Fitted by benchmarks/planner_cost.py on this 2-core machine for the
-# plans they pick (15 circuits, 32 batch cases: see docs/engine.md, "How the planner chooses"). Products,
+# plans they pick (15 circuits, 30 batch cases: see docs/engine.md, "How the planner chooses"). Products,
 # transposes and other passes are weighed apart since the states stay in their real view between blocks:
 # with one weight for all three, the model picked 1.5x slower plans for sim_05 and sim_06 at 12 qubits.
 PER_PASS_MS = 3.13
@@ -531,7 +531,7 @@ COST_CONSTANTS = ("PER_PASS_MS", "PRODUCT_PASS_MS", "TRANSPOSE_PASS_MS", "BUILD_
 # jit_compile): XLA fuses the elementwise work and drops TensorFlow's cost per operation, so it
 # favours narrower blocks. Fitted by ``benchmarks/planner_cost.py --xla`` (docs/engine.md, "XLA").
 # Refitted after the XLA helpers of tensors.py (stored phases, gathers as products) changed what steps cost;
-# under XLA one weight serves every pass (fitted before the passes were split, and the picks stayed right).
+# under XLA one weight serves every pass (fitted before the passes were split; not refitted split).
 XLA_COST_CONSTANTS = {"PER_PASS_MS": 3.99, "PRODUCT_PASS_MS": 3.99, "TRANSPOSE_PASS_MS": 3.99,
                       "BUILD_MS_PER_AMPLITUDE": 2.25e-5, "WIDE_BUILD_MS_PER_AMPLITUDE": 1.76e-5,
                       "STEP_MS": 0.0178, "ROWS_STEP_MS": 0.0433}

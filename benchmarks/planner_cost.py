@@ -68,6 +68,8 @@ def with_terms(rows: list[dict]) -> list[dict]:
     Raises:
         KeyError: a row's plan is no longer among its circuit's candidates (say which).
     """
+    from qcircuits import plugins
+    from sims.backends.statevector.engine import ansatz_plans
     from sims.backends.statevector.plan import CostTerms
 
     terms = {field.name for field in dataclasses.fields(CostTerms)}
@@ -77,9 +79,6 @@ def with_terms(rows: list[dict]) -> list[dict]:
         if not terms <= set(row):
             key = (row["ansatz"], row["qubits"], row["depth"])
             if key not in plans:
-                from qcircuits import plugins
-                from sims.backends.statevector.engine import ansatz_plans
-
                 candidates = ansatz_plans(plugins.create(row["ansatz"], qubits=row["qubits"], depth=row["depth"]))
                 plans[key] = {plan.describe(): plan for plan in candidates.plans}
             plan = plans[key].get(row["plan"])

@@ -462,14 +462,10 @@ def first_block_on_product(plan: Plan) -> bool:
 OUTER_PRODUCT_COST = 8.0
 
 
-def plan_passes(plan: Plan, steps: Sequence[Step]) -> float:
-    """The cost of ``steps`` (a plan's, from its first) in passes over the states (:func:`step_cost`)."""
-    return sum(plan_pass_parts(plan, steps))
-
-
 def plan_pass_parts(plan: Plan, steps: Sequence[Step]) -> tuple[float, float, float]:
-    """:func:`plan_passes` split as :func:`step_cost_parts` splits a step's (the first block on the
-    product state, over ``2^k`` amplitudes a sample, and the pass that makes the states count as other)."""
+    """The cost of ``steps`` (a plan's, from its first) in passes over the states, split as
+    :func:`step_cost_parts` splits a step's (the first block on the product state, over ``2^k`` amplitudes
+    a sample, and the pass that makes the states count as other passes)."""
     parts = [step_cost_parts(s) for s in steps]
     if parts and first_block_on_product(plan):
         first = plan.steps[0]
@@ -577,7 +573,7 @@ class CostTerms:
     """What the batch-aware model reads of a plan (``benchmarks/planner_cost.py`` fits it on these).
 
     Attributes:
-        passes: passes over the states (:func:`plan_passes`), scaled by the batch in the model.
+        passes: passes over the states (the sum of :func:`plan_pass_parts`), scaled by the batch in the model.
         products: the part of ``passes`` that is blocks' matrix products (:func:`plan_pass_parts`).
         transposes: the part that is blocks' transposes.
         build: amplitudes the recipes of shared matrix blocks up to :data:`EMBED_MAX_QUBITS` touch

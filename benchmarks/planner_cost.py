@@ -307,6 +307,8 @@ def main(argv=None) -> int:
             rows = with_terms(rows)
         except KeyError as exc:
             parser.error(f"--refit: {exc.args[0]}")
+        except ValueError as exc:  # a row's circuit cannot be made (an ansatz not registered here, bad sizes)
+            parser.error(f"--refit: {str(exc).splitlines()[0]}")
     else:
         xla = args.xla
         rows = measure(circuits, args.max_plans, args.rounds, xla=xla)

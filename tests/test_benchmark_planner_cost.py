@@ -120,6 +120,12 @@ def test_refit_refuses_rows_whose_plans_it_cannot_find_again(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "is not among its candidates now; measure it again" in err and "Traceback" not in err
     assert not (tmp_path / "planner_cost.json").exists()
+    old.write_text('{"rows": [{"ansatz": "no_such_ansatz", "qubits": 3, "depth": 1, "batch": 16, "ms": 1.0, '
+                   '"plan": "p"}]}')
+    with pytest.raises(SystemExit) as exit_info:
+        planner_cost.main(["--refit", str(old), "--out-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "--refit: Unknown ansatz 'no_such_ansatz'" in err and "Traceback" not in err
     old.write_text('{"rows": [{"ansatz": "x", "batch": 16, "ms": 1.0}]}')
     with pytest.raises(SystemExit) as exit_info:
         planner_cost.main(["--refit", str(old), "--out-dir", str(tmp_path)])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sims.backends.statevector import tensors
-from sims.backends.statevector.tensors import permute_columns, stored, take
+from sims.backends.statevector.tensors import permute_columns, stored, take, unit_phase
 from sims.tf_env import in_xla_context, tf
 
 
@@ -95,6 +95,16 @@ def test_stored_keeps_values_and_gradients(jit):
     y, g = _value_and_gradient(lambda a: states * stored(tf.cos(a)), angle, jit)
     np.testing.assert_allclose(y, want_y, atol=1e-6)
     np.testing.assert_allclose(g, want_g, atol=1e-5)
+
+
+@pytest.mark.parametrize("turn", [1, -1j], ids=["real part", "imaginary part"])
+def test_unit_phase_is_exp_i_angle_in_value_and_gradient(jit, turn):
+    angle = tf.constant(np.random.default_rng(5).uniform(-4, 4, size=(3, 8)), tf.float32)
+    want_y, want_g = _value_and_gradient(lambda a: turn * tf.exp(tf.complex(tf.zeros_like(a), a)), angle, False)
+    y, g = _value_and_gradient(lambda a: turn * unit_phase(a), angle, jit)
+    np.testing.assert_allclose(y, want_y, atol=1e-6)
+    np.testing.assert_allclose(g, want_g, atol=1e-5)
+    assert np.abs(want_g).max() > 0.1  # the weighting reaches the part under test
 
 
 def test_stored_is_the_tensor_itself_outside_xla():

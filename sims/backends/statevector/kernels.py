@@ -24,7 +24,7 @@ from sims.backends.statevector.plan import (
     RecipeStep,
     SampledChannel,
 )
-from sims.backends.statevector.tensors import const, permute_columns, stored, take
+from sims.backends.statevector.tensors import const, permute_columns, stored, take, unit_phase
 from sims.backends.statevector.values import SymbolValues
 from sims.tf_env import tf
 
@@ -198,7 +198,7 @@ def conditioned_phases(step: PhaseRun, values: SymbolValues, k: int, complex_dty
     if step.source is not None:
         raise ValueError("a conditioned block's phase run cannot permute its qubits")
     angle = tf.reshape(phase_angles(step, values, complex_dtype.real_dtype), [-1, 1, 2 ** k])
-    return stored(tf.complex(tf.cos(angle), tf.sin(angle)))
+    return stored(unit_phase(angle))
 
 
 def block_matrix(block: DenseBlock, values: SymbolValues, complex_dtype) -> tf.Tensor:
@@ -247,7 +247,7 @@ def apply_recipe_step(t: tf.Tensor, step: RecipeStep, values: SymbolValues, k: i
         if step.source is not None:
             t = permute_columns(t, step.source, axis=2)
         angle = phase_angles(step, values, complex_dtype.real_dtype)
-        return t * stored(tf.complex(tf.cos(angle), tf.sin(angle)))[:, None, :]  # broadcast over rows
+        return t * stored(unit_phase(angle))[:, None, :]  # broadcast over rows
     return apply_term(t, step.term, step.term.qubits, k, values, complex_dtype)
 
 

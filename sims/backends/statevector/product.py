@@ -19,7 +19,7 @@ import cirq
 import numpy as np
 
 from sims.backends.statevector.gates import GateTerm
-from sims.backends.statevector.tensors import const, stored, take
+from sims.backends.statevector.tensors import const, stored, take, unit_phase
 from sims.backends.statevector.values import SymbolValues
 from sims.tf_env import tf
 
@@ -146,7 +146,7 @@ def _part_matrices(part: TermPart, values: SymbolValues, shape: tuple[int, int],
     """``[batch or 1, L * 2 * n * 2]``: the part's terms weighted by their phases, summed per gate."""
     source = values.per_sample if part.per_sample else values.shared[None]
     angles = take(source, part.columns) * const(part.frequencies, values.dtype)
-    phases = stored(tf.complex(tf.cos(angles), tf.sin(angles)))
+    phases = stored(unit_phase(angles))
     if part.dense is not None:
         return tf.matmul(phases, const(part.dense, complex_dtype))
     assert part.slots is not None and part.terms is not None  # the other form

@@ -37,6 +37,7 @@ from sims.backends.statevector.tensors import (
     permute_qubits,
     stored,
     transpose_merged,
+    unit_phase,
 )
 from sims.backends.statevector.values import PhaseTable, SymbolValues
 from sims.tf_env import tf
@@ -199,7 +200,7 @@ class Program:
                 angle = phase_angles(step, values, self.dtype)
                 # A real plan's phases are signs (angles in pi Z): their cosines. Shared phases are
                 # stored once, not recomputed for every sample (see stored).
-                phase = tf.complex(tf.cos(angle), tf.sin(angle)) if z.dtype.is_complex else tf.cos(angle)
+                phase = unit_phase(angle) if z.dtype.is_complex else tf.cos(angle)
                 z = z * (stored(phase) if angle.shape[0] == 1 else phase)
             elif isinstance(step, SampledChannel):
                 if not z.dtype.is_complex:

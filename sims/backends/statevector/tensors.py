@@ -80,6 +80,12 @@ def permute_columns(x: tf.Tensor, source: np.ndarray, axis: int = 1) -> tf.Tenso
     return gathered(x)
 
 
+def unit_phase(angle: tf.Tensor) -> tf.Tensor:
+    """``exp(i angle)`` for real ``angle``, built from its cosine and sine (``tf.exp`` of an imaginary
+    tensor would first make it complex and exponentiate its zero real part too)."""
+    return tf.complex(tf.cos(angle), tf.sin(angle))
+
+
 def as_real(z: tf.Tensor) -> tf.Tensor:
     """Complex ``[..., m]`` -> real ``[..., m, 2]``: a bitcast (no copy), or under XLA, which refuses
     complex bitcasts, a stack of the real and imaginary parts (a copy, which XLA fuses away)."""

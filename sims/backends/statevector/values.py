@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from sims.backends.statevector.gates import GateTerm
-from sims.backends.statevector.tensors import const, stored, take
+from sims.backends.statevector.tensors import const, stored, take, unit_phase
 from sims.tf_env import tf
 
 
@@ -79,13 +79,13 @@ class SymbolValues:
         if self.table is None or id(term) not in self.table.parts:
             assert term.symbol is not None  # only parametrised gates have phases
             angles = self.value(term.symbol)[:, None] * const(term.frequencies, self.dtype)
-            return tf.complex(tf.cos(angles), tf.sin(angles))
+            return unit_phase(angles)
         per_sample, part = self.table.parts[id(term)]
         if per_sample not in self._phases:
             source = self.per_sample if per_sample else self.shared[None]
             angles = (take(source, self.table.columns[per_sample])
                       * const(self.table.frequencies[per_sample], self.dtype))
             # Stored: gate matrices built from these are broadcast over the states (see stored).
-            self._phases[per_sample] = tf.split(stored(tf.complex(tf.cos(angles), tf.sin(angles))),
+            self._phases[per_sample] = tf.split(stored(unit_phase(angles)),
                                                 self.table.sizes[per_sample], axis=1)
         return self._phases[per_sample][part]

@@ -138,6 +138,20 @@ def test_the_circuits_train_at_their_own_learning_rate():
     assert head_step == pytest.approx(1e-4, rel=0.05)
 
 
+def test_the_heads_circuit_trains_in_the_keras_step_graph_not_compiled_apart():
+    # batch_size makes Keras' traced calls a known size: the engine's xla="auto" would compile
+    # them (4 qubits x 32 words is well under its limit); the head runs them in the step's graph.
+    head = _head(batch_size=32)
+    circuit = head.blocks[0]
+    assert circuit.resolved_backend == "statevector"
+    model = FrozenTagger(head, 12)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), extra_optimizers=[keras.optimizers.Adam(1e-3)],
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x = np.random.default_rng(1).normal(size=(64, 12)).astype(np.float32)
+    model.fit(x, np.arange(64) % 5, batch_size=32, epochs=1, verbose=0)
+    assert circuit.kernel.last_compiled is False
+
+
 @pytest.mark.parametrize("options, message", [
     ({"scaling": "sigmoid"}, "Unknown head scaling 'sigmoid'"),
     ({"readout": "xx"}, "Unknown head readout 'xx'"),
